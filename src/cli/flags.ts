@@ -1,0 +1,39 @@
+import {Flags} from '@oclif/core'
+
+import {parseDurationMs} from './duration.js'
+
+/** A duration flag with units ("500ms", "10s", "2m"), parsed to milliseconds. */
+export const durationFlag = Flags.custom<number>({
+  parse: async (input) => parseDurationMs(input),
+})
+
+/** A strictly positive integer flag; "abc", "0" and "1.5" are rejected with a clear message. */
+export const positiveIntFlag = Flags.custom<number>({
+  parse: async (input, _ctx, opts) => {
+    if (!/^\d+$/.test(input.trim()) || Number(input) < 1) {
+      throw new Error(`--${opts.name} must be a positive integer, got "${input}"`)
+    }
+    return Number(input)
+  },
+})
+
+/** A non-negative integer flag. */
+export const countFlag = Flags.custom<number>({
+  parse: async (input, _ctx, opts) => {
+    if (!/^\d+$/.test(input.trim())) throw new Error(`--${opts.name} must be a non-negative integer, got "${input}"`)
+    return Number(input)
+  },
+})
+
+/** A number flag within [min, max]. */
+export function numberFlag(min: number, max: number) {
+  return Flags.custom<number>({
+    parse: async (input, _ctx, opts) => {
+      const n = Number(input)
+      if (input.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+        throw new Error(`--${opts.name} must be a number in [${min}, ${max}], got "${input}"`)
+      }
+      return n
+    },
+  })
+}

@@ -1,0 +1,44 @@
+import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+/**
+ * Replaces `path` with `data` so that after a crash the file holds either the
+ * old or the new contents, never a mix: write a temporary file, fsync it,
+ * rename it over the target, then fsync the directory so the rename itself
+ * is durable.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`
+  const fd = openSync(tmp, 'w')
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data
+    let off = 0
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+  fsyncDirSync(dirname(path))
+}
+
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Reads a JSON file written by writeFileAtomicSync, or undefined when absent. */
+export function readJsonFileSync<T>(path: string): T | undefined {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  return JSON.parse(text) as T
+}
