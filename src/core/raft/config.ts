@@ -6,14 +6,17 @@ import type {NodeId} from './types.js'
  * How a leader answers ReadIndex:
  * - 'safe': it confirms it is still leader with a heartbeat round to a
  *   majority before handing out the read index (thesis §6.4). No clock assumption.
- * - 'leaseBased': it answers at once, trusting that no other leader can exist
- *   while its check-quorum lease holds (thesis §6.4.1). This assumes every
- *   node's tick runs at the same rate within a small bounded drift: a follower
- *   ignores vote requests for electionTicks of its own ticks after it last heard
- *   from the leader, and the leader steps down after electionTicks of its own
- *   ticks without hearing from a majority. If one node's clock runs fast (or a
- *   process pauses while the leader keeps serving), a stale read is possible.
- *   Requires checkQuorum.
+ * - 'leaseBased': it answers at once while it holds a lease (thesis §6.4.1):
+ *   a majority acknowledged a heartbeat it sent less than electionTicks - 2
+ *   of its ticks ago. Those followers ignore vote requests for electionTicks
+ *   of their own ticks after hearing from it (check-quorum), and a node
+ *   restarting ignores them for its first electionTicks (it cannot remember
+ *   whom it heard from), so no other leader can exist during the lease. The
+ *   two ticks cover the phase difference between nodes' tick schedules. The
+ *   clock assumption: all nodes tick at the same rate, with drift over an
+ *   election timeout well under one tick, and no process pause longer than
+ *   that while a lease is in use. Break it and a read can be stale. Needs
+ *   checkQuorum; when the lease has lapsed, reads fall back to 'safe'.
  */
 export type ReadOnlyOption = 'safe' | 'leaseBased'
 

@@ -172,13 +172,18 @@ export class RaftLog {
     this.applied = Math.max(this.applied, index)
   }
 
-  /** The application serialized its state machine at `index` (which it has applied): drop the prefix. */
-  compact(index: number, data: string, peers: readonly NodeId[]): void {
+  /**
+   * The application serialized its state machine at `index` (which it has
+   * applied): drop the prefix. Returns the snapshot now in force (unchanged
+   * when `index` is not past it).
+   */
+  compact(index: number, data: string, peers: readonly NodeId[]): Snapshot {
     invariant(index <= this.applied, `log: compact at ${index} beyond applied ${this.applied}`)
-    if (index <= this.snapshot.index) return
+    if (index <= this.snapshot.index) return this.snapshot
     const term = this.term(index) as number
     this.entries = this.entries.slice(index + 1 - this.firstIndex())
     this.snapshot = {index, term, peers, data}
+    return this.snapshot
   }
 
   private truncateAndAppend(entries: readonly Entry[]): void {

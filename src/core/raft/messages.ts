@@ -61,12 +61,16 @@ export interface Heartbeat extends Envelope {
   readonly type: 'heartbeat'
   readonly commit: number
   readonly context: string | null
+  /** The leader's tick count when it sent this; echoed back so a lease can start from the send time. */
+  readonly leaderTick: number
 }
 
 export interface HeartbeatResponse extends Envelope {
   readonly type: 'heartbeatResponse'
   /** Echo of Heartbeat.context. */
   readonly context: string | null
+  /** Echo of Heartbeat.leaderTick. */
+  readonly leaderTick: number
 }
 
 /**

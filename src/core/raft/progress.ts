@@ -25,6 +25,8 @@ export class Progress {
   snapshotElapsedTicks = 0
   /** Heard from since the last check-quorum round. */
   recentActive = false
+  /** The leader tick of the newest heartbeat this follower acknowledged (for lease reads); -1 if none. */
+  heartbeatAckedTick = -1
   readonly inflights: Inflights
 
   constructor(next: number, maxInflightMsgs: number) {

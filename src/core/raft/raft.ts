@@ -14,7 +14,7 @@ import type {
 import {Progress} from './progress.js'
 import {majority, quorumIndex, voteOutcome} from './quorum.js'
 import {ReadOnlyQueue} from './read-only.js'
-import type {Entry, NodeId, PersistedState, ReadState, Role} from './types.js'
+import type {Entry, NodeId, PersistedState, ReadState, Role, Snapshot} from './types.js'
 
 /** Why a proposal was not appended. */
 export type ProposeResult =
@@ -48,6 +48,14 @@ export class Raft {
   readStates: ReadState[] = []
 
   private electionElapsedTicks = 0
+  /** Leader only: ticks since it became leader, the clock its lease is measured on. */
+  private leaderTicks = 0
+  /**
+   * With lease reads, a node that just started does not know whom it heard
+   * from before, so it ignores vote requests for its first electionTicks
+   * (another node may hold a lease that counts on this node's silence).
+   */
+  private startupVoteEmbargo: boolean
   private heartbeatElapsedTicks = 0
   private randomizedElectionTimeoutTicks = 0
   private readonly votes = new Map<NodeId, boolean>()
@@ -67,6 +75,7 @@ export class Raft {
     this.log = new RaftLog(snapshot, persisted.entries, persisted.hardState.commit, persisted.applied ?? snapshot.index)
     this.term = persisted.hardState.term
     this.vote = persisted.hardState.vote
+    this.startupVoteEmbargo = config.readOnly === 'leaseBased'
     this.becomeFollower(this.term, null)
   }
 
@@ -151,8 +160,8 @@ export class Raft {
     if (self.maybeUpdate(this.log.stableIndex) && this.maybeCommit()) this.broadcastAppend()
   }
 
-  compact(index: number, data: string): void {
-    this.log.compact(index, data, this.peers)
+  compact(index: number, data: string): Snapshot {
+    return this.log.compact(index, data, this.peers)
   }
 
   progressOf(id: NodeId): Progress | undefined {
@@ -210,6 +219,7 @@ export class Raft {
     this.lead = null
     this.electionElapsedTicks = 0
     this.heartbeatElapsedTicks = 0
+    this.leaderTicks = 0
     this.randomizedElectionTimeoutTicks = this.config.electionTicks + this.config.rng.int(this.config.electionTicks)
     this.votes.clear()
     this.progress.clear()
@@ -221,6 +231,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsedTicks++
+    if (this.electionElapsedTicks >= this.config.electionTicks) this.startupVoteEmbargo = false
     if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
       this.electionElapsedTicks = 0
       this.campaign()
@@ -230,6 +241,7 @@ export class Raft {
   private tickLeader(): void {
     this.heartbeatElapsedTicks++
     this.electionElapsedTicks++
+    this.leaderTicks++
     if (this.electionElapsedTicks >= this.config.electionTicks) {
       this.electionElapsedTicks = 0
       if (this.config.checkQuorum && !this.quorumRecentlyActive()) {
@@ -261,7 +273,24 @@ export class Raft {
   }
 
   private inLeaderLease(): boolean {
-    return this.config.checkQuorum && this.lead !== null && this.electionElapsedTicks < this.config.electionTicks
+    return (
+      this.config.checkQuorum &&
+      (this.lead !== null || this.startupVoteEmbargo) &&
+      this.electionElapsedTicks < this.config.electionTicks
+    )
+  }
+
+  /**
+   * Thesis §6.4.1: a majority acknowledged a heartbeat sent less than
+   * electionTicks - 2 ticks ago, and each of them refuses votes for
+   * electionTicks after receiving it (see ReadOnlyOption for the clock assumption).
+   */
+  private holdsLease(): boolean {
+    const ackedTicks = this.peers.map((p) =>
+      p === this.id ? this.leaderTicks : (this.progress.get(p) as Progress).heartbeatAckedTick,
+    )
+    const leaseStart = quorumIndex(ackedTicks)
+    return leaseStart >= 0 && this.leaderTicks - leaseStart < this.config.electionTicks - 2
   }
 
   // ---- elections (§5.2, thesis §9.6) ------------------------------------------
@@ -405,6 +434,7 @@ export class Raft {
 
   private heardFromLeader(leader: NodeId): void {
     this.electionElapsedTicks = 0
+    this.startupVoteEmbargo = false
     this.lead = leader
   }
 
@@ -434,7 +464,7 @@ export class Raft {
 
   private handleHeartbeat(m: Heartbeat): void {
     this.log.commitTo(m.commit)
-    this.send({type: 'heartbeatResponse', to: m.from, context: m.context})
+    this.send({type: 'heartbeatResponse', to: m.from, context: m.context, leaderTick: m.leaderTick})
   }
 
   private handleInstallSnapshot(m: InstallSnapshot): void {
@@ -492,6 +522,7 @@ export class Raft {
     const progress = this.progress.get(m.from) as Progress
     progress.recentActive = true
     progress.probeSent = false
+    progress.heartbeatAckedTick = Math.max(progress.heartbeatAckedTick, m.leaderTick)
     // The follower is alive: let one message out even if earlier ones were lost.
     if (progress.state === 'replicate' && progress.inflights.full()) progress.inflights.freeFirstOne()
     if (progress.match < this.log.lastIndex()) this.sendAppend(m.from, true)
@@ -526,7 +557,7 @@ export class Raft {
       const progress = this.progress.get(peer) as Progress
       // Never tell a follower to commit past what it is known to hold.
       const commit = Math.min(progress.match, this.log.committed)
-      this.send({type: 'heartbeat', to: peer, commit, context})
+      this.send({type: 'heartbeat', to: peer, commit, context, leaderTick: this.leaderTicks})
     }
   }
 
@@ -562,7 +593,7 @@ export class Raft {
       return
     }
     const index = this.log.committed
-    if (this.peers.length === 1 || this.config.readOnly === 'leaseBased') {
+    if (this.peers.length === 1 || (this.config.readOnly === 'leaseBased' && this.holdsLease())) {
       this.answerRead(requestId, index, from)
       return
     }

@@ -114,12 +114,15 @@ export class RawNode {
   }
 
   /**
-   * The application has a snapshot of its state machine at `index` (<= the
-   * last applied index) and has persisted it: drop the log up to `index`.
-   * The application may then delete stored entries up to `index`.
+   * The application serialized its state machine at `index` (<= the last
+   * applied index): drop the log up to `index`. Returns the Snapshot (index,
+   * term, peers, data) for the application to persist; once it has, it may
+   * delete stored entries up to snapshot.index. (A crash before that is
+   * harmless: the stored log still holds the prefix.) Returns the current
+   * snapshot unchanged when `index` is not past it.
    */
-  compact(index: number, snapshotData: string): void {
-    this.raft.compact(index, snapshotData)
+  compact(index: number, snapshotData: string): Snapshot {
+    return this.raft.compact(index, snapshotData)
   }
 
   hasReady(): boolean {

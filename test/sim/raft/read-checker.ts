@@ -1,0 +1,40 @@
+import type {VersionedValue} from './kv-state-machine.js'
+import {SafetyViolation} from './safety-checker.js'
+
+/**
+ * Linearizable reads, checked the cheap way the workload allows: every write
+ * has a unique value and its log index is its version, so a read that started
+ * after a write to the same key was acknowledged must return that write or a
+ * later one (version >= the acknowledged write's index).
+ */
+export class ReadChecker {
+  private readonly ackedIndexOf = new Map<string, number>()
+  private readonly requiredIndexOf = new Map<string, {key: string; index: number}>()
+  completedReads = 0
+
+  writeAcknowledged(key: string, index: number): void {
+    this.ackedIndexOf.set(key, Math.max(this.ackedIndexOf.get(key) ?? 0, index))
+  }
+
+  readStarted(requestId: string, key: string): void {
+    this.requiredIndexOf.set(requestId, {key, index: this.ackedIndexOf.get(key) ?? 0})
+  }
+
+  readReturned(requestId: string, result: VersionedValue | undefined): void {
+    const required = this.requiredIndexOf.get(requestId)
+    if (required === undefined) throw new Error(`read checker: unknown read ${requestId}`)
+    this.requiredIndexOf.delete(requestId)
+    const version = result?.index ?? 0
+    if (version < required.index) {
+      throw new SafetyViolation(
+        `stale read ${requestId} of ${required.key}: saw version ${version}, ` +
+          `but the write at index ${required.index} was acknowledged before the read started`,
+      )
+    }
+    this.completedReads++
+  }
+
+  readAbandoned(requestId: string): void {
+    this.requiredIndexOf.delete(requestId)
+  }
+}

@@ -1,0 +1,105 @@
+import type {Entry, NodeId, SoftState} from '../../../src/core/raft/index.js'
+import type {SimNode} from './sim-node.js'
+
+/** Thrown by a checker: a Raft safety property (Figure 3) does not hold. */
+export class SafetyViolation extends Error {
+  override name = 'SafetyViolation'
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new SafetyViolation(message)
+}
+
+/**
+ * Checks the Raft safety properties (Figure 3) as the simulation runs:
+ * - Election Safety: at most one leader per term;
+ * - Leader Completeness: a new leader's log holds every entry applied anywhere;
+ * - State Machine Safety: no two nodes apply different entries at one index,
+ *   and each node applies indexes in order;
+ * - Log Matching: two logs with the same (index, term) agree on all entries up to it.
+ */
+export class SafetyChecker {
+  private readonly leaderOfTerm = new Map<number, NodeId>()
+  /** Every entry applied by any node, by index. */
+  private readonly appliedEntries = new Map<number, Entry>()
+  private readonly lastAppliedOf = new Map<NodeId, number>()
+
+  onSoftState(node: SimNode, softState: SoftState): void {
+    if (softState.role !== 'leader') return
+    const term = node.node.status().term
+    const other = this.leaderOfTerm.get(term)
+    check(other === undefined || other === node.id, `election safety: ${other} and ${node.id} both lead term ${term}`)
+    this.leaderOfTerm.set(term, node.id)
+    this.checkLeaderCompleteness(node, term)
+  }
+
+  onApply(node: SimNode, entry: Entry): void {
+    const last = this.lastAppliedOf.get(node.id) ?? 0
+    check(entry.index === last + 1, `${node.id} applied ${entry.index} after ${last}`)
+    this.lastAppliedOf.set(node.id, entry.index)
+    const earlier = this.appliedEntries.get(entry.index)
+    if (earlier === undefined) this.appliedEntries.set(entry.index, entry)
+    else
+      check(
+        earlier.term === entry.term && earlier.data === entry.data,
+        `state machine safety: ${node.id} applied ${show(entry)} where another node applied ${show(earlier)}`,
+      )
+  }
+
+  onRestoreSnapshot(node: SimNode, index: number): void {
+    this.lastAppliedOf.set(node.id, index)
+  }
+
+  onRestart(node: SimNode): void {
+    this.lastAppliedOf.set(node.id, node.kv.appliedIndex)
+  }
+
+  appliedCount(): number {
+    return this.appliedEntries.size
+  }
+
+  /** Log Matching over every pair of synced logs. */
+  checkLogMatching(nodes: readonly SimNode[]): void {
+    const logs = nodes.map((n) => ({id: n.id, entries: n.storage.durableLog().entries}))
+    for (let i = 0; i < logs.length; i++) {
+      for (let j = i + 1; j < logs.length; j++) {
+        const a = logs[i]
+        const b = logs[j]
+        const byIndexB = new Map(b.entries.map((e) => [e.index, e]))
+        // Walk down from the top; once a common (index, term) is found, everything below must agree.
+        let matched = false
+        for (let k = a.entries.length - 1; k >= 0; k--) {
+          const ea = a.entries[k]
+          const eb = byIndexB.get(ea.index)
+          if (eb === undefined) continue
+          if (!matched && ea.term === eb.term) matched = true
+          if (matched) {
+            check(
+              ea.term === eb.term && ea.data === eb.data,
+              `log matching: ${a.id} has ${show(ea)} but ${b.id} has ${show(eb)} below a common entry`,
+            )
+          }
+        }
+      }
+    }
+  }
+
+  private checkLeaderCompleteness(node: SimNode, term: number): void {
+    const {snapshot, entries} = node.storage.durableLog()
+    const byIndex = new Map(entries.map((e) => [e.index, e]))
+    const snapshotIndex = snapshot?.index ?? 0
+    for (const [index, applied] of this.appliedEntries) {
+      if (index <= snapshotIndex) continue
+      const own = byIndex.get(index)
+      check(
+        own !== undefined && own.term === applied.term && own.data === applied.data,
+        `leader completeness: leader ${node.id} of term ${term} lacks applied ${show(applied)}` +
+          (own === undefined ? '' : `, has ${show(own)}`),
+      )
+    }
+  }
+}
+
+function show(entry: Entry): string {
+  return `{index ${entry.index}, term ${entry.term}, data ${JSON.stringify(entry.data)}}`
+}
