@@ -4,9 +4,8 @@ import {nextMembership, nextNodeNumber, nodeIds} from './membership.js'
 import {type AlgorithmName, type PlacementOptions, PlacementInputError} from './placement.js'
 import {stepsAddingNodes, sweepVnodes, VNODE_ALGORITHMS, type VnodesSweepRow} from './sweep.js'
 
-/** What `dsys ring churn` asks for, flags already parsed. */
-export interface ChurnRequest {
-  algorithms: readonly AlgorithmName[]
+/** The membership change `dsys ring churn` is asked about. */
+export interface ChurnChange {
   /** Nodes before the change: n0 … n{nodes-1}. */
   nodes: number
   /** New nodes, numbered on from the existing ones. */
@@ -15,11 +14,34 @@ export interface ChurnRequest {
   remove: number
   /** …or exactly these ids. */
   removeIds: readonly string[]
+}
+
+export interface ChurnPlan {
+  before: string[]
+  after: string[]
+}
+
+/** Validates a change and lays out the node lists; cheap, so callers check it before building a key set. */
+export function planChurn(change: ChurnChange): ChurnPlan {
+  if (change.nodes < 1) throw new PlacementInputError(`--nodes must be at least 1, got ${change.nodes}`)
+  if (change.remove > 0 && change.removeIds.length > 0) {
+    throw new PlacementInputError('pass either --remove (the last nodes) or --remove-ids, not both')
+  }
+  if (change.remove > change.nodes) throw new PlacementInputError(`cannot remove ${change.remove} of ${change.nodes} nodes`)
+  const before = nodeIds(change.nodes)
+  const remove = change.removeIds.length > 0 ? change.removeIds : before.slice(before.length - change.remove)
+  return {before, after: nextMembership(before, {add: nodeIds(change.add, nextNodeNumber(before)), remove})}
+}
+
+/** What `dsys ring churn` measures, flags already parsed and the change planned. */
+export interface ChurnRequest {
+  algorithms: readonly AlgorithmName[]
+  plan: ChurnPlan
   keys: readonly string[]
   options: PlacementOptions
   /** Non-empty: also measure the change once per vnodes value (ring, bounded). */
   sweepVnodes: readonly number[]
-  /** > 0: also add nodes one at a time from the starting list this many times. */
+  /** > 0: also add nodes one at a time from the before list this many times. */
   steps: number
 }
 
@@ -36,26 +58,23 @@ export interface ChurnReport {
 }
 
 export function runChurn(request: ChurnRequest, nowMs: NowMs): ChurnReport {
-  if (request.nodes < 1) throw new PlacementInputError(`--nodes must be at least 1, got ${request.nodes}`)
   if (request.keys.length === 0) throw new PlacementInputError('the key set is empty')
-  if (request.remove > 0 && request.removeIds.length > 0) {
-    throw new PlacementInputError('pass either --remove (the last nodes) or --remove-ids, not both')
-  }
-  const before = nodeIds(request.nodes)
-  if (request.remove > request.nodes) {
-    throw new PlacementInputError(`cannot remove ${request.remove} of ${request.nodes} nodes`)
-  }
-  const remove = request.removeIds.length > 0 ? request.removeIds : before.slice(before.length - request.remove)
-  const after = nextMembership(before, {add: nodeIds(request.add, nextNodeNumber(before)), remove})
+  const {before, after} = request.plan
+  const added = after.filter((id) => !before.includes(id))
+  const removed = before.filter((id) => !after.includes(id))
   const {expectedKeys: _unused, ...options} = request.options
   return {
     keys: request.keys.length,
     nodesBefore: before.length,
     nodesAfter: after.length,
-    added: after.filter((id) => !before.includes(id)),
-    removed: [...remove],
+    added,
+    removed,
     options,
-    results: request.algorithms.map((algorithm) => measureChurn(algorithm, before, after, request.keys, request.options, nowMs)),
+    // No membership change (a --steps-only run): nothing to compare.
+    results:
+      added.length + removed.length === 0
+        ? []
+        : request.algorithms.map((algorithm) => measureChurn(algorithm, before, after, request.keys, request.options, nowMs)),
     vnodesSweep: request.algorithms
       .filter((algorithm) => VNODE_ALGORITHMS.includes(algorithm))
       .flatMap((algorithm) =>
@@ -88,7 +107,7 @@ export function resultsTable(results: readonly ChurnResult[]): TextTable {
       metric('stddev/mean before → after', (r) => `${fixed3(r.balanceBefore.stddevOverMean)} → ${fixed3(r.balanceAfter.stddevOverMean)}`),
       metric('min/mean before → after', (r) => `${fixed3(r.balanceBefore.minOverMean)} → ${fixed3(r.balanceAfter.minOverMean)}`),
       metric('hash-space max/mean after', (r) => (r.hashSpaceBalanceAfter === null ? '—' : fixed3(r.hashSpaceBalanceAfter.maxOverMean))),
-      metric('lookups (M keys/s)', (r) => (r.lookupKeysPerSec / 1e6).toFixed(2)),
+      metric('lookups (M keys/s)', (r) => (r.lookupKeysPerSec === null ? '—' : (r.lookupKeysPerSec / 1e6).toFixed(2))),
       metric('build (ms)', (r) => r.buildMs.toFixed(1)),
     ],
   }

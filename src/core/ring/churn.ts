@@ -29,8 +29,8 @@ export interface ChurnResult {
   balanceAfter: LoadBalance
   /** Balance of each node's exact hash-space share after the change (ring arcs, Maglev slots); null where there is none. */
   hashSpaceBalanceAfter: LoadBalance | null
-  /** owner() calls per second over the key set on the after placement, key hashing included. */
-  lookupKeysPerSec: number
+  /** owner() calls per second over the key set on the after placement, key hashing included; null when too fast for the clock. */
+  lookupKeysPerSec: number | null
   /** Time to build the after placement's tables. */
   buildMs: number
   /** Caveats a reader needs: jump renumbering, Maglev table size, bounded-load order. */
@@ -106,7 +106,7 @@ export function compareAssignments(algorithm: AlgorithmName, before: Assignment,
     balanceBefore: loadBalance(countPerNode(before.owners, before.nodes.length)),
     balanceAfter: loadBalance(countPerNode(after.owners, after.nodes.length)),
     hashSpaceBalanceAfter: after.hashSpaceShares === null ? null : loadBalance(after.hashSpaceShares),
-    lookupKeysPerSec: after.lookupMs > 0 ? keys / (after.lookupMs / 1000) : Infinity,
+    lookupKeysPerSec: after.lookupMs > 0 ? keys / (after.lookupMs / 1000) : null,
     buildMs: after.buildMs,
     notes: notesFor(algorithm, before.nodes, after.nodes, options, movedBetweenSurvivors, keys),
   }
