@@ -1,0 +1,278 @@
+import {invariant, unreachable} from '../common/invariant.js'
+import type {Rng} from '../common/rng.js'
+import {retryDelayMs, type RetryPolicy} from './backoff.js'
+import {Deadlines} from './deadlines.js'
+import type {FailpointName} from './failpoints.js'
+import {KeyLocks} from './key-locks.js'
+import {drain, Outbox, type MessageCounts, type Ready} from './outbox.js'
+import type {
+  InDoubtTxn,
+  Message,
+  NodeId,
+  Outcome,
+  ParticipantLogRecord,
+  PrepareMessage,
+  ResolvedTxn,
+  TxnId,
+  VoteNoReason,
+  Write,
+} from './types.js'
+
+export interface ParticipantConfig {
+  id: NodeId
+  /**
+   * The committed value of a key, or undefined when absent, for checking
+   * conditions. Contract: it reflects the writes of every `commit` record in
+   * every Ready taken so far — the node applies a Ready's committed writes to
+   * its in-memory table when it takes the Ready, before the next input.
+   */
+  readCommitted: (key: string) => string | undefined
+  /** Jitter for outcome queries. */
+  rng: Rng
+  /** How long a prepared transaction waits for the decision before asking the coordinator. */
+  queryAfterMs: number
+  /** Backoff between outcome queries; they go on until the coordinator answers. */
+  queryRetry: RetryPolicy
+  /** How many decided transaction ids to remember, to tell a late duplicate prepare from a new one. */
+  decidedMemory: number
+}
+
+export const defaultParticipantTiming = {
+  queryAfterMs: 3_000,
+  queryRetry: {initialMs: 200, maxMs: 5_000},
+  decidedMemory: 100_000,
+} satisfies Partial<ParticipantConfig>
+
+export interface ParticipantReady extends Ready<ParticipantLogRecord> {
+  /** Prepared transactions whose outcome arrived (how long each was in doubt, and how it ended). */
+  resolved: ResolvedTxn[]
+}
+
+export interface ParticipantStats {
+  votesYes: number
+  votesNo: Record<VoteNoReason, number>
+  committed: number
+  aborted: number
+  /** Prepared transactions restored from the log by `recover`. */
+  recoveredInDoubt: number
+  messagesSent: MessageCounts
+  recordsPersisted: number
+  forcedRecords: number
+}
+
+interface PreparedTxn {
+  txn: TxnId
+  coordinator: NodeId
+  writes: Write[]
+  writeKeys: string[]
+  readKeys: string[]
+  preparedAtMs: number
+  recovered: boolean
+  queried: boolean
+  /** Queries so far; drives the backoff. */
+  attempt: number
+}
+
+/**
+ * A 2PC participant as a pure state machine. Votes are no-wait (see
+ * key-locks.ts). Once it has voted yes a participant never decides on its
+ * own: the transaction stays prepared, its keys locked, and it asks the
+ * coordinator (with backoff, forever) until commit or abort arrives.
+ */
+export class Participant {
+  private readonly outbox = new Outbox<ParticipantLogRecord>()
+  private readonly resolved: ResolvedTxn[] = []
+  private readonly prepared = new Map<TxnId, PreparedTxn>()
+  /** Recently decided transactions, oldest first, at most `decidedMemory`. */
+  private readonly decided = new Map<TxnId, Outcome>()
+  private readonly locks = new KeyLocks()
+  private readonly queries = new Deadlines<TxnId>()
+  private readonly counts = {votesYes: 0, committed: 0, aborted: 0, recoveredInDoubt: 0}
+  private readonly votesNo: Record<VoteNoReason, number> = {conflict: 0, 'condition failed': 0}
+
+  constructor(private readonly config: ParticipantConfig) {}
+
+  /**
+   * A participant restarted on its log. A `prepared` record with no decision
+   * after it is in doubt: its locks are taken again and the coordinator is
+   * asked at once. The node replays the `commit` records' writes itself.
+   */
+  static recover(config: ParticipantConfig, records: readonly ParticipantLogRecord[], nowMs: number): Participant {
+    const participant = new Participant(config)
+    const inDoubt = new Map<TxnId, Extract<ParticipantLogRecord, {type: 'prepared'}>>()
+    for (const record of records) {
+      switch (record.type) {
+        case 'prepared':
+          inDoubt.set(record.txn, record)
+          break
+        case 'commit':
+        case 'abort':
+          inDoubt.delete(record.txn)
+          participant.remember(record.txn, record.type === 'commit' ? 'committed' : 'aborted')
+          break
+        default:
+          unreachable(record)
+      }
+    }
+    for (const r of inDoubt.values()) {
+      participant.counts.recoveredInDoubt++
+      // Cannot conflict: locks were held from PREPARED to the decision, and the log is durable in order.
+      participant.hold({txn: r.txn, coordinator: r.coordinator, writes: r.writes, readKeys: r.readKeys, preparedAtMs: r.atMs, recovered: true}, nowMs)
+    }
+    participant.tick(nowMs)
+    return participant
+  }
+
+  arm(failpoint: FailpointName): void {
+    this.outbox.arm(failpoint)
+  }
+
+  step(m: Message, nowMs: number): void {
+    if (this.outbox.halted) return
+    switch (m.type) {
+      case 'prepare':
+        return this.onPrepare(m, nowMs)
+      case 'commit':
+        return this.onDecision(m, 'committed', nowMs)
+      case 'abort':
+        return this.onDecision(m, 'aborted', nowMs)
+      case 'vote-yes':
+      case 'vote-no':
+      case 'ack':
+      case 'query':
+        return // addressed to the coordinator; a misrouted message changes nothing
+      default:
+        unreachable(m)
+    }
+  }
+
+  /** Outcome queries for transactions prepared too long. Call at `nextWakeMs()` or on any periodic timer. */
+  tick(nowMs: number): void {
+    for (const txn of this.queries.due(nowMs)) {
+      if (this.outbox.halted) return
+      const p = this.prepared.get(txn)
+      if (!p) continue
+      p.queried = true
+      this.outbox.message({type: 'query', ...this.to(p.txn, p.coordinator)})
+      this.queries.set(txn, nowMs + retryDelayMs(p.attempt++, this.config.queryRetry, this.config.rng))
+    }
+  }
+
+  ready(): ParticipantReady {
+    return {...this.outbox.take(), resolved: drain(this.resolved)}
+  }
+
+  nextWakeMs(): number | undefined {
+    return this.queries.next()
+  }
+
+  inDoubt(): InDoubtTxn[] {
+    return [...this.prepared.values()].map((p) => ({
+      txn: p.txn,
+      coordinator: p.coordinator,
+      sinceMs: p.preparedAtMs,
+      keyCount: p.writeKeys.length + p.readKeys.length,
+      recovered: p.recovered,
+    }))
+  }
+
+  get lockedKeyCount(): number {
+    return this.locks.lockedKeyCount
+  }
+
+  get stats(): ParticipantStats {
+    return {
+      ...this.counts,
+      votesNo: {...this.votesNo},
+      messagesSent: {...this.outbox.messagesSent},
+      recordsPersisted: this.outbox.recordsPersisted,
+      forcedRecords: this.outbox.forcedRecords,
+    }
+  }
+
+  private onPrepare(m: PrepareMessage, nowMs: number): void {
+    if (this.prepared.has(m.txn)) {
+      // A re-sent prepare: the PREPARED record is already durable (or in an earlier Ready).
+      this.counts.votesYes++
+      return this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from)})
+    }
+    // A late duplicate of a decided transaction: the coordinator no longer waits for a vote.
+    if (this.decided.has(m.txn)) return
+    const writeKeys = m.writes.map((w) => w.key)
+    const readKeys = m.conditions.map((c) => c.key).filter((key) => !writeKeys.includes(key))
+    const conflict = this.locks.conflict(m.txn, writeKeys, readKeys)
+    if (conflict) return this.voteNo(m, 'conflict', `key "${conflict.key}" is locked by txn ${conflict.holder}`)
+    for (const c of m.conditions) {
+      const actual = this.config.readCommitted(c.key) ?? null
+      if (actual !== c.value) {
+        return this.voteNo(m, 'condition failed', `key "${c.key}" is ${JSON.stringify(actual)}, expected ${JSON.stringify(c.value)}`)
+      }
+    }
+    this.hold({txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, preparedAtMs: nowMs, recovered: false}, nowMs + this.config.queryAfterMs)
+    // A yes vote promises to commit if told to, even after a crash, so the
+    // writes must be durable before it leaves (R* §2; Gray & Reuter §10.3).
+    this.outbox.record({type: 'prepared', txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, atMs: nowMs}, true)
+    if (this.outbox.reached('participant.after-prepare-logged')) return
+    this.counts.votesYes++
+    this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from)})
+  }
+
+  private onDecision(m: Message, outcome: Outcome, nowMs: number): void {
+    const p = this.prepared.get(m.txn)
+    if (!p) {
+      // Decided already, or never prepared here (an abort to a participant
+      // that voted no or never got the prepare): nothing to do but ack. An
+      // abort for a txn committed here is a stale answer to an old query,
+      // sent after the coordinator finished and forgot the txn.
+      invariant(!(outcome === 'committed' && this.decided.get(m.txn) === 'aborted'), `participant ${this.config.id}: commit for txn ${m.txn}, which it aborted`)
+      return this.outbox.message({type: 'ack', outcome, ...this.to(m.txn, m.from)})
+    }
+    this.prepared.delete(m.txn)
+    this.queries.clear(m.txn)
+    this.locks.release(m.txn, p.writeKeys, p.readKeys)
+    this.remember(m.txn, outcome)
+    this.resolved.push({
+      txn: m.txn,
+      outcome,
+      preparedAtMs: p.preparedAtMs,
+      decidedAtMs: nowMs,
+      keyCount: p.writeKeys.length + p.readKeys.length,
+      recovered: p.recovered,
+      queried: p.queried,
+    })
+    if (outcome === 'committed') {
+      this.counts.committed++
+      // Forced: the ack lets the coordinator write END and forget the txn, so
+      // the writes must be durable first (they are applied from this record).
+      this.outbox.record({type: 'commit', txn: m.txn, writes: p.writes}, true)
+      if (this.outbox.reached('participant.after-commit-logged')) return
+    } else {
+      this.counts.aborted++
+      // Not forced: if it is lost, the restarted participant asks again and hears "abort" (presumed).
+      this.outbox.record({type: 'abort', txn: m.txn}, false)
+    }
+    this.outbox.message({type: 'ack', outcome, ...this.to(m.txn, m.from)})
+  }
+
+  private voteNo(m: PrepareMessage, reason: VoteNoReason, detail: string): void {
+    // Nothing is locked or logged: voting no is a unilateral abort (no state to keep).
+    this.votesNo[reason]++
+    this.outbox.message({type: 'vote-no', reason, detail, ...this.to(m.txn, m.from)})
+  }
+
+  private hold(p: Omit<PreparedTxn, 'writeKeys' | 'queried' | 'attempt'>, firstQueryMs: number): void {
+    const writeKeys = p.writes.map((w) => w.key)
+    this.locks.acquire(p.txn, writeKeys, p.readKeys)
+    this.prepared.set(p.txn, {...p, writeKeys, queried: false, attempt: 0})
+    this.queries.set(p.txn, firstQueryMs)
+  }
+
+  private to(txn: TxnId, to: NodeId): {txn: TxnId; from: NodeId; to: NodeId} {
+    return {txn, from: this.config.id, to}
+  }
+
+  private remember(txn: TxnId, outcome: Outcome): void {
+    this.decided.set(txn, outcome)
+    if (this.decided.size > this.config.decidedMemory) this.decided.delete(this.decided.keys().next().value!)
+  }
+}
