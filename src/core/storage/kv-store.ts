@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 import {invariant} from '../common/invariant.js'
+import {byteOption} from './byte-option.js'
 import {applyKvOps, decodeKvBatch, decodeKvSnapshot, encodeKvBatch, encodeKvSnapshot, type KvOp} from './kv-codec.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from './snapshot-file.js'
 import {StorageClosedError, StorageCorruptionError} from './storage-errors.js'
@@ -61,6 +62,7 @@ export class KvStore {
    * when the snapshot or the WAL is damaged or the two do not fit together.
    */
   static open(dir: string, options: KvStoreOptions = {}): KvStore {
+    const compactAfterBytes = byteOption('compactAfterBytes', options.compactAfterBytes ?? 32 * 1024 * 1024, 1)
     const snapshotDir = join(dir, 'snapshots')
     const walDir = join(dir, 'wal')
     const snapshot = loadLatestSnapshotSync(snapshotDir)
@@ -82,7 +84,7 @@ export class KvStore {
         applyKvOps(map, decodeRecord(record, walDir))
         unsnapshottedBytes += frameBytes(record.payload.length)
       }
-      return new KvStore(wal, snapshotDir, map, wal.lastIndex, snapshotIndex, unsnapshottedBytes, options.compactAfterBytes ?? 32 * 1024 * 1024)
+      return new KvStore(wal, snapshotDir, map, wal.lastIndex, snapshotIndex, unsnapshottedBytes, compactAfterBytes)
     } catch (err) {
       void wal.close()
       throw err

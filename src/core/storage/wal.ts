@@ -2,6 +2,7 @@ import {closeSync, fdatasync, openSync, write} from 'node:fs'
 import {promisify} from 'node:util'
 import {fsyncDirSync} from './atomic-file.js'
 import {removeFileDurableSync} from './durable-dir.js'
+import {byteOption} from './byte-option.js'
 import {StorageClosedError, StorageFailedError} from './storage-errors.js'
 import {batchLimitBytes, encodeFrame, type WalRecord} from './wal-frame.js'
 import {recoverLogSync, type Segment} from './wal-recovery.js'
@@ -89,12 +90,15 @@ export class Wal {
    * Opens (creating if needed) the WAL in `dir` and recovers it: see
    * `recoverLogSync` for what is truncated and what is a
    * StorageCorruptionError. Synchronous: meant for process start-up.
+   * Throws RangeError for bad options, or an errno error from node:fs.
    */
   static open(dir: string, options: WalOptions = {}): WalOpenResult {
-    const maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024
+    const segmentBytes = byteOption('segmentBytes', options.segmentBytes ?? 8 * 1024 * 1024, 1)
+    // The frame's length field is a u32.
+    const maxRecordBytes = byteOption('maxRecordBytes', options.maxRecordBytes ?? 1024 * 1024, 0, 0xffff_ffff)
     const log = recoverLogSync(dir, maxRecordBytes)
     const lastIndex = log.segments[0].firstIndex + log.records.length - 1
-    const wal = new Wal(dir, log.segments, log.activeFd, lastIndex, options.segmentBytes ?? 8 * 1024 * 1024, maxRecordBytes)
+    const wal = new Wal(dir, log.segments, log.activeFd, lastIndex, segmentBytes, maxRecordBytes)
     return {wal, records: log.records, tornBytesTruncated: log.tornBytesTruncated}
   }
 

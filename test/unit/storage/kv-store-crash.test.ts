@@ -1,35 +1,12 @@
 import {spawn} from 'node:child_process'
-import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import ts from 'typescript'
+import {readdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {KvStore} from '../../../src/core/storage/kv-store.js'
+import {compileStorageTo} from './compile-storage.js'
 import {useTempDirs} from './temp-dirs.js'
 
 const tempDir = useTempDirs()
-const srcCore = join(dirname(fileURLToPath(import.meta.url)), '../../../src/core')
-
-/**
- * Compiles the storage sources (and the one common file they import) to ES
- * modules under `outDir`, so a plain `node` child can run them without a
- * build step or a TypeScript loader.
- */
-function compileStorageTo(outDir: string): void {
-  const files = [
-    ...readdirSync(join(srcCore, 'storage')).map((name) => `storage/${name}`),
-    'common/invariant.ts',
-  ]
-  for (const file of files) {
-    const {outputText} = ts.transpileModule(readFileSync(join(srcCore, file), 'utf8'), {
-      compilerOptions: {module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022},
-    })
-    const out = join(outDir, file.replace(/\.ts$/, '.js'))
-    mkdirSync(dirname(out), {recursive: true})
-    writeFileSync(out, outputText)
-  }
-  writeFileSync(join(outDir, 'package.json'), '{"type": "module"}')
-}
 
 /**
  * The child: writers that each loop writing a batch of two keys, printing a

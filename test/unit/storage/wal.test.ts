@@ -63,6 +63,12 @@ describe('Wal', () => {
     await wal.close()
   })
 
+  it('refuses options it cannot honour', () => {
+    const dir = tempDir()
+    expect(() => Wal.open(dir, {segmentBytes: 0})).toThrow(RangeError)
+    expect(() => Wal.open(dir, {maxRecordBytes: 2 ** 32})).toThrow(/maxRecordBytes must be an integer/)
+  })
+
   it('finishes queued appends on close and rejects appends after it', async () => {
     const dir = tempDir()
     const {wal} = Wal.open(dir)
