@@ -83,8 +83,13 @@ export class Participant {
   private readonly outbox = new Outbox<ParticipantLogRecord>()
   private readonly resolved: ResolvedTxn[] = []
   private readonly prepared = new Map<TxnId, PreparedTxn>()
-  /** Recently decided transactions, oldest first, at most `decidedMemory`. */
-  private readonly decided = new Map<TxnId, Outcome>()
+  /**
+   * Recently decided transactions, oldest first, at most `decidedMemory`.
+   * "aborted before prepare" is an abort for a txn not prepared here: not
+   * proof of anything (it may be a stale answer about a txn committed and
+   * forgotten long ago), only a reason to ignore a late prepare.
+   */
+  private readonly decided = new Map<TxnId, Outcome | 'aborted before prepare'>()
   private readonly locks = new KeyLocks()
   private readonly queries = new Deadlines<TxnId>()
   private readonly counts = {votesYes: 0, committed: 0, aborted: 0, recoveredInDoubt: 0}
@@ -225,6 +230,8 @@ export class Participant {
       // abort for a txn committed here is a stale answer to an old query,
       // sent after the coordinator finished and forgot the txn.
       invariant(!(outcome === 'committed' && this.decided.get(m.txn) === 'aborted'), `participant ${this.config.id}: commit for txn ${m.txn}, which it aborted`)
+      // Remembered so that its prepare, if still on the way, is not taken up.
+      if (outcome === 'aborted' && !this.decided.has(m.txn)) this.remember(m.txn, 'aborted before prepare')
       return this.outbox.message({type: 'ack', outcome, ...this.to(m.txn, m.from)})
     }
     this.prepared.delete(m.txn)
@@ -271,7 +278,7 @@ export class Participant {
     return {txn, from: this.config.id, to}
   }
 
-  private remember(txn: TxnId, outcome: Outcome): void {
+  private remember(txn: TxnId, outcome: Outcome | 'aborted before prepare'): void {
     this.decided.set(txn, outcome)
     if (this.decided.size > this.config.decidedMemory) this.decided.delete(this.decided.keys().next().value!)
   }
