@@ -225,8 +225,10 @@ export class SimCluster implements NodeObserver {
     if (roll < 0.25) {
       const side = ids.filter(() => this.rng.next() < 0.5)
       this.network.partition([side, ids.filter((id) => !side.includes(id))])
-    } else if (roll < 0.4) {
-      const lone = ids[this.rng.int(ids.length)]
+    } else if (roll < 0.45) {
+      // Cutting off the leader is the fault that stale reads and lost writes hide behind.
+      const leader = ids.find((id) => this.nodes.get(id)?.up && this.nodes.get(id)?.node.status().role === 'leader')
+      const lone = this.rng.next() < 0.7 && leader !== undefined ? leader : ids[this.rng.int(ids.length)]
       this.network.partition([[lone], ids.filter((id) => id !== lone)])
     } else if (roll < 0.7) {
       this.network.heal()
