@@ -1,4 +1,5 @@
 import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
+import {open, rename} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
 /**
@@ -20,6 +21,25 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   }
   renameSync(tmp, path)
   fsyncDirSync(dirname(path))
+}
+
+/** writeFileAtomicSync without blocking the event loop on the fsyncs. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`
+  const file = await open(tmp, 'w')
+  try {
+    await file.writeFile(data)
+    await file.sync()
+  } finally {
+    await file.close()
+  }
+  await rename(tmp, path)
+  const dir = await open(dirname(path), 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
 }
 
 export function fsyncDirSync(dir: string): void {

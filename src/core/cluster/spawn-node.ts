@@ -1,0 +1,60 @@
+import {spawn} from 'node:child_process'
+import {closeSync, mkdirSync, openSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {NODE_CONFIG_FILE, NODE_LOG_FILE, NodeConfig} from '../../nodes/node-config.js'
+import type {NodeRecord} from './cluster-state.js'
+
+/** The compiled entry point of a node kind: dist/src/nodes/<kind>/main.js. */
+export function nodeMainPath(kind: string): string {
+  return fileURLToPath(new URL(`../../nodes/${kind}/main.js`, import.meta.url))
+}
+
+export function nodeUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
+/** Writes the node's config into its data directory (kept for restarts). */
+export function prepareNode(
+  dataDir: string,
+  plan: {name: string; kind: string; subsystem: string},
+  host: string,
+  port: number,
+  options: Record<string, unknown>,
+): NodeRecord {
+  const dataPath = resolve(dataDir, plan.name)
+  mkdirSync(dataPath, {recursive: true})
+  const config: NodeConfig = {kind: plan.kind, id: plan.name, host, port, dataDir: dataPath, options}
+  const configPath = join(dataPath, NODE_CONFIG_FILE)
+  writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n')
+  return {
+    name: plan.name,
+    kind: plan.kind,
+    subsystem: plan.subsystem,
+    pid: 0,
+    host,
+    port,
+    url: nodeUrl(host, port),
+    dataPath,
+    configPath,
+    logPath: join(dataPath, NODE_LOG_FILE),
+  }
+}
+
+/** Starts the node as its own detached process; its stdout and stderr go to its log. */
+export function launchNode(node: NodeRecord): number {
+  const log = openSync(node.logPath, 'a')
+  try {
+    const child = spawn(process.execPath, [nodeMainPath(node.kind), node.configPath], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: node.dataPath,
+    })
+    child.unref()
+    if (child.pid === undefined) throw new Error(`could not start node ${node.name}`)
+    return child.pid
+  } finally {
+    closeSync(log)
+  }
+}

@@ -1,0 +1,121 @@
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {CLUSTER_FILE, ClusterState, findNode, NodeRecord, readClusterState, requireClusterState, writeClusterState} from './cluster-state.js'
+import {fetchHealth, Health, waitHealthy} from './health.js'
+import {freePorts} from './ports.js'
+import {isNodeAlive, signalNode, SignalName, stopProcess} from './processes.js'
+import {launchNode, nodeUrl, prepareNode} from './spawn-node.js'
+import type {NodePlan} from './subsystems.js'
+
+export interface UpOptions {
+  dataDir: string
+  host: string
+  basePort?: number
+  plans: NodePlan[]
+  healthTimeoutMs: number
+}
+
+export class ClusterAlreadyUpError extends Error {}
+
+/**
+ * Starts every planned node, waits until all are healthy and records them in
+ * cluster.json. If one does not come up, the others are stopped again so no
+ * half cluster is left behind.
+ */
+export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; health: Record<string, Health>}> {
+  const existing = readClusterState(opts.dataDir)
+  const alive = existing?.nodes.filter((n) => isNodeAlive(n.pid, n.configPath)) ?? []
+  if (alive.length > 0) {
+    throw new ClusterAlreadyUpError(
+      `a cluster is already up in ${opts.dataDir} (${alive.length} of ${existing!.nodes.length} nodes alive: ${alive.map((n) => n.name).join(', ')}); stop it first with: dsys cluster down`,
+    )
+  }
+  const ports = opts.basePort === undefined ? await freePorts(opts.host, opts.plans.length) : opts.plans.map((_, i) => opts.basePort! + i)
+  // Options can name peers only once every URL is known.
+  const urls = Object.fromEntries(opts.plans.map((plan, i) => [plan.name, nodeUrl(opts.host, ports[i])]))
+  const ready = opts.plans.map((plan, i) => prepareNode(opts.dataDir, plan, opts.host, ports[i], plan.options(urls)))
+  const state: ClusterState = {version: 1, dataDir: opts.dataDir, startedAt: new Date().toISOString(), nodes: ready}
+  for (const node of ready) node.pid = launchNode(node)
+  writeClusterState(state)
+  try {
+    const health = await Promise.all(ready.map((n) => waitHealthy(n, opts.healthTimeoutMs)))
+    return {state, health: Object.fromEntries(ready.map((n, i) => [n.name, health[i]]))}
+  } catch (err) {
+    await Promise.all(ready.map((n) => stopProcess(n.pid, n.configPath, 1000)))
+    rmSync(join(opts.dataDir, CLUSTER_FILE), {force: true})
+    throw err
+  }
+}
+
+export interface NodeStatus {
+  name: string
+  kind: string
+  subsystem: string
+  pid: number
+  alive: boolean
+  url: string
+  health: Health | null
+}
+
+export async function clusterStatus(dataDir: string): Promise<NodeStatus[]> {
+  const state = requireClusterState(dataDir)
+  return Promise.all(
+    state.nodes.map(async (n) => {
+      const alive = isNodeAlive(n.pid, n.configPath)
+      return {name: n.name, kind: n.kind, subsystem: n.subsystem, pid: n.pid, alive, url: n.url, health: alive ? ((await fetchHealth(n.url)) ?? null) : null}
+    }),
+  )
+}
+
+export async function clusterDown(dataDir: string, graceMs: number, purge: boolean): Promise<Array<{name: string; result: string}>> {
+  const state = requireClusterState(dataDir)
+  const results = await Promise.all(state.nodes.map(async (n) => ({name: n.name, result: await stopProcess(n.pid, n.configPath, graceMs)})))
+  if (purge) {
+    for (const n of state.nodes) rmSync(n.dataPath, {recursive: true, force: true})
+  }
+  rmSync(join(dataDir, CLUSTER_FILE), {force: true})
+  return results
+}
+
+export function killNode(dataDir: string, name: string, signal: SignalName): NodeRecord {
+  const node = findNode(requireClusterState(dataDir), name)
+  if (!isNodeAlive(node.pid, node.configPath)) throw new Error(`node ${name} (pid ${node.pid}) is not running; start it with: dsys cluster restart ${name}`)
+  signalNode(node.pid, signal)
+  return node
+}
+
+/** Stops the node if it runs and starts it again on the same port and data directory. */
+export async function restartNode(dataDir: string, name: string, graceMs: number, healthTimeoutMs: number): Promise<{node: NodeRecord; health: Health}> {
+  const state = requireClusterState(dataDir)
+  const node = findNode(state, name)
+  await stopProcess(node.pid, node.configPath, graceMs)
+  node.pid = launchNode(node)
+  writeClusterState(state)
+  return {node, health: await waitHealthy(node, healthTimeoutMs)}
+}
+
+/** Starts one more node in a running cluster (e.g. a new ring shard). */
+export async function addNode(dataDir: string, plan: NodePlan, healthTimeoutMs: number): Promise<{node: NodeRecord; health: Health}> {
+  const state = requireClusterState(dataDir)
+  if (state.nodes.some((n) => n.name === plan.name)) throw new Error(`a node named ${plan.name} already exists`)
+  const host = state.nodes[0]?.host ?? '127.0.0.1'
+  const [port] = await freePorts(host, 1)
+  const urls = Object.fromEntries(state.nodes.map((n) => [n.name, n.url]))
+  const node = prepareNode(dataDir, plan, host, port, plan.options(urls))
+  node.pid = launchNode(node)
+  state.nodes.push(node)
+  writeClusterState(state)
+  return {node, health: await waitHealthy(node, healthTimeoutMs)}
+}
+
+/** Stops a node for good and forgets it (its data directory is removed when `purge`). */
+export async function removeNode(dataDir: string, name: string, graceMs: number, purge: boolean): Promise<NodeRecord> {
+  const state = requireClusterState(dataDir)
+  const node = findNode(state, name)
+  await stopProcess(node.pid, node.configPath, graceMs)
+  if (purge) rmSync(node.dataPath, {recursive: true, force: true})
+  state.nodes = state.nodes.filter((n) => n.name !== name)
+  writeClusterState(state)
+  return node
+}

@@ -1,0 +1,88 @@
+import {badRequest, tooLarge} from './http-error.js'
+
+/**
+ * A tiny schema for request bodies: every field is typed and bounded, and
+ * unknown keys are rejected so a typo never silently means "default".
+ */
+export type FieldSpec =
+  | {type: 'string'; optional?: boolean; nullable?: boolean; maxLength?: number; minLength?: number}
+  | {type: 'int'; optional?: boolean; min?: number; max?: number}
+  | {type: 'boolean'; optional?: boolean}
+  | {type: 'array'; optional?: boolean; maxItems?: number; minItems?: number; items: Schema}
+
+export type Schema = Record<string, FieldSpec>
+
+type FieldValue<F extends FieldSpec> = F extends {type: 'string'}
+  ? F extends {nullable: true}
+    ? string | null
+    : string
+  : F extends {type: 'int'}
+    ? number
+    : F extends {type: 'boolean'}
+      ? boolean
+      : F extends {type: 'array'; items: infer S extends Schema}
+        ? Array<Parsed<S>>
+        : never
+
+export type Parsed<S extends Schema> = {
+  [K in keyof S as S[K] extends {optional: true} ? never : K]: FieldValue<S[K]>
+} & {
+  [K in keyof S as S[K] extends {optional: true} ? K : never]?: FieldValue<S[K]>
+}
+
+export function parseBody<S extends Schema>(body: unknown, schema: S, where = 'body'): Parsed<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`${where} must be a JSON object`)
+  }
+  const record = body as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    if (!(key in schema)) throw badRequest(`unknown field "${key}" in ${where}; expected ${Object.keys(schema).join(', ')}`)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [key, spec] of Object.entries(schema)) {
+    const value = record[key]
+    if (value === undefined) {
+      if (!spec.optional) throw badRequest(`missing field "${key}" in ${where}`)
+      continue
+    }
+    out[key] = parseField(key, value, spec, where)
+  }
+  return out as Parsed<S>
+}
+
+function parseField(key: string, value: unknown, spec: FieldSpec, where: string): unknown {
+  switch (spec.type) {
+    case 'string': {
+      if (value === null && spec.nullable) return null
+      if (typeof value !== 'string') throw badRequest(`field "${key}" in ${where} must be a string`)
+      if (spec.minLength !== undefined && value.length < spec.minLength) {
+        throw badRequest(`field "${key}" in ${where} must be at least ${spec.minLength} characters`)
+      }
+      // Oversize values are 413 so a client can tell "too big" from "malformed".
+      if (spec.maxLength !== undefined && value.length > spec.maxLength) {
+        throw tooLarge(`field "${key}" in ${where} is ${value.length} characters; the limit is ${spec.maxLength}`)
+      }
+      return value
+    }
+    case 'int': {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw badRequest(`field "${key}" in ${where} must be an integer`)
+      if (spec.min !== undefined && value < spec.min) throw badRequest(`field "${key}" in ${where} must be >= ${spec.min}`)
+      if (spec.max !== undefined && value > spec.max) throw badRequest(`field "${key}" in ${where} must be <= ${spec.max}`)
+      return value
+    }
+    case 'boolean': {
+      if (typeof value !== 'boolean') throw badRequest(`field "${key}" in ${where} must be a boolean`)
+      return value
+    }
+    case 'array': {
+      if (!Array.isArray(value)) throw badRequest(`field "${key}" in ${where} must be an array`)
+      if (spec.minItems !== undefined && value.length < spec.minItems) {
+        throw badRequest(`field "${key}" in ${where} must have at least ${spec.minItems} item(s)`)
+      }
+      if (spec.maxItems !== undefined && value.length > spec.maxItems) {
+        throw tooLarge(`field "${key}" in ${where} has ${value.length} items; the limit is ${spec.maxItems}`)
+      }
+      return value.map((item, i) => parseBody(item, spec.items, `${key}[${i}]`))
+    }
+  }
+}

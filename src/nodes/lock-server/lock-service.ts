@@ -1,0 +1,108 @@
+import {join} from 'node:path'
+
+import {LockTable} from '../../core/lock/lock-table.js'
+import {LockState, Reply, Reservation} from '../../core/lock/types.js'
+import {readJsonFileSync, writeFileAtomic} from '../../core/storage/atomic-file.js'
+
+const RESERVATION_FILE = 'lock-reservation.json'
+
+/**
+ * Wires the pure lock table to wall-clock time, a timer and the disk: each
+ * reservation the table asks for is fsynced before it is confirmed, and each
+ * reply is routed to the request that waits for it.
+ */
+export class LockService {
+  private readonly table: LockTable
+  private readonly pending = new Map<number, (reply: Reply) => void>()
+  private nextRequestId = 1
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Infinity
+  private closed = false
+  readonly recoveredFrom: Reservation | undefined
+
+  constructor(private readonly dataDir: string) {
+    this.recoveredFrom = readJsonFileSync<Reservation>(join(dataDir, RESERVATION_FILE))
+    this.table = new LockTable(Date.now(), this.recoveredFrom)
+    this.drain()
+  }
+
+  acquire(name: string, owner: string, ttlMs: number, waitMs: number, signal: AbortSignal): Promise<Reply> {
+    return this.call(signal, (requestId, now) => this.table.acquire({requestId, name, owner, ttlMs, waitMs}, now))
+  }
+
+  renew(name: string, owner: string, token: number, ttlMs: number, signal: AbortSignal): Promise<Reply> {
+    return this.call(signal, (requestId, now) => this.table.renew({requestId, name, owner, token, ttlMs}, now))
+  }
+
+  release(name: string, owner: string, token: number, signal: AbortSignal): Promise<Reply> {
+    return this.call(signal, (requestId, now) => this.table.release({requestId, name, owner, token}, now))
+  }
+
+  inspect(name: string): LockState {
+    return this.table.inspect(name, Date.now())
+  }
+
+  health(): Record<string, unknown> {
+    return {...this.table.summary(Date.now()), recoveredFrom: this.recoveredFrom ?? null}
+  }
+
+  /** Answers every waiting request with a shutdown error. */
+  close(): void {
+    this.closed = true
+    clearTimeout(this.timer)
+    for (const [requestId, resolve] of this.pending) {
+      resolve({type: 'rejected', requestId, reason: 'unavailable', message: 'lock server is shutting down'})
+    }
+    this.pending.clear()
+  }
+
+  private call(signal: AbortSignal, start: (requestId: number, now: number) => void): Promise<Reply> {
+    const requestId = this.nextRequestId++
+    return new Promise<Reply>((resolve) => {
+      this.pending.set(requestId, resolve)
+      signal.addEventListener(
+        'abort',
+        () => {
+          if (this.pending.delete(requestId)) {
+            this.table.cancel(requestId)
+            this.drain()
+          }
+        },
+        {once: true},
+      )
+      start(requestId, Date.now())
+      this.drain()
+    })
+  }
+
+  private drain(): void {
+    if (this.closed) return
+    const out = this.table.takeOutput(Date.now())
+    for (const reply of out.replies) {
+      const resolve = this.pending.get(reply.requestId)
+      this.pending.delete(reply.requestId)
+      resolve?.(reply)
+    }
+    if (out.reserve) void this.persist(out.reserve)
+    this.armTimer()
+  }
+
+  private async persist(reservation: Reservation): Promise<void> {
+    await writeFileAtomic(join(this.dataDir, RESERVATION_FILE), JSON.stringify(reservation))
+    // Only now may tokens up to tokenLimit be issued: the reservation is durable.
+    this.table.reserved(reservation, Date.now())
+    this.drain()
+  }
+
+  private armTimer(): void {
+    const next = this.table.nextDeadlineMs()
+    if (next === undefined || next >= this.timerAt) return
+    clearTimeout(this.timer)
+    this.timerAt = next
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity
+      this.table.tick(Date.now())
+      this.drain()
+    }, Math.max(0, next - Date.now()))
+  }
+}

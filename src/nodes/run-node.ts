@@ -1,0 +1,69 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {JsonServer, Route} from '../core/net/json-server.js'
+import {fileLogger, Logger} from '../core/net/node-log.js'
+import {NODE_LOG_FILE, NodeConfig} from './node-config.js'
+
+export interface NodeApp {
+  routes: Route[]
+  /** Role-specific state for GET /health (kind and id are added). */
+  health(): Record<string, unknown>
+  maxBodyBytes?: number
+  /** Flush and close durable state on graceful shutdown. */
+  close?(): Promise<void>
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1 << 20
+const SHUTDOWN_GRACE_MS = 5_000
+
+/**
+ * The one entry path of every node process: read node.json, build the app,
+ * serve it with GET /health, and shut down cleanly on SIGTERM.
+ */
+export async function runNode(kind: string, build: (config: NodeConfig, log: Logger) => Promise<NodeApp>): Promise<void> {
+  const configPath = process.argv[2]
+  if (!configPath) {
+    process.stderr.write(`usage: node ${kind}/main.js <node.json>\n`)
+    process.exit(2)
+  }
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as NodeConfig
+  const log = fileLogger(join(config.dataDir, NODE_LOG_FILE), {kind, id: config.id})
+  process.on('uncaughtException', (err) => {
+    log.error('uncaught exception, exiting', {error: err.stack ?? String(err)})
+    process.exit(1)
+  })
+  process.on('unhandledRejection', (err) => {
+    log.error('unhandled rejection, exiting', {error: (err as Error)?.stack ?? String(err)})
+    process.exit(1)
+  })
+
+  const app = await build(config, log)
+  const server = new JsonServer({
+    maxBodyBytes: app.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    routes: [{method: 'GET', path: '/health', handler: () => ({body: {kind, id: config.id, pid: process.pid, ...app.health()}})}, ...app.routes],
+    onError: (err, req) => log.error('request failed', {method: req.method, url: req.url, error: (err as Error)?.stack ?? String(err)}),
+  })
+  const address = await server.listen(config.port, config.host)
+  log.info('listening', {host: address.address, port: address.port, pid: process.pid})
+
+  let stopping = false
+  process.on('SIGTERM', () => {
+    if (stopping) return
+    stopping = true
+    log.info('SIGTERM: shutting down')
+    setTimeout(() => {
+      log.error('shutdown grace period passed, exiting')
+      process.exit(1)
+    }, SHUTDOWN_GRACE_MS).unref()
+    void (async () => {
+      // The app answers its long-polls first; then any connection left is cut.
+      await app.close?.()
+      const closed = server.close()
+      server.server.closeAllConnections()
+      await closed
+      log.info('stopped')
+      process.exit(0)
+    })()
+  })
+}
