@@ -3,7 +3,7 @@ import type {Rng} from '../common/rng.js'
 import {retryDelayMs, type RetryPolicy} from './backoff.js'
 import {Deadlines} from './deadlines.js'
 import type {FailpointName} from './failpoints.js'
-import {drain, Outbox, type MessageCounts, type Ready} from './outbox.js'
+import {drain, Outbox, type OutputCounts, type Ready} from './outbox.js'
 import {splitByOwner, txnRequestError} from './request.js'
 import type {
   AbortReason,
@@ -44,15 +44,12 @@ export interface CoordinatorReady extends Ready<CoordinatorLogRecord> {
   finished: FinishedTxn[]
 }
 
-export interface CoordinatorStats {
+export interface CoordinatorStats extends OutputCounts {
   begun: number
   committed: number
   aborted: Record<AbortReason, number>
   /** COMMIT records without END found by `recover`, re-driven to the end. */
   recoveredCommits: number
-  messagesSent: MessageCounts
-  recordsPersisted: number
-  forcedRecords: number
 }
 
 type Phase = 'preparing' | 'committing' | 'aborting'
@@ -236,9 +233,7 @@ export class Coordinator {
     return {
       ...this.counts,
       aborted: {...this.aborted},
-      messagesSent: {...this.outbox.messagesSent},
-      recordsPersisted: this.outbox.recordsPersisted,
-      forcedRecords: this.outbox.forcedRecords,
+      ...this.outbox.counts(),
     }
   }
 

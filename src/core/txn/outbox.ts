@@ -19,11 +19,19 @@ export interface Ready<R> {
 
 export type MessageCounts = Record<MessageType, number>
 
+/** What a core has handed out so far: the node reports messages and fsyncs per transaction from these. */
+export interface OutputCounts {
+  messagesSent: MessageCounts
+  recordsPersisted: number
+  /** Records that asked for an fsync; the node's group commit may serve many with one. */
+  forcedRecords: number
+}
+
 /** The output queue shared by the coordinator and the participant. */
 export class Outbox<R> {
-  readonly messagesSent: MessageCounts = {prepare: 0, commit: 0, abort: 0, 'vote-yes': 0, 'vote-no': 0, ack: 0, query: 0}
-  recordsPersisted = 0
-  forcedRecords = 0
+  private readonly messagesSent: MessageCounts = {prepare: 0, commit: 0, abort: 0, 'vote-yes': 0, 'vote-no': 0, ack: 0, query: 0}
+  private recordsPersisted = 0
+  private forcedRecords = 0
 
   private send: Message[] = []
   private persist: R[] = []
@@ -31,6 +39,10 @@ export class Outbox<R> {
   private crash: FailpointName | undefined
   private crashed = false
   private readonly armed = new Set<FailpointName>()
+
+  counts(): OutputCounts {
+    return {messagesSent: {...this.messagesSent}, recordsPersisted: this.recordsPersisted, forcedRecords: this.forcedRecords}
+  }
 
   /** After a failpoint fired the core is dead: it takes no more input. */
   get halted(): boolean {

@@ -4,7 +4,7 @@ import {retryDelayMs, type RetryPolicy} from './backoff.js'
 import {Deadlines} from './deadlines.js'
 import type {FailpointName} from './failpoints.js'
 import {KeyLocks} from './key-locks.js'
-import {drain, Outbox, type MessageCounts, type Ready} from './outbox.js'
+import {drain, Outbox, type OutputCounts, type Ready} from './outbox.js'
 import type {
   InDoubtTxn,
   Message,
@@ -48,16 +48,13 @@ export interface ParticipantReady extends Ready<ParticipantLogRecord> {
   resolved: ResolvedTxn[]
 }
 
-export interface ParticipantStats {
+export interface ParticipantStats extends OutputCounts {
   votesYes: number
   votesNo: Record<VoteNoReason, number>
   committed: number
   aborted: number
   /** Prepared transactions restored from the log by `recover`. */
   recoveredInDoubt: number
-  messagesSent: MessageCounts
-  recordsPersisted: number
-  forcedRecords: number
 }
 
 interface PreparedTxn {
@@ -100,7 +97,8 @@ export class Participant {
   /**
    * A participant restarted on its log. A `prepared` record with no decision
    * after it is in doubt: its locks are taken again and the coordinator is
-   * asked at once. The node replays the `commit` records' writes itself.
+   * asked at once. The node first replays the `commit` records' writes into
+   * its table (config.readCommitted reads it) and then calls this.
    */
   static recover(config: ParticipantConfig, records: readonly ParticipantLogRecord[], nowMs: number): Participant {
     const participant = new Participant(config)
@@ -189,9 +187,7 @@ export class Participant {
     return {
       ...this.counts,
       votesNo: {...this.votesNo},
-      messagesSent: {...this.outbox.messagesSent},
-      recordsPersisted: this.outbox.recordsPersisted,
-      forcedRecords: this.outbox.forcedRecords,
+      ...this.outbox.counts(),
     }
   }
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {Coordinator} from '../../../src/core/txn/coordinator.js'
+import type {FailpointName} from '../../../src/core/txn/failpoints.js'
 import {ack, coordinatorConfig, fromParticipant, newCoordinator, sent} from './fixtures.js'
 
 const writes = [
@@ -7,9 +8,10 @@ const writes = [
   {key: 'p2/b', value: '2'},
 ]
 
-/** Begins txn t1 over p1 and p2 and collects both yes votes. */
-function committedT1(): Coordinator {
+/** Begins txn t1 over p1 and p2 and collects both yes votes, with `failpoint` armed. */
+function committedT1(failpoint?: FailpointName): Coordinator {
   const c = newCoordinator()
+  if (failpoint) c.arm(failpoint)
   c.begin('t1', writes, [], 0)
   c.step(fromParticipant('vote-yes', 't1', 'p1'), 10)
   c.step(fromParticipant('vote-yes', 't1', 'p2'), 20)
@@ -194,27 +196,16 @@ describe('coordinator failpoints', () => {
   })
 
   it('after-decision-logged: the COMMIT record is forced, no commit is sent, the client is not answered', () => {
-    const c = newCoordinator()
-    c.arm('coordinator.after-decision-logged')
-    c.begin('t1', writes, [], 0)
-    c.ready()
-    c.step(fromParticipant('vote-yes', 't1', 'p1'), 1)
-    c.step(fromParticipant('vote-yes', 't1', 'p2'), 2)
-    const ready = c.ready()
-    expect(ready).toMatchObject({crash: 'coordinator.after-decision-logged', mustSync: true, send: [], results: []})
+    const ready = committedT1('coordinator.after-decision-logged').ready()
+    expect(ready).toMatchObject({crash: 'coordinator.after-decision-logged', mustSync: true, results: []})
+    expect(sent(ready.send)).toEqual(['prepare t1 c->p1', 'prepare t1 c->p2'])
     expect(ready.persist.map((r) => r.type)).toEqual(['commit'])
   })
 
   it('mid-commit: exactly one commit leaves before the crash', () => {
-    const c = newCoordinator()
-    c.arm('coordinator.mid-commit')
-    c.begin('t1', writes, [], 0)
-    c.ready()
-    c.step(fromParticipant('vote-yes', 't1', 'p1'), 1)
-    c.step(fromParticipant('vote-yes', 't1', 'p2'), 2)
-    const ready = c.ready()
+    const ready = committedT1('coordinator.mid-commit').ready()
     expect(ready.crash).toBe('coordinator.mid-commit')
-    expect(sent(ready.send)).toEqual(['commit t1 c->p1'])
+    expect(sent(ready.send)).toEqual(['prepare t1 c->p1', 'prepare t1 c->p2', 'commit t1 c->p1'])
     expect(ready.results).toEqual([])
   })
 })
