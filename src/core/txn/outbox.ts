@@ -4,9 +4,13 @@ import type {Message, MessageType} from './types.js'
 /**
  * What a core hands its node after some inputs, in the order the node must
  * act on it (etcd-io/raft `Ready`): append `persist` to the log, fsync it if
- * `mustSync`, only then send `send`, and only then answer clients. Readies
- * must be handled in the order they were taken; the log is append-only and an
- * fsync makes every earlier record durable too.
+ * `mustSync`, only then send `send`, and only then answer clients.
+ *
+ * Group commit: the node may take more Readies while an fsync is running, but
+ * must release them strictly in order — a later Ready's messages can depend on
+ * an earlier Ready's forced record (a commit re-sent after a query, before the
+ * COMMIT record's fsync finished) — and append to one log in that order, so
+ * that an fsync makes every earlier record durable too.
  */
 export interface Ready<R> {
   send: Message[]

@@ -3,7 +3,7 @@ import {failpointNames, type FailpointName} from '../../../src/core/txn/failpoin
 import {defaultSimulation, runSimulation, type SimulationReport} from './simulation.js'
 
 /** Override with TXN_SIM_SEED=<n> to replay one failure. */
-const seeds = process.env.TXN_SIM_SEED ? [Number(process.env.TXN_SIM_SEED)] : Array.from({length: 12}, (_, i) => 1_000 + i)
+const seeds = process.env.TXN_SIM_SEED ? [Number(process.env.TXN_SIM_SEED)] : Array.from({length: 24}, (_, i) => 1_000 + i)
 
 function simulate(seed: number): SimulationReport {
   try {
