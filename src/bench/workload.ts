@@ -1,0 +1,45 @@
+/**
+ * The contract between the load harness and a workload. The harness owns
+ * scheduling (closed or open loop), timing and statistics; a workload only
+ * knows how to issue one operation against its target.
+ */
+
+/** Handed to every operation: where sub-latencies and custom counts go. */
+export interface OpContext {
+  readonly clientIndex: number
+  /** Records a named latency in microseconds into its own histogram (e.g. "wait"). */
+  record(histogram: string, micros: number): void
+  /** Adds to a named counter in the report (e.g. "timeouts"). */
+  count(counter: string, n?: number): void
+}
+
+/**
+ * One operation. Resolves with the operation's type ("read", "write",
+ * "acquire"...), which selects its latency histogram. Throws OpError to count
+ * a failure by kind; any other error counts as kind "unexpected".
+ */
+export type Operation = (ctx: OpContext) => Promise<string>
+
+export interface Workload {
+  /** "lock", "kv", "ring", "txn", "http". */
+  readonly name: string
+  /** "dsys", "redis://...", "etcd://..." */
+  readonly target: string
+  /** One operation function per client, created before the clock starts. */
+  createClient(clientIndex: number): Promise<Operation>
+  /** Workload-specific report fields, computed after the run (fairness, safety, per-shard load). */
+  summarize?(): Record<string, unknown> | Promise<Record<string, unknown>>
+  close(): Promise<void>
+}
+
+/** A failed operation, counted under `kind` ("timeout", "conflict", "http-503"...). */
+export class OpError extends Error {
+  override name = 'OpError'
+
+  constructor(
+    readonly kind: string,
+    message: string = kind,
+  ) {
+    super(message)
+  }
+}
