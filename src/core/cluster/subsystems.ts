@@ -69,4 +69,4 @@ export const txnSubsystem: Subsystem = {
 }
 
 /** The subsystems `dsys cluster up` can start; a subsystem joins this list once its nodes exist. */
-export const SUBSYSTEMS: Subsystem[] = [lockSubsystem]
+export const SUBSYSTEMS: Subsystem[] = [lockSubsystem, raftSubsystem, ringSubsystem, txnSubsystem]

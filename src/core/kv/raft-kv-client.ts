@@ -1,0 +1,169 @@
+import {randomUUID} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {Pool} from 'undici'
+
+/** No replica gave an answer within the operation's time bound. */
+export class KvUnavailableError extends Error {
+  override name = 'KvUnavailableError'
+}
+
+/** The cluster answered with a client error (400, 404 is not one: see get). */
+export class KvRequestError extends Error {
+  override name = 'KvRequestError'
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface RaftKvClientOptions {
+  /** Keep-alive connections per replica; one per concurrent caller is enough. Default 16. */
+  connectionsPerNode?: number
+  /** Bound on one operation, retries and redirects included. Default 10 s. */
+  opTimeoutMs?: number
+  /** Pause before retrying after a 503 or a connection error. Default 20 ms. */
+  retryDelayMs?: number
+}
+
+export interface KvAnswer {
+  status: number
+  body: Record<string, unknown>
+}
+
+/**
+ * A client for the Raft KV replicas: it follows 307 redirects to the leader
+ * and remembers the leader, and on a connection error or a 503 it retries on
+ * the next replica until its time bound. Writes go through a KvSession, whose
+ * (clientId, seq) lets the replicas apply a retried write at most once.
+ */
+export class RaftKvClient {
+  private readonly pools = new Map<string, Pool>()
+  private readonly origins: string[]
+  private leader: string
+  private readonly connections: number
+  private readonly opTimeoutMs: number
+  private readonly retryDelayMs: number
+
+  constructor(urls: readonly string[], options: RaftKvClientOptions = {}) {
+    if (urls.length === 0) throw new Error('RaftKvClient needs at least one replica URL')
+    this.origins = urls.map((u) => new URL(u).origin)
+    this.leader = this.origins[0]
+    this.connections = options.connectionsPerNode ?? 16
+    this.opTimeoutMs = options.opTimeoutMs ?? 10_000
+    this.retryDelayMs = options.retryDelayMs ?? 20
+  }
+
+  session(clientId: string = randomUUID()): KvSession {
+    return new KvSession(this, clientId)
+  }
+
+  /** The replica the client currently believes leads. */
+  get leaderUrl(): string {
+    return this.leader
+  }
+
+  /** One request, sent to the leader wherever it is; resolves with the first answer that is not a redirect or a 503. */
+  async request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<KvAnswer> {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const deadline = Date.now() + this.opTimeoutMs
+    let target = this.leader
+    let lastProblem = 'no attempt'
+    for (;;) {
+      const remainingMs = deadline - Date.now()
+      if (remainingMs <= 0) throw new KvUnavailableError(`${method} ${path}: no answer within ${this.opTimeoutMs}ms (last: ${lastProblem})`)
+      try {
+        const res = await this.pool(target).request({
+          method,
+          path,
+          body: payload,
+          headers: payload === undefined ? undefined : {'content-type': 'application/json'},
+          headersTimeout: remainingMs,
+          bodyTimeout: remainingMs,
+        })
+        const text = await res.body.text()
+        const parsed = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>
+        if (res.statusCode === 307 && typeof res.headers.location === 'string') {
+          target = new URL(res.headers.location).origin
+          this.leader = target
+          lastProblem = `redirected to ${target}`
+          continue
+        }
+        if (res.statusCode !== 503) {
+          this.leader = target
+          return {status: res.statusCode, body: parsed}
+        }
+        lastProblem = `503 from ${target}: ${String(parsed.error)}`
+      } catch (err) {
+        lastProblem = `${target}: ${(err as Error).message}`
+      }
+      target = this.next(target)
+      await sleep(Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now())))
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.close()))
+  }
+
+  private next(origin: string): string {
+    const i = this.origins.indexOf(origin)
+    return this.origins[(i + 1) % this.origins.length]
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin)
+    if (pool === undefined) {
+      pool = new Pool(origin, {connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000})
+      this.pools.set(origin, pool)
+    }
+    return pool
+  }
+}
+
+/** One client's operations, one at a time: each write gets the next seq, and its retries reuse it. */
+export class KvSession {
+  private seq = 0
+
+  constructor(
+    private readonly client: RaftKvClient,
+    readonly clientId: string,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    const res = await this.client.request('GET', keyPath(key))
+    if (res.status === 404) return null
+    return expectOk(res).value as string
+  }
+
+  async put(key: string, value: string): Promise<void> {
+    expectOk(await this.client.request('PUT', keyPath(key), {value, ...this.nextSession()}))
+  }
+
+  async delete(key: string): Promise<void> {
+    expectOk(await this.client.request('DELETE', keyPath(key), this.nextSession()))
+  }
+
+  /** Sets `key` to `value` if it holds `expected` (null: absent); otherwise reports what it holds. */
+  async cas(key: string, expected: string | null, value: string): Promise<{ok: boolean; value: string | null}> {
+    const res = await this.client.request('POST', `${keyPath(key)}/cas`, {expected, value, ...this.nextSession()})
+    if (res.status === 409) return {ok: false, value: res.body.value as string | null}
+    expectOk(res)
+    return {ok: true, value}
+  }
+
+  private nextSession(): {clientId: string; seq: number} {
+    return {clientId: this.clientId, seq: ++this.seq}
+  }
+}
+
+function keyPath(key: string): string {
+  return `/kv/${encodeURIComponent(key)}`
+}
+
+function expectOk(res: KvAnswer): Record<string, unknown> {
+  if (res.status !== 200) throw new KvRequestError(res.status, `${res.status}: ${String(res.body.error)}`)
+  return res.body
+}

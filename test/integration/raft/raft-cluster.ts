@@ -1,0 +1,85 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {request} from 'undici'
+
+import {raftSubsystem} from '../../../src/core/cluster/subsystems.js'
+import {fetchHealth, type Health} from '../../../src/core/cluster/health.js'
+import {RaftKvClient} from '../../../src/core/kv/raft-kv-client.js'
+
+const HEALTH_TIMEOUT_MS = 15_000
+
+// The supervisor spawns the node entry point next to its own module, so it is loaded from dist/ (built first).
+type Supervisor = typeof import('../../../src/core/cluster/supervisor.js')
+const supervisorPath = new URL('../../../dist/src/core/cluster/supervisor.js', import.meta.url).href
+const {clusterDown, clusterUp, killNode, restartNode} = (await import(supervisorPath)) as Supervisor
+
+/** Three (or `size`) real raft-node processes from dist/, in a temp data dir, plus a client for them. */
+export class RaftTestCluster {
+  readonly client: RaftKvClient
+
+  private constructor(
+    readonly dataDir: string,
+    readonly urls: Record<string, string>,
+  ) {
+    this.client = new RaftKvClient(Object.values(urls), {opTimeoutMs: 10_000})
+  }
+
+  static async start(options: Record<string, unknown> = {}, size = 3): Promise<RaftTestCluster> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dsys-raft-'))
+    const plans = raftSubsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
+    const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
+    return new RaftTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
+  }
+
+  get names(): string[] {
+    return Object.keys(this.urls)
+  }
+
+  health(name: string): Promise<Health | undefined> {
+    return fetchHealth(this.urls[name])
+  }
+
+  /** Polls until `check` holds for some replica's health, within a bound; returns that replica's name. */
+  async waitFor(check: (h: Health) => boolean, what: string, names = this.names, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      for (const name of names) {
+        const h = await this.health(name)
+        if (h !== undefined && check(h)) return name
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
+  }
+
+  waitForLeader(names = this.names): Promise<string> {
+    return this.waitFor((h) => h.role === 'leader', 'a leader', names)
+  }
+
+  kill(name: string): void {
+    killNode(this.dataDir, name, 'KILL')
+  }
+
+  restart(name: string): Promise<unknown> {
+    return restartNode(this.dataDir, name, 1_000, HEALTH_TIMEOUT_MS)
+  }
+
+  /** A raw request to one replica, no redirects or retries: what a client sees from that node. */
+  async raw(name: string, method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: string): Promise<{status: number; body: Record<string, unknown>}> {
+    const res = await request(`${this.urls[name]}${path}`, {
+      method,
+      body,
+      headers: body === undefined ? {} : {'content-type': 'application/json'},
+      headersTimeout: 30_000,
+    })
+    const text = await res.body.text()
+    return {status: res.statusCode, body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {}}
+  }
+
+  async stop(): Promise<void> {
+    await this.client.close()
+    await clusterDown(this.dataDir, 1_000, true)
+    rmSync(this.dataDir, {recursive: true, force: true})
+  }
+}

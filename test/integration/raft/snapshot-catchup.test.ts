@@ -1,0 +1,46 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {RaftTestCluster} from './raft-cluster.js'
+
+const SNAPSHOT_ENTRIES = 50
+
+describe('raft kv: a follower that missed a compaction', () => {
+  let cluster: RaftTestCluster
+
+  beforeAll(async () => {
+    // Small snapshots and WAL segments, so a few hundred writes compact the log several times.
+    cluster = await RaftTestCluster.start({snapshotEntries: SNAPSHOT_ENTRIES, walSegmentBytes: 4096})
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+
+  it('catches up through InstallSnapshot and then holds the same data', async () => {
+    const leader = await cluster.waitForLeader()
+    const follower = cluster.names.find((n) => n !== leader) as string
+    const session = cluster.client.session()
+    await session.put('before', 'down')
+    cluster.kill(follower)
+
+    const writers = Array.from({length: 4}, async (_, w) => {
+      const s = cluster.client.session()
+      for (let i = 0; i < 75; i++) await s.put(`k${w}-${i}`, `v${i}`)
+    })
+    await Promise.all(writers)
+    const leaderHealth = (await cluster.health(leader))!
+    // The entries the follower needs are gone from the leader's log.
+    expect(leaderHealth.snapshotIndex as number).toBeGreaterThan(SNAPSHOT_ENTRIES)
+    expect(leaderHealth.firstIndex as number).toBeGreaterThan(3)
+    expect((leaderHealth.counters as Record<string, number>).segmentsDropped).toBeGreaterThan(0)
+
+    await cluster.restart(follower)
+    await session.put('after', 'up')
+    const target = (await cluster.health(leader))!.commitIndex as number
+    await cluster.waitFor((h) => (h.appliedIndex as number) >= target, 'the follower to catch up', [follower])
+    const caughtUp = (await cluster.health(follower))!
+    expect(caughtUp.snapshotIndex as number).toBeGreaterThan(SNAPSHOT_ENTRIES)
+    expect((caughtUp.counters as Record<string, number>).snapshotsWritten).toBeGreaterThan(0)
+    expect(caughtUp.keys).toBe((await cluster.health(leader))!.keys)
+    expect(caughtUp.keys).toBe(4 * 75 + 2)
+  })
+})
