@@ -24,7 +24,6 @@ export interface BenchFlags {
   warmup: number
   rate?: number
   threshold?: string[]
-  json: boolean
 }
 
 /** Reads the shared flags into harness options; thresholds are parsed up front so a typo fails before the run. */

@@ -1,5 +1,7 @@
 import {Pool} from 'undici'
 
+import {dispatchRequest} from './dispatch-request.js'
+
 export interface JsonResponse<T = unknown> {
   status: number
   body: T
@@ -37,17 +39,14 @@ export class JsonClient {
     body?: unknown,
     opts: {signal?: AbortSignal; headersTimeoutMs?: number} = {},
   ): Promise<JsonResponse<T>> {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
-    const res = await this.pool.request({
+    const res = await dispatchRequest(this.pool, {
       method,
       path,
-      body: payload,
-      headers: payload === undefined ? undefined : {'content-type': 'application/json'},
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: opts.signal,
-      headersTimeout: opts.headersTimeoutMs,
+      headersTimeoutMs: opts.headersTimeoutMs,
     })
-    const text = await res.body.text()
-    return {status: res.statusCode, body: (text.length > 0 ? JSON.parse(text) : undefined) as T, headers: res.headers}
+    return {status: res.status, body: (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : undefined) as T, headers: res.headers}
   }
 
   close(): Promise<void> {

@@ -1,0 +1,42 @@
+import {Pool} from 'undici'
+
+import {dispatchRequest} from '../../core/net/dispatch-request.js'
+
+import {OpError, Operation, Workload} from '../workload.js'
+
+/**
+ * GET one URL: the harness's calibration workload. Run against a trivial
+ * endpoint beside autocannon or wrk, it shows whether the driver itself is
+ * the bottleneck.
+ */
+export class HttpGetWorkload implements Workload {
+  readonly name = 'http'
+  private readonly pool: Pool
+  private readonly path: string
+
+  constructor(
+    readonly target: string,
+    clients: number,
+  ) {
+    const url = new URL(target)
+    this.path = url.pathname + url.search
+    this.pool = new Pool(url.origin, {connections: clients, pipelining: 1})
+  }
+
+  async createClient(): Promise<Operation> {
+    return async () => {
+      let status: number
+      try {
+        status = (await dispatchRequest(this.pool, {method: 'GET', path: this.path})).status
+      } catch (err) {
+        throw new OpError('unavailable', (err as Error).message)
+      }
+      if (status >= 400) throw new OpError(`http-${status}`)
+      return 'get'
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+}

@@ -1,0 +1,21 @@
+/** One lock service as the benchmark sees it: dsys's lock server or a Redis spin lock. */
+export interface LockBackend {
+  readonly target: string
+  /** Fencing tokens come with grants. */
+  readonly fencing: boolean
+  /** Resolves with the grant, or undefined when `waitMs` passed without one. */
+  acquire(client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined>
+  /** False when the lock was no longer ours (lease lost). */
+  release(client: number, name: string, owner: string, grant: Grant): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface Grant {
+  token: number | undefined
+  /** Wall-clock ms at which the lease ends. */
+  expiresAt: number
+  /** Time spent waiting for the lock: queued on the server, or retrying. */
+  waitedMs: number
+  /** For Redis: the random value that proves ownership on release. */
+  secret?: string
+}

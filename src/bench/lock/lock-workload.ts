@@ -1,0 +1,92 @@
+import {performance} from 'node:perf_hooks'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {SeededRng} from '../../core/common/rng.js'
+import {OpError, Operation, Workload} from '../workload.js'
+import type {LockBackend} from './lock-backend.js'
+import {ProtectedResource} from './protected-resource.js'
+
+export interface LockWorkloadOptions {
+  locks: number
+  holdMs: number
+  ttlMs: number
+  waitMs: number
+  seed: number
+}
+
+/** Jain's fairness index: 1 when every client got the same share, 1/n when one got everything. */
+export function jainIndex(xs: number[]): number {
+  const sum = xs.reduce((a, b) => a + b, 0)
+  const squares = xs.reduce((a, b) => a + b * b, 0)
+  return squares === 0 ? 1 : (sum * sum) / (xs.length * squares)
+}
+
+/**
+ * One operation = acquire a random lock of `locks`, enter the protected
+ * resource with the token, hold it, leave, release. The operation's latency is
+ * the whole cycle; "acquire", "wait" and "release" have their own histograms.
+ */
+export class LockWorkload implements Workload {
+  readonly name = 'lock'
+  private readonly resource: ProtectedResource
+  private readonly acquisitions: number[] = []
+  private readonly runId = Math.random().toString(36).slice(2, 8)
+
+  constructor(
+    private readonly backend: LockBackend,
+    private readonly opts: LockWorkloadOptions,
+  ) {
+    this.resource = new ProtectedResource(backend.fencing)
+  }
+
+  get target(): string {
+    return this.backend.target
+  }
+
+  async createClient(client: number): Promise<Operation> {
+    const rng = new SeededRng(this.opts.seed * 7919 + client)
+    const owner = `bench-${this.runId}-${client}`
+    this.acquisitions[client] = 0
+    return async (ctx) => {
+      const name = `bench-lock-${rng.int(this.opts.locks)}`
+      const t0 = performance.now()
+      const grant = await this.backend.acquire(client, name, owner, this.opts.ttlMs, this.opts.waitMs)
+      const t1 = performance.now()
+      if (!grant) throw new OpError('timeout', `no grant on ${name} within ${this.opts.waitMs}ms`)
+      ctx.record('acquire', (t1 - t0) * 1000)
+      ctx.record('wait', grant.waitedMs * 1000)
+      this.acquisitions[client]++
+
+      this.resource.enter(name, client, grant.token, grant.expiresAt, Date.now())
+      if (this.opts.holdMs > 0) await sleep(this.opts.holdMs)
+      if (!this.resource.write(name, grant.token)) ctx.count('fencedWrites')
+      this.resource.exit(name, client)
+
+      const t2 = performance.now()
+      const released = await this.backend.release(client, name, owner, grant)
+      ctx.record('release', (performance.now() - t2) * 1000)
+      if (!released) throw new OpError('lease-lost', `the lease on ${name} ended before release`)
+      return 'acquire-release'
+    }
+  }
+
+  summarize(): Record<string, unknown> {
+    const acquisitions = this.acquisitions.reduce((a, b) => a + b, 0)
+    return {
+      locks: this.opts.locks,
+      holdMs: this.opts.holdMs,
+      ttlMs: this.opts.ttlMs,
+      waitMs: this.opts.waitMs,
+      // Counted over the whole run (warmup too): fairness is about shares, not rates.
+      acquisitions,
+      fairness: jainIndex(this.acquisitions),
+      perClientAcquisitions: {min: Math.min(...this.acquisitions), max: Math.max(...this.acquisitions)},
+      fencingTokens: this.backend.fencing ? 'yes' : 'no: this target issues no fencing tokens, so stale holders cannot be fenced off',
+      safety: this.resource.report(),
+    }
+  }
+
+  close(): Promise<void> {
+    return this.backend.close()
+  }
+}

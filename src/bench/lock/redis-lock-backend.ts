@@ -1,0 +1,69 @@
+import {randomBytes} from 'node:crypto'
+
+import {Redis} from 'ioredis'
+
+import {OpError} from '../workload.js'
+import type {Grant, LockBackend} from './lock-backend.js'
+
+// Delete the key only if it still holds our value: a late release must not free someone else's lock.
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+/**
+ * The common Redis lock: SET NX PX to acquire, retried by the client every
+ * `retryDelayMs` until `waitMs` passes (there is no server-side queue), and a
+ * compare-and-delete script to release. Redis issues no fencing tokens.
+ */
+export class RedisLockBackend implements LockBackend {
+  readonly fencing = false
+  private readonly connections: Redis[]
+
+  constructor(
+    readonly target: string,
+    clients: number,
+    private readonly retryDelayMs: number,
+  ) {
+    // One connection per client, as separate processes would have.
+    this.connections = Array.from({length: clients}, () => new Redis(target, {lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true}))
+  }
+
+  async ready(): Promise<void> {
+    try {
+      await Promise.all(this.connections.map((c) => c.ping()))
+    } catch (err) {
+      await this.close()
+      throw new Error(`cannot reach Redis at ${this.target}: ${(err as Error).message}`)
+    }
+  }
+
+  async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
+    const redis = this.connections[client]
+    const secret = randomBytes(12).toString('base64')
+    const started = Date.now()
+    for (;;) {
+      const attemptAt = Date.now()
+      let result: string | null
+      try {
+        result = await redis.set(name, secret, 'PX', ttlMs, 'NX')
+      } catch (err) {
+        throw new OpError('unavailable', (err as Error).message)
+      }
+      // Redis started the lease after this attempt was sent, so attempt + TTL is a lower bound of its
+      // end: the overlap check can then never accuse a holder whose lease had really ended.
+      if (result === 'OK') return {token: undefined, expiresAt: attemptAt + ttlMs, waitedMs: Date.now() - started, secret}
+      if (Date.now() - started + this.retryDelayMs > waitMs) return undefined
+      await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs))
+    }
+  }
+
+  async release(client: number, name: string, _owner: string, grant: Grant): Promise<boolean> {
+    try {
+      return (await this.connections[client].eval(RELEASE_SCRIPT, 1, name, grant.secret!)) === 1
+    } catch (err) {
+      throw new OpError('unavailable', (err as Error).message)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())))
+  }
+}

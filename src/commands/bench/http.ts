@@ -1,0 +1,19 @@
+import {Args} from '@oclif/core'
+
+import {DsysCommand} from '../../cli/base-command.js'
+import {benchFlags, runBenchCommand} from '../../cli/bench.js'
+import {HttpGetWorkload} from '../../bench/http/http-workload.js'
+
+export default class BenchHttp extends DsysCommand {
+  static override summary = 'GET one URL under load: calibrates the harness against autocannon or wrk on the same endpoint'
+  static override examples = ['<%= config.bin %> bench http http://127.0.0.1:8080/ --clients 32 --duration 5s']
+
+  static override args = {url: Args.string({description: 'the URL to GET', required: true})}
+  static override flags = {...benchFlags}
+
+  async run() {
+    const {args, flags} = await this.parse(BenchHttp)
+    if (!/^https?:\/\//.test(args.url)) this.error(`expected an http(s) URL, got "${args.url}"`)
+    return runBenchCommand(this, new HttpGetWorkload(args.url, flags.clients), flags)
+  }
+}
