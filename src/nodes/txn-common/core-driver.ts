@@ -1,0 +1,67 @@
+import type {Logger} from '../../core/net/node-log.js'
+import type {Ready} from '../../core/txn/index.js'
+import {nowMs} from './clock.js'
+import {crashAtFailpoint} from './failpoint-route.js'
+import {NodeTimer} from './node-timer.js'
+import {PeerTransport} from './peer-transport.js'
+import type {ReadyLog} from './ready-log.js'
+
+/** What the driver needs of a txn core (coordinator or participant). */
+export interface DrivenCore<Rd> {
+  ready(): Rd
+  nextWakeMs(): number | undefined
+  tick(nowMs: number): void
+}
+
+export interface CoreDriverHooks<Rd> {
+  /** Runs as the Ready is taken, before the next input (apply committed writes, count finished txns). */
+  taken(ready: Rd): void
+  /** Runs when the Ready is released: durable and sent (answer clients). Not called for a crash Ready. */
+  released?(ready: Rd, releasedMs: number): void
+  /** The Ready carries something to release (beyond persist, send and crash). */
+  hasAnswers?(ready: Rd): boolean
+}
+
+/**
+ * The node loop shared by coordinator and participant (src/core/txn/outbox.ts):
+ * after every input take the Ready, append its records (fsync when forced),
+ * then send, then — unless a failpoint fired — answer. Releases happen in
+ * Ready order through the ReadyLog.
+ */
+export class CoreDriver<R, Rd extends Ready<R>> {
+  private readonly timer = new NodeTimer(() => this.input((now) => this.core.tick(now)))
+
+  constructor(
+    private readonly core: DrivenCore<Rd>,
+    private readonly log: ReadyLog<R>,
+    private readonly transport: PeerTransport,
+    private readonly logger: Logger,
+    private readonly hooks: CoreDriverHooks<Rd>,
+  ) {}
+
+  /** Feeds the core one input (or a batch, sharing one Ready) and acts on what it says. */
+  input(step: (now: number) => void): void {
+    step(nowMs())
+    const ready = this.core.ready()
+    this.hooks.taken(ready)
+    if (ready.persist.length > 0 || ready.send.length > 0 || ready.crash || this.hooks.hasAnswers?.(ready)) {
+      this.log.submit(ready.persist, ready.mustSync, async () => {
+        const releasedMs = nowMs()
+        const sent = this.transport.send(ready.send)
+        if (ready.crash) {
+          // Crash after the sends and before any answer (src/core/txn/failpoints.ts).
+          await sent
+          crashAtFailpoint(ready.crash, this.logger)
+        }
+        this.hooks.released?.(ready, releasedMs)
+      })
+    }
+    this.timer.arm(this.core.nextWakeMs(), nowMs())
+  }
+
+  async close(): Promise<void> {
+    this.timer.stop()
+    await this.log.close()
+    await this.transport.close()
+  }
+}

@@ -1,0 +1,190 @@
+import {randomBytes} from 'node:crypto'
+import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
+
+import {SeededRng} from '../../core/common/rng.js'
+import {badRequest, unavailable} from '../../core/net/http-error.js'
+import type {Logger} from '../../core/net/node-log.js'
+import {Wal} from '../../core/storage/wal.js'
+import {
+  Coordinator,
+  defaultCoordinatorTiming,
+  txnRequestError,
+  type ClientResult,
+  type Condition,
+  type CoordinatorLogRecord,
+  type CoordinatorReady,
+  type FailpointName,
+  type FinishedTxn,
+  type Message,
+  type NodeId,
+  type TxnId,
+  type Write,
+} from '../../core/txn/index.js'
+import {BucketHistogram} from '../txn-common/bucket-histogram.js'
+import {nowMs} from '../txn-common/clock.js'
+import {CoreDriver} from '../txn-common/core-driver.js'
+import {keyOwner} from '../txn-common/key-owner.js'
+import {PeerTransport} from '../txn-common/peer-transport.js'
+import {decodeRecords, ReadyLog} from '../txn-common/ready-log.js'
+
+export interface CoordinatorNodeOptions {
+  participants: Record<NodeId, string>
+  prepareTimeoutMs?: number
+  /** Admission bound: more active transactions than this and POST /txn answers 503. */
+  maxActiveTxns?: number
+}
+
+const DEFAULT_MAX_ACTIVE_TXNS = 10_000
+const RECENT_REDRIVEN = 1_000
+
+/** The answer to POST /txn (DESIGN.md), with where the time went. */
+export interface TxnAnswer {
+  txn: TxnId
+  outcome: 'committed' | 'aborted'
+  reason: string | null
+  detail?: string
+  /** Phase 1 (prepares out → all votes in) and the decision record's fsync (decision → release). */
+  phasesMs: {prepare: number; decisionLog: number}
+}
+
+/**
+ * Wires the pure coordinator to the clock, its decision log and the network.
+ * Transaction ids are `<boot id>.<counter>`: a random boot id per process
+ * start keeps them unique across restarts, which presumed abort relies on
+ * (a forgotten id must never be reused for a transaction that may commit).
+ */
+export class CoordinatorService {
+  private readonly core: Coordinator
+  private readonly log: ReadyLog<CoordinatorLogRecord>
+  private readonly transport: PeerTransport
+  private readonly driver: CoreDriver<CoordinatorLogRecord, CoordinatorReady>
+  private readonly bootId = randomBytes(6).toString('hex')
+  private nextTxn = 1
+  private readonly waiters = new Map<TxnId, (answer: TxnAnswer) => void>()
+  /** When each commit's decision was released (durable, commits sent), to time phase 2. */
+  private readonly releasedAtMs = new Map<TxnId, number>()
+  private readonly phases = {prepare: new BucketHistogram(), decisionLog: new BucketHistogram(), commit: new BucketHistogram()}
+  private readonly maxActiveTxns: number
+  readonly ownerOf: (key: string) => NodeId
+  readonly recovery: {
+    logRecords: number
+    tornBytesTruncated: number
+    /** Process start to the log replayed and the core rebuilt. */
+    replayMs: number
+    /** COMMIT records without END: orphaned commits re-driven to every participant. */
+    redriven: number
+    redrivePending: number
+    /** Process start to the last re-driven commit acknowledged everywhere (null while pending). */
+    recoveryMs: number | null
+    recent: Array<{txn: TxnId; acknowledgedAfterMs: number}>
+  }
+
+  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger) {
+    const participants = Object.keys(options.participants)
+    this.ownerOf = keyOwner(participants)
+    this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
+    const opened = Wal.open(join(dataDir, 'wal'))
+    const records = decodeRecords<CoordinatorLogRecord>(opened.records)
+    this.core = Coordinator.recover(
+      {
+        id,
+        ownerOf: this.ownerOf,
+        rng: new SeededRng(Date.now() >>> 0),
+        ...defaultCoordinatorTiming,
+        ...(options.prepareTimeoutMs === undefined ? {} : {prepareTimeoutMs: options.prepareTimeoutMs}),
+      },
+      records,
+      nowMs(),
+    )
+    this.log = new ReadyLog(opened.wal, (err) => {
+      logger.error('decision log write failed: exiting', {error: err.stack ?? String(err)})
+      process.exit(1)
+    })
+    this.transport = new PeerTransport(
+      (peer) => options.participants[peer],
+      (messages) => this.driver.input((now) => messages.forEach((m) => this.core.undeliverable(m, now))),
+    )
+    const redriven = this.core.stats.recoveredCommits
+    this.recovery = {
+      logRecords: records.length,
+      tornBytesTruncated: opened.tornBytesTruncated,
+      replayMs: performance.now(),
+      redriven,
+      redrivePending: redriven,
+      recoveryMs: redriven === 0 ? performance.now() : null,
+      recent: [],
+    }
+    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
+      taken: (ready) => ready.finished.forEach((f) => this.noteFinished(f)),
+      hasAnswers: (ready) => ready.results.length > 0,
+      released: (ready, releasedMs) => ready.results.forEach((r) => this.answer(r, releasedMs)),
+    })
+    // Recovery's re-driven commits go out at once.
+    this.driver.input(() => undefined)
+  }
+
+  /** Runs one transaction to its decision. Bad requests are refused before anything is locked or logged. */
+  run(writes: Write[], conditions: Condition[]): Promise<TxnAnswer> {
+    const error = txnRequestError(writes, conditions)
+    if (error !== undefined) throw badRequest(error)
+    if (this.core.activeTxnCount >= this.maxActiveTxns) throw unavailable(`${this.core.activeTxnCount} transactions are active; the limit is ${this.maxActiveTxns}`)
+    const txn = `${this.bootId}.${this.nextTxn++}`
+    return new Promise((resolve) => {
+      this.waiters.set(txn, resolve)
+      this.driver.input((now) => this.core.begin(txn, writes, conditions, now))
+    })
+  }
+
+  receive(messages: readonly Message[]): void {
+    this.driver.input((now) => {
+      for (const m of messages) this.core.step(m, now)
+    })
+  }
+
+  arm(name: FailpointName): void {
+    this.core.arm(name)
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      activeTxns: this.core.activeTxnCount,
+      bootId: this.bootId,
+      stats: this.core.stats,
+      log: this.log.stats(),
+      transport: this.transport.stats(),
+      phasesMs: {prepare: this.phases.prepare.snapshot(), decisionLog: this.phases.decisionLog.snapshot(), commit: this.phases.commit.snapshot()},
+      recovery: this.recovery,
+    }
+  }
+
+  close(): Promise<void> {
+    return this.driver.close()
+  }
+
+  private answer(r: ClientResult, releasedMs: number): void {
+    const {prepareSentMs, votesCollectedMs, decidedMs} = r.timeline
+    const phasesMs = {prepare: (votesCollectedMs ?? releasedMs) - (prepareSentMs ?? releasedMs), decisionLog: releasedMs - (decidedMs ?? releasedMs)}
+    this.phases.prepare.record(phasesMs.prepare)
+    this.phases.decisionLog.record(phasesMs.decisionLog)
+    if (r.outcome === 'committed' && this.core.phaseOf(r.txn) !== undefined) this.releasedAtMs.set(r.txn, releasedMs)
+    const answer: TxnAnswer =
+      r.outcome === 'committed'
+        ? {txn: r.txn, outcome: 'committed', reason: null, phasesMs}
+        : {txn: r.txn, outcome: 'aborted', reason: r.reason, detail: r.detail, phasesMs}
+    this.waiters.get(r.txn)?.(answer)
+    this.waiters.delete(r.txn)
+  }
+
+  private noteFinished(f: FinishedTxn): void {
+    const releasedMs = this.releasedAtMs.get(f.txn)
+    this.releasedAtMs.delete(f.txn)
+    if (releasedMs !== undefined && f.timeline.acksCollectedMs !== undefined) this.phases.commit.record(f.timeline.acksCollectedMs - releasedMs)
+    if (!f.recovered) return
+    const r = this.recovery
+    r.redrivePending--
+    r.recent.push({txn: f.txn, acknowledgedAfterMs: performance.now()})
+    if (r.recent.length > RECENT_REDRIVEN) r.recent.shift()
+    if (r.redrivePending === 0) r.recoveryMs = performance.now()
+  }
+}

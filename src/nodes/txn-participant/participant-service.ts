@@ -1,0 +1,135 @@
+import {join} from 'node:path'
+
+import type {Logger} from '../../core/net/node-log.js'
+import {SeededRng} from '../../core/common/rng.js'
+import {Wal} from '../../core/storage/wal.js'
+import {defaultParticipantTiming, Participant, type FailpointName, type Message, type ParticipantLogRecord, type ParticipantReady, type ResolvedTxn} from '../../core/txn/index.js'
+import {BucketHistogram} from '../txn-common/bucket-histogram.js'
+import {nowMs} from '../txn-common/clock.js'
+import {CoreDriver} from '../txn-common/core-driver.js'
+import {PeerTransport} from '../txn-common/peer-transport.js'
+import {decodeRecords, ReadyLog} from '../txn-common/ready-log.js'
+
+export interface ParticipantNodeOptions {
+  /** The coordinator's URL; every message this participant sends goes there. */
+  coordinator: string
+  queryAfterMs?: number
+}
+
+/** Orphans kept for /health: enough to list a crash's worth, bounded. */
+const RECENT_ORPHANS = 1_000
+const IN_DOUBT_LISTED = 100
+
+interface OrphanResolution {
+  txn: string
+  outcome: string
+  /** How the outcome arrived: the participant asked, or the coordinator re-sent it. */
+  via: 'query' | 'coordinator'
+  inDoubtMs: number
+  keyCount: number
+  recovered: boolean
+}
+
+/**
+ * Wires the pure participant to the clock, its log and the network. The
+ * committed table is in memory and rebuilt on start from the log's COMMIT
+ * records (the log is the participant's only durable state).
+ */
+export class ParticipantService {
+  private readonly table = new Map<string, string>()
+  private readonly core: Participant
+  private readonly log: ReadyLog<ParticipantLogRecord>
+  private readonly transport: PeerTransport
+  private readonly driver: CoreDriver<ParticipantLogRecord, ParticipantReady>
+  private readonly inDoubtMs = new BucketHistogram()
+  private readonly orphans = {count: 0, committed: 0, aborted: 0, keyBlockedMs: 0, maxInDoubtMs: 0, recent: [] as OrphanResolution[]}
+  readonly recovery: {logRecords: number; tornBytesTruncated: number; replayMs: number; inDoubtAtStart: number}
+
+  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger) {
+    const startMs = nowMs()
+    const opened = Wal.open(join(dataDir, 'wal'))
+    const records = decodeRecords<ParticipantLogRecord>(opened.records)
+    // Replay committed writes first: recovery checks nothing against them, but new prepares will.
+    for (const r of records) if (r.type === 'commit') this.apply(r.writes)
+    this.core = Participant.recover(
+      {
+        id,
+        readCommitted: (key) => this.table.get(key),
+        rng: new SeededRng(Date.now() >>> 0),
+        ...defaultParticipantTiming,
+        ...(options.queryAfterMs === undefined ? {} : {queryAfterMs: options.queryAfterMs}),
+      },
+      records,
+      nowMs(),
+    )
+    this.log = new ReadyLog(opened.wal, (err) => {
+      logger.error('log write failed: exiting', {error: err.stack ?? String(err)})
+      process.exit(1)
+    })
+    this.transport = new PeerTransport(() => options.coordinator, () => undefined)
+    this.recovery = {logRecords: records.length, tornBytesTruncated: opened.tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
+    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
+      taken: (ready) => {
+        // The core's readCommitted contract: a Ready's committed writes are visible before the next input.
+        for (const r of ready.persist) if (r.type === 'commit') this.apply(r.writes)
+        for (const t of ready.resolved) this.noteResolved(t)
+      },
+    })
+    // Recovery's outcome queries go out at once.
+    this.driver.input(() => undefined)
+  }
+
+  receive(messages: readonly Message[]): void {
+    this.driver.input((now) => {
+      for (const m of messages) this.core.step(m, now)
+    })
+  }
+
+  arm(name: FailpointName): void {
+    this.core.arm(name)
+  }
+
+  read(key: string): string | undefined {
+    return this.table.get(key)
+  }
+
+  health(): Record<string, unknown> {
+    const now = nowMs()
+    const inDoubt = this.core.inDoubt()
+    return {
+      inDoubtCount: inDoubt.length,
+      inDoubt: inDoubt.slice(0, IN_DOUBT_LISTED).map((t) => ({...t, forMs: now - t.sinceMs})),
+      lockedKeys: this.core.lockedKeyCount,
+      keys: this.table.size,
+      stats: this.core.stats,
+      log: this.log.stats(),
+      transport: this.transport.stats(),
+      inDoubtMs: this.inDoubtMs.snapshot(),
+      orphans: this.orphans,
+      recovery: this.recovery,
+    }
+  }
+
+  close(): Promise<void> {
+    return this.driver.close()
+  }
+
+  private apply(writes: ReadonlyArray<{key: string; value: string}>): void {
+    for (const w of writes) this.table.set(w.key, w.value)
+  }
+
+  private noteResolved(t: ResolvedTxn): void {
+    const inDoubtMs = t.decidedAtMs - t.preparedAtMs
+    this.inDoubtMs.record(inDoubtMs)
+    // An orphan: prepared before a crash (ours) or left waiting long enough to ask (the coordinator's).
+    if (!t.recovered && !t.queried) return
+    const o = this.orphans
+    o.count++
+    if (t.outcome === 'committed') o.committed++
+    else o.aborted++
+    o.keyBlockedMs += inDoubtMs * t.keyCount
+    o.maxInDoubtMs = Math.max(o.maxInDoubtMs, inDoubtMs)
+    o.recent.push({txn: t.txn, outcome: t.outcome, via: t.queried ? 'query' : 'coordinator', inDoubtMs, keyCount: t.keyCount, recovered: t.recovered})
+    if (o.recent.length > RECENT_ORPHANS) o.recent.shift()
+  }
+}
