@@ -1,10 +1,12 @@
+import {KV_LIMITS} from '../kv/limits.js'
+
 /**
- * Limits of the live ring (router and shards). Keys and values are counted
- * in UTF-16 code units (JavaScript string length); over a limit is 413.
+ * Limits of the live ring (router and shards). Keys and values are the Raft
+ * KV's (same API, same limits), counted in UTF-16 code units; over a limit is 413.
  */
 export const RING_LIMITS = {
-  keyLength: 1024,
-  valueLength: 64 * 1024,
+  keyLength: KV_LIMITS.keyLength,
+  valueLength: KV_LIMITS.valueLength,
   /** Entries in one migration batch request (get/put/delete). */
   batchItems: 2048,
   /** A router body holds one value: 6× for worst-case JSON escaping plus room for the envelope. */

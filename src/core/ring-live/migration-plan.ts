@@ -8,7 +8,7 @@ export interface MoveBatch {
 }
 
 export interface MigrationPlan {
-  /** Every key found, in scan order: the key set the offline prediction is computed over. */
+  /** The keys found, in scan order, each once: the key set the offline prediction is computed over. */
   keys: string[]
   /** Keys found on a shard that does not own them under the new placement. */
   moving: number
@@ -17,19 +17,24 @@ export interface MigrationPlan {
 
 /**
  * Which keys must move once `after` is in force, from where each key lies
- * now (`keysByShard`, as listed by each shard) — not from the old placement:
- * so the live count checks the invariant that every key lies on its owner.
+ * now (`keysByShard`, as listed by the old shards) — not from the old
+ * placement: so the live count checks the invariant that every key lies on
+ * its owner. The lists are taken one shard after another while clients
+ * write, so a key a client wrote at its new owner during the migration
+ * (`before` does not put it there, `after` does) is left out: it is not on
+ * the move, and the router counts it separately if the write moved it.
  * Batches hold at most `maxItems` keys and go from one shard to one shard.
  */
-export function planMigration(after: Placement, keysByShard: ReadonlyMap<string, readonly string[]>, maxItems: number): MigrationPlan {
+export function planMigration(before: Placement, after: Placement, keysByShard: ReadonlyMap<string, readonly string[]>, maxItems: number): MigrationPlan {
   const keys: string[] = []
   const open = new Map<string, MoveBatch>()
   const batches: MoveBatch[] = []
   let moving = 0
   for (const [from, shardKeys] of keysByShard) {
     for (const key of shardKeys) {
-      keys.push(key)
       const to = after.owner(key)
+      if (to === from && before.owner(key) !== from) continue
+      keys.push(key)
       if (to === from) continue
       moving++
       const pair = `${from}\u0000${to}`

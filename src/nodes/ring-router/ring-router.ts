@@ -221,7 +221,7 @@ export class RingRouter {
       const {keys} = await this.retry(report, () => this.pool.admin<{keys: string[]}>(shard, 'GET', '/keys'))
       keysByShard.set(shard, keys)
     }
-    const plan = planMigration(next, keysByShard, MOVE_BATCH_KEYS)
+    const plan = planMigration(regime.from, next, keysByShard, MOVE_BATCH_KEYS)
 
     report.phase = 'copying'
     let nextBatch = 0

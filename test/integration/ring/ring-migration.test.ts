@@ -1,0 +1,150 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, test} from 'vitest'
+
+import {ringSubsystem} from '../../../src/core/cluster/subsystems.js'
+import {clusterDown, clusterUp, restartNode} from '../../../src/core/cluster/supervisor.js'
+import {SeededRng} from '../../../src/core/common/rng.js'
+import {JsonClient, segment} from '../../../src/core/net/json-client.js'
+import {liveConfig, livePlacement} from '../../../src/core/ring-live/index.js'
+import {measureChurn} from '../../../src/core/ring/index.js'
+import {RingAdmin} from '../../../src/nodes/ring-router/admin-client.js'
+import type {MigrationReport} from '../../../src/nodes/ring-router/migration-report.js'
+import {runCli} from '../cli/run-cli.js'
+
+const KEYS = 10_000
+const CLIENTS = 8
+const SEED = 5
+const keys = Array.from({length: KEYS}, (_, i) => `key-${i}`)
+
+const dataDir = mkdtempSync(join(tmpdir(), 'dsys-ring-'))
+let router: JsonClient
+let admin: RingAdmin
+
+beforeAll(async () => {
+  const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: ringSubsystem.plan({size: 3, ringAlgorithm: 'ring'}), healthTimeoutMs: 15_000})
+  router = new JsonClient(state.nodes.find((n) => n.name === 'ring-router')!.url, {connections: 64})
+  admin = RingAdmin.forCluster(dataDir)
+})
+
+afterAll(async () => {
+  await router?.close()
+  await admin?.close()
+  await clusterDown(dataDir, 1000, true)
+  rmSync(dataDir, {recursive: true, force: true})
+})
+
+const put = (key: string, value: string) => router.request('PUT', `/kv/${segment(key)}`, {value})
+const get = (key: string) => router.request<{value: string}>('GET', `/kv/${segment(key)}`)
+
+/**
+ * Client i owns the keys with index ≡ i (mod CLIENTS) and alone writes them,
+ * so after its own acknowledged write every read of the key must return
+ * exactly that value, wherever the key lives at the moment.
+ */
+async function runClients(lastAcked: string[], stop: {now: boolean}): Promise<{ops: number; violations: string[]}> {
+  let ops = 0
+  const violations: string[] = []
+  await Promise.all(
+    Array.from({length: CLIENTS}, async (_, client) => {
+      const rng = new SeededRng(SEED * 1000 + client)
+      for (let n = 1; !stop.now; n++) {
+        const k = client + CLIENTS * rng.int(KEYS / CLIENTS)
+        if (rng.next() < 0.5) {
+          const value = `${keys[k]}:c${client}:${n}`
+          const res = await put(keys[k], value)
+          if (res.status !== 200) violations.push(`PUT ${keys[k]} answered ${res.status} ${JSON.stringify(res.body)}`)
+          else lastAcked[k] = value
+        } else {
+          const res = await get(keys[k])
+          if (res.status !== 200 || res.body.value !== lastAcked[k]) violations.push(`GET ${keys[k]} answered ${res.status} ${JSON.stringify(res.body)}, last acknowledged ${lastAcked[k]}`)
+        }
+        ops++
+      }
+    }),
+  )
+  return {ops, violations}
+}
+
+/** `ring churn` for the full key set the test wrote, computed here from the core, not by the router. */
+function offlinePrediction(report: MigrationReport): number {
+  return measureChurn('ring', report.before, report.after, keys, liveConfig('ring').options, () => 0).moved
+}
+
+describe('ring router with live membership changes', () => {
+  test('add a shard, then remove one, while clients write and read: reads see the last acknowledged value, live moves equal the prediction', async () => {
+    const lastAcked = keys.map((key) => `${key}:initial`)
+    let next = 0
+    await Promise.all(
+      Array.from({length: 32}, async () => {
+        for (let k = next++; k < KEYS; k = next++) expect((await put(keys[k], lastAcked[k])).status).toBe(200)
+      }),
+    )
+
+    const stop = {now: false}
+    const clients = runClients(lastAcked, stop)
+    const added = await admin.addShard(30_000)
+    const removed = await admin.removeShard('ring-shard-2', 30_000)
+    stop.now = true
+    const {ops, violations} = await clients
+
+    expect(violations, `seed ${SEED}`).toEqual([])
+    expect(ops).toBeGreaterThan(0)
+    for (const [report, change] of [[added, {type: 'add', name: 'ring-shard-4'}], [removed, {type: 'remove', name: 'ring-shard-2'}]] as const) {
+      expect(report.change).toEqual(change)
+      expect(report.keys).toBe(KEYS)
+      expect(report.moved).toBe(offlinePrediction(report))
+      expect(report.agrees).toBe(true)
+      expect(report.copied + report.movedByClients).toBe(report.moved)
+      expect(report.prediction?.movedBetweenSurvivors).toBe(0)
+    }
+    expect(added.after).toEqual(['ring-shard-1', 'ring-shard-2', 'ring-shard-3', 'ring-shard-4'])
+    expect(removed.after).toEqual(['ring-shard-1', 'ring-shard-4', 'ring-shard-3'])
+
+    const lost: string[] = []
+    for (let k = 0; k < KEYS; k += 64) {
+      const batch = keys.slice(k, k + 64)
+      const answers = await Promise.all(batch.map((key) => get(key)))
+      answers.forEach((res, i) => {
+        if (res.status !== 200 || res.body.value !== lastAcked[k + i]) lost.push(`${batch[i]}: ${res.status} ${JSON.stringify(res.body)} != ${lastAcked[k + i]}`)
+      })
+    }
+    expect(lost, `seed ${SEED}`).toEqual([])
+
+    // Every key lies on its owner and nowhere else.
+    const placement = livePlacement(removed.after, liveConfig('ring'))
+    const health = await admin.health()
+    let stored = 0
+    for (const [shard, {url}] of Object.entries(health.shards)) {
+      const client = new JsonClient(url)
+      const {body} = await client.request<{keys: string[]}>('GET', '/keys')
+      await client.close()
+      stored += body.keys.length
+      expect(body.keys.filter((key) => placement.owner(key) !== shard)).toEqual([])
+    }
+    expect(stored).toBe(KEYS)
+  })
+
+  test('a restarted router keeps its membership', async () => {
+    await restartNode(dataDir, 'ring-router', 2000, 15_000)
+    expect((await admin.health()).nodes).toEqual(['ring-shard-1', 'ring-shard-4', 'ring-shard-3'])
+    const res = await get('key-17')
+    expect(res.status).toBe(200)
+    expect(res.body.value).toMatch(/^key-17:/)
+  })
+
+  test('bad input: an unknown shard to remove, oversize keys and values, a bad shard URL', async () => {
+    const cli = await runCli(['ring', 'remove-node', 'ring-shard-9', '--data-dir', dataDir])
+    expect(cli.code).not.toBe(0)
+    expect(cli.stderr).toContain('no shard named "ring-shard-9"')
+    expect((await router.request('DELETE', '/admin/shards/ring-shard-9')).status).toBe(404)
+    expect((await router.request('POST', '/admin/shards', {name: 'x', url: 'not a url'})).status).toBe(400)
+    expect((await router.request('POST', '/admin/shards', {name: 'ring-shard-1', url: 'http://127.0.0.1:1'})).status).toBe(400)
+    expect((await put('k'.repeat(1025), 'v')).status).toBe(413)
+    expect((await put('k', 'v'.repeat(64 * 1024 + 1))).status).toBe(413)
+    expect((await router.request('PUT', '/kv/k', {value: 1})).status).toBe(400)
+    expect((await get('never-written')).status).toBe(404)
+  })
+})
