@@ -1,14 +1,20 @@
 import {spawn} from 'node:child_process'
 import {closeSync, mkdirSync, openSync, writeFileSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {NODE_CONFIG_FILE, NODE_LOG_FILE, NodeConfig} from '../../nodes/node-config.js'
 import type {NodeRecord} from './cluster-state.js'
 
-/** The compiled entry point of a node kind: dist/src/nodes/<kind>/main.js. */
+/**
+ * The compiled entry point of a node kind: dist/src/nodes/<kind>/main.js.
+ * Nodes always run from dist/, also when the supervisor itself runs from
+ * source (under vitest), so tests exercise the shipped code.
+ */
 export function nodeMainPath(kind: string): string {
-  return fileURLToPath(new URL(`../../nodes/${kind}/main.js`, import.meta.url))
+  const here = fileURLToPath(import.meta.url)
+  const root = resolve(dirname(here), here.includes(`${sep}dist${sep}src${sep}`) ? '../../../..' : '../../..')
+  return join(root, 'dist', 'src', 'nodes', kind, 'main.js')
 }
 
 export function nodeUrl(host: string, port: number): string {

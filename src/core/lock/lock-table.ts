@@ -70,8 +70,13 @@ export class LockTable {
   private tokenLimit: number
   private leaseHorizonMs: number
   private readonly recoveringUntilMs: number
-  /** The longest TTL asked for so far: horizon extensions reach past it. */
-  private longestTtlMs = 0
+  /**
+   * The longest TTL asked for since the last reservation: extensions reach
+   * past it. It is not the all-time longest, so one long lease long ago does
+   * not make every later restart wait that long.
+   */
+  private recentTtlMs = 0
+  private lastTtlMs = 0
   private reservationInFlight: Reservation | undefined
   private wantReservation = false
   /** Locks whose next grant waits for a reservation or for recovery to end. */
@@ -163,6 +168,7 @@ export class LockTable {
       const d = this.deadlines.pop()!
       switch (d.kind) {
         case 'wait':
+          if (this.waitsOnlyForDisk(d.waiter, nowMs)) break
           if (!d.waiter.cancelled && this.waiters.get(d.waiter.requestId) === d.waiter) {
             this.removeWaiter(d.waiter)
             this.stats.timeouts++
@@ -198,8 +204,9 @@ export class LockTable {
       this.wantReservation = false
       this.reservationInFlight = {
         tokenLimit: Math.max(this.tokenLimit, this.lastToken) + this.options.tokenBlock,
-        leaseHorizonMs: Math.max(this.leaseHorizonMs, nowMs + this.longestTtlMs + this.options.horizonStepMs),
+        leaseHorizonMs: Math.max(this.leaseHorizonMs, nowMs + this.recentTtlMs + this.options.horizonStepMs),
       }
+      this.recentTtlMs = this.lastTtlMs
       out.reserve = this.reservationInFlight
     }
     return out
@@ -279,6 +286,22 @@ export class LockTable {
     this.scheduleExpiry(name, lock)
   }
 
+  /**
+   * A waiter first in line for a free lock is only waiting for a reservation
+   * fsync: timing it out would fail a request on an idle lock. `reserved()`
+   * grants it in a few milliseconds.
+   */
+  private waitsOnlyForDisk(waiter: Waiter, nowMs: number): boolean {
+    const lock = this.locks.get(waiter.name)
+    return (
+      lock !== undefined &&
+      !lock.holder &&
+      lock.queue.peek() === waiter &&
+      nowMs >= this.recoveringUntilMs &&
+      (this.reservationInFlight !== undefined || this.wantReservation)
+    )
+  }
+
   /** A lease expiry only needs a deadline when someone is waiting behind it. */
   private scheduleExpiry(name: string, lock: Lock): void {
     if (lock.holder && lock.queue.length > 0 && !lock.expiryScheduled) {
@@ -311,14 +334,15 @@ export class LockTable {
   }
 
   private noteTtl(ttlMs: number): void {
-    if (ttlMs > this.longestTtlMs) this.longestTtlMs = ttlMs
+    this.lastTtlMs = ttlMs
+    if (ttlMs > this.recentTtlMs) this.recentTtlMs = ttlMs
   }
 
   /** Reserve ahead, so grants rarely wait for an fsync. */
   private maybeExtendHorizon(nowMs: number): void {
     if (nowMs < this.recoveringUntilMs) return
     const tokensLeft = this.tokenLimit - this.lastToken
-    const horizonLeftMs = this.leaseHorizonMs - (nowMs + this.longestTtlMs)
+    const horizonLeftMs = this.leaseHorizonMs - (nowMs + this.recentTtlMs)
     if (tokensLeft < this.options.tokenBlock / 2 || horizonLeftMs < this.options.horizonStepMs / 2) this.wantReservation = true
   }
 
