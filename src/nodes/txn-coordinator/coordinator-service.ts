@@ -36,6 +36,12 @@ export interface CoordinatorNodeOptions {
 }
 
 const DEFAULT_MAX_ACTIVE_TXNS = 10_000
+/**
+ * HTTP loses a message only when a request fails, and a participant's vote
+ * waits for its fsync, so re-sends come later than the core's default (which
+ * suits a lossy simulated network): sooner would mostly duplicate work.
+ */
+const RETRY = {initialMs: 1_000, maxMs: 5_000}
 const RECENT_REDRIVEN = 1_000
 
 /** The answer to POST /txn (DESIGN.md), with where the time went. */
@@ -92,6 +98,7 @@ export class CoordinatorService {
         ownerOf: this.ownerOf,
         rng: new SeededRng(Date.now() >>> 0),
         ...defaultCoordinatorTiming,
+        retry: RETRY,
         ...(options.prepareTimeoutMs === undefined ? {} : {prepareTimeoutMs: options.prepareTimeoutMs}),
       },
       records,

@@ -1,0 +1,86 @@
+import {SeededRng} from '../../core/common/rng.js'
+import {JsonClient} from '../../core/net/json-client.js'
+import {keyOwner} from '../../nodes/txn-common/key-owner.js'
+import {OpError, type Operation, type Workload} from '../workload.js'
+import {compareSnapshots, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
+import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
+
+export interface TxnTargets {
+  coordinator: string
+  /** Participant name → URL, as in the coordinator's options. */
+  participants: Record<string, string>
+}
+
+interface TxnAnswer {
+  outcome: 'committed' | 'aborted'
+  reason: string | null
+  phasesMs: {prepare: number; decisionLog: number}
+}
+
+/**
+ * One operation = one blind-write transaction over `keysPerTxn` keys on
+ * `participantsPerTxn` participants. Its type is "commit" or "abort" (each
+ * with its own latency histogram); aborts are also counted by reason. The
+ * coordinator's per-phase timings go into the "prepare" and "decision log"
+ * histograms; the nodes' /health counters before and after the run give
+ * messages and fsyncs per transaction and, after a crash, the recovery report.
+ */
+export class TxnWorkload implements Workload {
+  readonly name = 'txn'
+  private readonly client: JsonClient
+  private readonly chooser: TxnKeyChooser
+
+  private constructor(
+    private readonly targets: TxnTargets,
+    choice: KeyChoice,
+    clients: number,
+    private readonly seed: number,
+    private readonly before: TxnClusterSnapshot,
+  ) {
+    const participants = Object.keys(targets.participants)
+    this.chooser = new TxnKeyChooser(choice, keyOwner(participants), participants)
+    this.client = new JsonClient(targets.coordinator, {connections: clients})
+  }
+
+  static async create(targets: TxnTargets, choice: KeyChoice, clients: number, seed: number): Promise<TxnWorkload> {
+    const before = await snapshotTxnCluster(targets.coordinator, Object.values(targets.participants))
+    return new TxnWorkload(targets, choice, clients, seed, before)
+  }
+
+  get target(): string {
+    return this.targets.coordinator
+  }
+
+  async createClient(clientIndex: number): Promise<Operation> {
+    const rng = new SeededRng(this.seed * 7919 + clientIndex)
+    let n = 0
+    return async (ctx) => {
+      const value = `c${clientIndex}-${n++}`
+      const writes = this.chooser.choose(rng).map((key) => ({key, value}))
+      let res
+      try {
+        res = await this.client.request<TxnAnswer & {error?: string}>('POST', '/txn', {writes})
+      } catch (err) {
+        throw new OpError('unreachable', (err as Error).message)
+      }
+      if (res.status !== 200) throw new OpError(`http-${res.status}`, res.body?.error)
+      const answer = res.body
+      ctx.record('prepare', answer.phasesMs.prepare * 1000)
+      if (answer.outcome === 'aborted') {
+        ctx.count(`aborted: ${answer.reason}`)
+        return 'abort'
+      }
+      ctx.record('decision log', answer.phasesMs.decisionLog * 1000)
+      return 'commit'
+    }
+  }
+
+  async summarize(): Promise<Record<string, unknown>> {
+    const after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
+    return {txn: compareSnapshots(this.before, after)}
+  }
+
+  close(): Promise<void> {
+    return this.client.close()
+  }
+}
