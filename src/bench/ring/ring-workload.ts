@@ -1,0 +1,72 @@
+import {fetchHealth} from '../../core/cluster/health.js'
+import {KvWorkload, type KvWorkloadOptions} from '../kv/kv-workload.js'
+import type {Operation, Workload} from '../workload.js'
+import type {RouterKvTarget} from './router-kv-target.js'
+import {shardLoad} from './shard-load.js'
+
+interface RouterHealth {
+  algorithm: string
+  nodes: string[]
+  shards: Record<string, {url: string; requests: number}>
+}
+
+/**
+ * The kv workload (reads and writes over `keys` keys, uniform or Zipf)
+ * through the ring router, reporting how the load spread over the shards:
+ * requests per shard during the run (the router's counts, warmup included)
+ * and keys per shard at the end, each with max/mean.
+ */
+export class RingWorkload implements Workload {
+  readonly name = 'ring'
+  readonly target = 'dsys'
+  private readonly kv: KvWorkload
+  private requestsBefore: Record<string, number> | undefined
+
+  constructor(
+    private readonly router: RouterKvTarget,
+    private readonly options: KvWorkloadOptions,
+  ) {
+    this.kv = new KvWorkload(router, options)
+  }
+
+  /** Writes every key once before the clock starts, so reads find values and shards hold the key set. */
+  async preload(concurrency: number): Promise<void> {
+    const value = 'v'.repeat(this.options.valueSize)
+    const put = this.router.client().put
+    let next = 0
+    await Promise.all(
+      Array.from({length: concurrency}, async () => {
+        for (let k = next++; k < this.options.keys; k = next++) await put(`key-${k}`, value)
+      }),
+    )
+  }
+
+  async createClient(clientIndex: number): Promise<Operation> {
+    this.requestsBefore ??= requestCounts(await this.health())
+    return this.kv.createClient(clientIndex)
+  }
+
+  async summarize(): Promise<Record<string, unknown>> {
+    // The kv workload's server counters are Raft costs; the ring's cost is its shard spread.
+    const {server: _raftCounters, ...kv} = await this.kv.summarize()
+    const health = await this.health()
+    const keys = Object.fromEntries(
+      await Promise.all(Object.entries(health.shards).map(async ([name, {url}]) => [name, ((await fetchHealth(url, 2_000))?.keys as number | undefined) ?? null] as const)),
+    )
+    return {...kv, algorithm: health.algorithm, nodes: health.nodes, shardLoad: shardLoad(this.requestsBefore ?? {}, requestCounts(health), keys)}
+  }
+
+  close(): Promise<void> {
+    return this.kv.close()
+  }
+
+  private async health(): Promise<RouterHealth> {
+    const res = await this.router.router.request<RouterHealth>('GET', '/health')
+    if (res.status !== 200) throw new Error(`the ring router answered /health with ${res.status}`)
+    return res.body
+  }
+}
+
+function requestCounts(health: RouterHealth): Record<string, number> {
+  return Object.fromEntries(Object.entries(health.shards).map(([name, s]) => [name, s.requests]))
+}
