@@ -147,4 +147,48 @@ describe('ring router with live membership changes', () => {
     expect((await router.request('PUT', '/kv/k', {value: 1})).status).toBe(400)
     expect((await get('never-written')).status).toBe(404)
   })
+
+  test('dsys bench ring reports per-shard load and adds a shard mid-run with live moves equal to the prediction', async () => {
+    const bench = await runCli(['bench', 'ring', '--clients', '4', '--duration', '2s', '--warmup', '0s', '--keys', '500', '--add-node-at', '500ms', '--json', '--data-dir', dataDir])
+    expect(bench.code, bench.stderr).toBe(0)
+    const report = JSON.parse(bench.stdout)
+    expect(report).toMatchObject({workload: 'ring', errors: 0, keys: 500, dist: 'uniform'})
+    expect(report.events).toHaveLength(1)
+    expect(report.events[0]).toMatchObject({name: 'add-node', shard: 'ring-shard-5', agrees: true})
+    expect(report.events[0].moved).toBe(report.events[0].predictedMoved)
+    expect(Object.keys(report.shardLoad.shards)).toEqual(['ring-shard-1', 'ring-shard-4', 'ring-shard-3', 'ring-shard-5'])
+    expect(report.shardLoad.requests.maxOverMean).toBeGreaterThanOrEqual(1)
+  })
+})
+
+describe('jump: removing a shard that is not the last bucket', () => {
+  const jumpDir = mkdtempSync(join(tmpdir(), 'dsys-ring-jump-'))
+  let jumpAdmin: RingAdmin
+  let jumpRouter: JsonClient
+  const jumpKeys = keys.slice(0, 2_000)
+
+  beforeAll(async () => {
+    const {state} = await clusterUp({dataDir: jumpDir, host: '127.0.0.1', plans: ringSubsystem.plan({size: 3, ringAlgorithm: 'jump'}), healthTimeoutMs: 15_000})
+    jumpRouter = new JsonClient(state.nodes.find((n) => n.name === 'ring-router')!.url, {connections: 16})
+    jumpAdmin = RingAdmin.forCluster(jumpDir)
+  })
+
+  afterAll(async () => {
+    await jumpRouter?.close()
+    await jumpAdmin?.close()
+    await clusterDown(jumpDir, 1000, true)
+    rmSync(jumpDir, {recursive: true, force: true})
+  })
+
+  test('the last bucket takes the hole (swap-with-last): its keys move too, exactly as predicted, and nothing is lost', async () => {
+    for (let k = 0; k < jumpKeys.length; k += 50) {
+      await Promise.all(jumpKeys.slice(k, k + 50).map(async (key) => expect((await jumpRouter.request('PUT', `/kv/${key}`, {value: `${key}!`})).status).toBe(200)))
+    }
+    const report = await jumpAdmin.removeShard('ring-shard-1', 30_000)
+    expect(report.after).toEqual(['ring-shard-3', 'ring-shard-2'])
+    const predicted = measureChurn('jump', report.before, report.after, jumpKeys, liveConfig('jump').options, () => 0)
+    expect(report.moved).toBe(predicted.moved)
+    expect(predicted.movedBetweenSurvivors).toBeGreaterThan(0)
+    for (const key of jumpKeys) expect((await jumpRouter.request<{value: string}>('GET', `/kv/${key}`)).body.value).toBe(`${key}!`)
+  })
 })
