@@ -1,40 +1,31 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {ringSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp, restartNode} from '../../../src/core/cluster/supervisor.js'
+import {restartNode} from '../../../src/core/cluster/supervisor.js'
 import {SeededRng} from '../../../src/core/common/rng.js'
 import {JsonClient, segment} from '../../../src/core/net/json-client.js'
 import {liveConfig, livePlacement} from '../../../src/core/ring-live/index.js'
 import {measureChurn} from '../../../src/core/ring/index.js'
-import {RingAdmin} from '../../../src/nodes/ring-router/admin-client.js'
+import type {RingAdmin} from '../../../src/nodes/ring-router/admin-client.js'
 import type {MigrationReport} from '../../../src/nodes/ring-router/migration-report.js'
 import {runCli} from '../cli/run-cli.js'
+import {type RingTestCluster, startRingCluster} from './ring-cluster.js'
 
 const KEYS = 10_000
 const CLIENTS = 8
 const SEED = 5
 const keys = Array.from({length: KEYS}, (_, i) => `key-${i}`)
 
-const dataDir = mkdtempSync(join(tmpdir(), 'dsys-ring-'))
+let cluster: RingTestCluster
+let dataDir: string
 let router: JsonClient
 let admin: RingAdmin
 
 beforeAll(async () => {
-  const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: ringSubsystem.plan({size: 3, ringAlgorithm: 'ring'}), healthTimeoutMs: 15_000})
-  router = new JsonClient(state.nodes.find((n) => n.name === 'ring-router')!.url, {connections: 64})
-  admin = RingAdmin.forCluster(dataDir)
+  cluster = await startRingCluster('ring', 3)
+  ;({dataDir, router, admin} = cluster)
 })
 
-afterAll(async () => {
-  await router?.close()
-  await admin?.close()
-  await clusterDown(dataDir, 1000, true)
-  rmSync(dataDir, {recursive: true, force: true})
-})
+afterAll(async () => cluster?.stop())
 
 const put = (key: string, value: string) => router.request('PUT', `/kv/${segment(key)}`, {value})
 const get = (key: string) => router.request<{value: string}>('GET', `/kv/${segment(key)}`)
@@ -162,33 +153,24 @@ describe('ring router with live membership changes', () => {
 })
 
 describe('jump: removing a shard that is not the last bucket', () => {
-  const jumpDir = mkdtempSync(join(tmpdir(), 'dsys-ring-jump-'))
-  let jumpAdmin: RingAdmin
-  let jumpRouter: JsonClient
+  let jump: RingTestCluster
   const jumpKeys = keys.slice(0, 2_000)
 
   beforeAll(async () => {
-    const {state} = await clusterUp({dataDir: jumpDir, host: '127.0.0.1', plans: ringSubsystem.plan({size: 3, ringAlgorithm: 'jump'}), healthTimeoutMs: 15_000})
-    jumpRouter = new JsonClient(state.nodes.find((n) => n.name === 'ring-router')!.url, {connections: 16})
-    jumpAdmin = RingAdmin.forCluster(jumpDir)
+    jump = await startRingCluster('jump', 3)
   })
 
-  afterAll(async () => {
-    await jumpRouter?.close()
-    await jumpAdmin?.close()
-    await clusterDown(jumpDir, 1000, true)
-    rmSync(jumpDir, {recursive: true, force: true})
-  })
+  afterAll(async () => jump?.stop())
 
   test('the last bucket takes the hole (swap-with-last): its keys move too, exactly as predicted, and nothing is lost', async () => {
     for (let k = 0; k < jumpKeys.length; k += 50) {
-      await Promise.all(jumpKeys.slice(k, k + 50).map(async (key) => expect((await jumpRouter.request('PUT', `/kv/${key}`, {value: `${key}!`})).status).toBe(200)))
+      await Promise.all(jumpKeys.slice(k, k + 50).map(async (key) => expect((await jump.router.request('PUT', `/kv/${key}`, {value: `${key}!`})).status).toBe(200)))
     }
-    const report = await jumpAdmin.removeShard('ring-shard-1', 30_000)
+    const report = await jump.admin.removeShard('ring-shard-1', 30_000)
     expect(report.after).toEqual(['ring-shard-3', 'ring-shard-2'])
     const predicted = measureChurn('jump', report.before, report.after, jumpKeys, liveConfig('jump').options, () => 0)
     expect(report.moved).toBe(predicted.moved)
     expect(predicted.movedBetweenSurvivors).toBeGreaterThan(0)
-    for (const key of jumpKeys) expect((await jumpRouter.request<{value: string}>('GET', `/kv/${key}`)).body.value).toBe(`${key}!`)
+    for (const key of jumpKeys) expect((await jump.router.request<{value: string}>('GET', `/kv/${key}`)).body.value).toBe(`${key}!`)
   })
 })
