@@ -39,7 +39,14 @@ export class CoreDriver<R, Rd extends Ready<R>> {
     private readonly hooks: CoreDriverHooks<Rd>,
   ) {}
 
-  /** Feeds the core one input (or a batch, sharing one Ready) and acts on what it says. */
+  /**
+   * Feeds the core one input and acts on the Ready it leaves. One input per
+   * Ready, never a batch: a participant checks conditions against the
+   * committed table, which holds a commit's writes only once its Ready is
+   * taken, so a prepare stepped after a commit in the same batch would check
+   * stale values (a lost update the bank test caught). The WAL still shares
+   * one fsync among the Readies of a batch.
+   */
   input(step: (now: number) => void): void {
     step(nowMs())
     const ready = this.core.ready()

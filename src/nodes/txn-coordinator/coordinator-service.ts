@@ -110,7 +110,7 @@ export class CoordinatorService {
     })
     this.transport = new PeerTransport(
       (peer) => options.participants[peer],
-      (messages) => this.driver.input((now) => messages.forEach((m) => this.core.undeliverable(m, now))),
+      (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
     )
     const redriven = this.core.stats.recoveredCommits
     this.recovery = {
@@ -144,9 +144,7 @@ export class CoordinatorService {
   }
 
   receive(messages: readonly Message[]): void {
-    this.driver.input((now) => {
-      for (const m of messages) this.core.step(m, now)
-    })
+    for (const m of messages) this.driver.input((now) => this.core.step(m, now))
   }
 
   arm(name: FailpointName): void {

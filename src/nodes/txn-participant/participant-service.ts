@@ -80,9 +80,7 @@ export class ParticipantService {
   }
 
   receive(messages: readonly Message[]): void {
-    this.driver.input((now) => {
-      for (const m of messages) this.core.step(m, now)
-    })
+    for (const m of messages) this.driver.input((now) => this.core.step(m, now))
   }
 
   arm(name: FailpointName): void {
