@@ -9,6 +9,7 @@ interface NodeCounters {
 }
 
 interface CoordinatorHealth extends NodeCounters {
+  activeTxns: number
   stats: NodeCounters['stats'] & {begun: number; committed: number}
   phasesMs: {commit: HistogramSnapshot}
   recovery: {replayMs: number; redriven: number; redrivePending: number; recoveryMs: number | null}

@@ -1,9 +1,13 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {SeededRng} from '../../core/common/rng.js'
 import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../nodes/txn-common/key-owner.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
 import {compareSnapshots, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
+
+const SETTLE_MS = 10_000
 
 export interface TxnTargets {
   coordinator: string
@@ -76,7 +80,13 @@ export class TxnWorkload implements Workload {
   }
 
   async summarize(): Promise<Record<string, unknown>> {
-    const after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
+    // Clients hear the decision before phase 2 ends: let the last commits finish so "still in doubt" means stuck.
+    const settleBy = Date.now() + SETTLE_MS
+    let after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
+    while (Date.now() < settleBy && (after.coordinator.activeTxns > 0 || after.participants.some((p) => p.inDoubtCount > 0))) {
+      await sleep(50)
+      after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
+    }
     return {txn: compareSnapshots(this.before, after)}
   }
 
