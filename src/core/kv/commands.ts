@@ -27,7 +27,17 @@ export function encodeCommand(command: KvCommand): string {
   return JSON.stringify(command)
 }
 
+/**
+ * A log entry holds a batch of commands, a JSON array: a replica proposes
+ * every write that arrived while the previous Ready was being persisted as
+ * one entry, so one AppendEntries and one response per follower carry the
+ * whole batch (the "batching" of Raft thesis §10.2.2, done above the core).
+ */
+export function encodeBatch(encodedCommands: readonly string[]): string {
+  return `[${encodedCommands.join(',')}]`
+}
+
 /** Entries are written only by replicas from validated requests, so a parse is trusted. */
-export function decodeCommand(data: string): KvCommand {
-  return JSON.parse(data) as KvCommand
+export function decodeBatch(data: string): KvCommand[] {
+  return JSON.parse(data) as KvCommand[]
 }

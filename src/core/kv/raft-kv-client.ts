@@ -2,6 +2,8 @@ import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {Pool} from 'undici'
 
+import {dispatchRequest} from '../net/dispatch-request.js'
+
 /** No replica gave an answer within the operation's time bound. */
 export class KvUnavailableError extends Error {
   override name = 'KvUnavailableError'
@@ -75,25 +77,17 @@ export class RaftKvClient {
       const remainingMs = deadline - Date.now()
       if (remainingMs <= 0) throw new KvUnavailableError(`${method} ${path}: no answer within ${this.opTimeoutMs}ms (last: ${lastProblem})`)
       try {
-        const res = await this.pool(target).request({
-          method,
-          path,
-          body: payload,
-          headers: payload === undefined ? undefined : {'content-type': 'application/json'},
-          headersTimeout: remainingMs,
-          bodyTimeout: remainingMs,
-        })
-        const text = await res.body.text()
-        const parsed = (text.length > 0 ? JSON.parse(text) : {}) as Record<string, unknown>
-        if (res.statusCode === 307 && typeof res.headers.location === 'string') {
+        const res = await dispatchRequest(this.pool(target), {method, path, body: payload, headersTimeoutMs: remainingMs})
+        const parsed = (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : {}) as Record<string, unknown>
+        if (res.status === 307 && typeof res.headers.location === 'string') {
           target = new URL(res.headers.location).origin
           this.leader = target
           lastProblem = `redirected to ${target}`
           continue
         }
-        if (res.statusCode !== 503) {
+        if (res.status !== 503) {
           this.leader = target
-          return {status: res.statusCode, body: parsed}
+          return {status: res.status, body: parsed}
         }
         lastProblem = `503 from ${target}: ${String(parsed.error)}`
       } catch (err) {

@@ -1,5 +1,7 @@
 import {Pool} from 'undici'
 
+import {dispatchRequest} from '../../core/net/dispatch-request.js'
+
 import type {Message, NodeId} from '../../core/raft/index.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */
@@ -80,14 +82,8 @@ class PeerLink {
       const batch = this.queue.splice(0, MAX_BATCH_MESSAGES)
       this.counters.peerRequests++
       try {
-        const res = await this.pool.request({
-          method: 'POST',
-          path: RAFT_MESSAGES_PATH,
-          body: JSON.stringify({messages: batch}),
-          headers: {'content-type': 'application/json'},
-        })
-        await res.body.dump()
-        if (res.statusCode === 200) this.counters.messagesSent += batch.length
+        const res = await dispatchRequest(this.pool, {method: 'POST', path: RAFT_MESSAGES_PATH, body: JSON.stringify({messages: batch})})
+        if (res.status === 200) this.counters.messagesSent += batch.length
         else this.counters.messagesDropped += batch.length
       } catch {
         this.counters.messagesDropped += batch.length

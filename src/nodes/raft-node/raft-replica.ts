@@ -1,4 +1,4 @@
-import {encodeCommand, decodeCommand, type KvCommand, type KvResult} from '../../core/kv/commands.js'
+import {decodeBatch, encodeBatch, encodeCommand, type KvCommand, type KvResult} from '../../core/kv/commands.js'
 import {KvStateMachine} from '../../core/kv/state-machine.js'
 import {HttpError} from '../../core/net/http-error.js'
 import type {Logger} from '../../core/net/node-log.js'
@@ -21,14 +21,25 @@ export class NotLeaderError extends Error {
   }
 }
 
-interface PendingWrite {
-  readonly term: number
+interface QueuedWrite {
+  readonly encoded: string
   resolve(result: KvResult): void
   reject(err: Error): void
 }
 
+/** The writes proposed together as one entry, in the entry's command order. */
+interface ProposedBatch {
+  readonly term: number
+  readonly writes: readonly QueuedWrite[]
+}
+
+/** Bounds on one batch entry: well under the core's 1 MiB AppendEntries and the WAL's 1 MiB record. */
+const MAX_BATCH_WRITES = 512
+const MAX_BATCH_CHARS = 512 * 1024
+
 const counters = () => ({
   writesProposed: 0,
+  writesApplied: 0,
   readsServed: 0,
   readIndexRequests: 0,
   entriesApplied: 0,
@@ -49,7 +60,10 @@ export class RaftReplica {
   private readonly machine = new KvStateMachine()
   private readonly transport: PeerTransport
   private readonly reads: ReadBatcher
-  private readonly pendingWrites = new Map<number, PendingWrite>()
+  /** Writes waiting for the next Ready to be proposed as one batch entry. */
+  private queuedWrites: QueuedWrite[] = []
+  /** Proposed batches by log index, until applied (or leadership is lost). */
+  private readonly proposedBatches = new Map<number, ProposedBatch>()
   private leaderWaiters: Array<() => void> = []
   private readonly counters = counters()
   private readonly timer: NodeJS.Timeout
@@ -87,7 +101,6 @@ export class RaftReplica {
     this.reads = new ReadBatcher(`${id}-${process.pid}-${Date.now()}`, (requestId) => this.node.readIndex(requestId).ok, options.requestTimeoutMs)
     this.timer = setInterval(() => {
       this.node.tick()
-      this.reads.issueNext()
       this.schedule()
     }, options.tickMs)
   }
@@ -107,18 +120,10 @@ export class RaftReplica {
   /** Replicates a write and resolves with its result once it is committed and applied here. */
   async write(command: KvCommand): Promise<KvResult> {
     await this.requireLeadership()
-    const proposed = this.node.propose(encodeCommand(command))
-    if (!proposed.ok) {
-      if (proposed.reason === 'tooManyUncommitted') throw new HttpError(503, 'too many uncommitted writes; retry later')
-      throw this.notLeader()
-    }
     this.counters.writesProposed++
+    const applied = new Promise<KvResult>((resolve, reject) => this.queuedWrites.push({encoded: encodeCommand(command), resolve, reject}))
     this.schedule()
-    const committed = new Promise<KvResult>((resolve, reject) => this.pendingWrites.set(proposed.index, {term: proposed.term, resolve, reject}))
-    return this.withDeadline(committed, () => {
-      this.pendingWrites.delete(proposed.index)
-      return `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`
-    })
+    return this.withDeadline(applied, () => `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`)
   }
 
   /** A linearizable read (thesis §6.4): served once the state machine reflects the confirmed commit index. */
@@ -246,9 +251,32 @@ export class RaftReplica {
   }
 
   private async drainReadies(): Promise<void> {
-    while (!this.closed && this.node.hasReady()) {
+    for (;;) {
+      this.proposeQueuedWrites()
+      this.reads.issueWaiting()
+      if (this.closed || !this.node.hasReady()) return
       await this.handleReady(this.node.ready())
       await this.maybeSnapshot()
+    }
+  }
+
+  /** Proposes the queued writes as batch entries (the leader's group commit: one entry, one fsync, one message per follower). */
+  private proposeQueuedWrites(): void {
+    while (this.queuedWrites.length > 0) {
+      let count = 0
+      let chars = 0
+      while (count < this.queuedWrites.length && count < MAX_BATCH_WRITES && (count === 0 || chars + this.queuedWrites[count].encoded.length <= MAX_BATCH_CHARS)) {
+        chars += this.queuedWrites[count].encoded.length
+        count++
+      }
+      const writes = this.queuedWrites.splice(0, count)
+      const proposed = this.node.propose(encodeBatch(writes.map((w) => w.encoded)))
+      if (proposed.ok) {
+        this.proposedBatches.set(proposed.index, {term: proposed.term, writes})
+        continue
+      }
+      const err = proposed.reason === 'tooManyUncommitted' ? new HttpError(503, 'too many uncommitted writes; retry later') : this.notLeader()
+      for (const w of writes) w.reject(err)
     }
   }
 
@@ -270,14 +298,15 @@ export class RaftReplica {
       this.log.info('installed snapshot from leader', {index: ready.snapshot.index, term: ready.snapshot.term})
     }
     for (const entry of ready.committedEntries) {
-      const result = entry.data === '' ? undefined : this.machine.apply(decodeCommand(entry.data))
+      const results = entry.data === '' ? [] : decodeBatch(entry.data).map((command) => this.machine.apply(command))
       this.applied = entry.index
       this.counters.entriesApplied++
-      const pending = this.pendingWrites.get(entry.index)
-      if (pending === undefined) continue
-      this.pendingWrites.delete(entry.index)
-      if (pending.term === entry.term && result !== undefined) pending.resolve(result)
-      else pending.reject(new HttpError(503, 'the write was overwritten by a new leader and not applied; retry'))
+      this.counters.writesApplied += results.length
+      const batch = this.proposedBatches.get(entry.index)
+      if (batch === undefined) continue
+      this.proposedBatches.delete(entry.index)
+      if (batch.term === entry.term) batch.writes.forEach((w, i) => w.resolve(results[i]))
+      else for (const w of batch.writes) w.reject(new HttpError(503, 'the write was overwritten by a new leader and not applied; retry'))
     }
     this.reads.onReadStates(ready.readStates, this.applied)
     if (ready.softState !== undefined) this.onSoftState(ready.softState.role, ready.softState.leader)
@@ -298,8 +327,11 @@ export class RaftReplica {
   }
 
   private failPending(reason: string): void {
-    for (const pending of this.pendingWrites.values()) pending.reject(new HttpError(503, reason))
-    this.pendingWrites.clear()
+    const err = new HttpError(503, reason)
+    for (const batch of this.proposedBatches.values()) for (const w of batch.writes) w.reject(err)
+    this.proposedBatches.clear()
+    for (const w of this.queuedWrites) w.reject(err)
+    this.queuedWrites = []
     this.reads.failAll(reason)
   }
 

@@ -1,0 +1,54 @@
+import {fetchHealth} from '../../core/cluster/health.js'
+import {KvRequestError, KvUnavailableError, RaftKvClient} from '../../core/kv/raft-kv-client.js'
+import {OpError} from '../workload.js'
+import type {KvTarget, KvTargetClient} from './kv-target.js'
+
+/** The dsys Raft KV replicas: clients find the leader through redirects and stay with it. */
+export class DsysKvTarget implements KvTarget {
+  readonly name = 'dsys'
+  private readonly kv: RaftKvClient
+
+  constructor(
+    private readonly urls: readonly string[],
+    clients: number,
+    opTimeoutMs: number,
+  ) {
+    this.kv = new RaftKvClient(urls, {connectionsPerNode: clients, opTimeoutMs})
+  }
+
+  client(): KvTargetClient {
+    const session = this.kv.session()
+    return {
+      get: (key) => failAsOpError(session.get(key)),
+      put: (key, value) => failAsOpError(session.put(key, value)),
+    }
+  }
+
+  /** Sums each replica's /health counters; a replica that does not answer adds nothing. */
+  async counters(): Promise<Record<string, number>> {
+    const healths = await Promise.all(this.urls.map((u) => fetchHealth(u, 2_000)))
+    const sum: Record<string, number> = {}
+    let leaderEntries = 0
+    for (const h of healths) {
+      if (h === undefined) continue
+      const c = h.counters as Record<string, number>
+      for (const name of ['messagesSent', 'peerRequests', 'fsyncs']) sum[name] = (sum[name] ?? 0) + c[name]
+      if (h.role === 'leader') leaderEntries = c.entriesApplied
+    }
+    return {...sum, committedEntries: leaderEntries}
+  }
+
+  close(): Promise<void> {
+    return this.kv.close()
+  }
+}
+
+async function failAsOpError(op: Promise<unknown>): Promise<void> {
+  try {
+    await op
+  } catch (err) {
+    if (err instanceof KvUnavailableError) throw new OpError('unavailable', err.message)
+    if (err instanceof KvRequestError) throw new OpError(`http-${err.status}`, err.message)
+    throw err
+  }
+}
