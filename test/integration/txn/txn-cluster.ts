@@ -38,7 +38,7 @@ export class TxnCluster {
     const dataDir = mkdtempSync(join(tmpdir(), 'dsys-txn-'))
     const plans = txnSubsystem.plan({size: PARTICIPANTS.length}).map((plan) => ({
       ...plan,
-      options: (urls: Record<string, string>) => ({...plan.options(urls), ...(plan.kind === 'txn-coordinator' ? {prepareTimeoutMs: 1_000} : {queryAfterMs: 300})}),
+      options: (urls: Record<string, string>) => ({...plan.options(urls), ...(plan.kind === 'txn-coordinator' ? {prepareTimeoutMs: 2_000} : {queryAfterMs: 300})}),
     }))
     await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: 15_000})
     return new TxnCluster(dataDir)
