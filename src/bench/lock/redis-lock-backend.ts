@@ -23,7 +23,12 @@ export class RedisLockBackend implements LockBackend {
     private readonly retryDelayMs: number,
   ) {
     // One connection per client, as separate processes would have.
-    this.connections = Array.from({length: clients}, () => new Redis(target, {lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true}))
+    this.connections = Array.from({length: clients}, () => {
+      // No reconnect loop: a Redis that goes away fails the operations, which the report counts.
+      const redis = new Redis(target, {maxRetriesPerRequest: 0, retryStrategy: () => null})
+      redis.on('error', () => {})
+      return redis
+    })
   }
 
   async ready(): Promise<void> {
@@ -64,6 +69,6 @@ export class RedisLockBackend implements LockBackend {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())))
+    for (const c of this.connections) c.disconnect()
   }
 }

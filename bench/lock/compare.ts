@@ -1,0 +1,136 @@
+/**
+ * Lock benchmark, one run: the harness against autocannon (and wrk, if
+ * installed) on a trivial endpoint, then dsys's lock server against a Redis
+ * spin lock on the same harness. Writes bench/results/lock.md.
+ *
+ *   node dist/bench/lock/compare.js [--duration 5s]
+ */
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {HttpGetWorkload} from '../../src/bench/http/http-workload.js'
+import {DsysLockBackend} from '../../src/bench/lock/dsys-lock-backend.js'
+import {LockBackend} from '../../src/bench/lock/lock-backend.js'
+import {LockWorkload} from '../../src/bench/lock/lock-workload.js'
+import {RedisLockBackend} from '../../src/bench/lock/redis-lock-backend.js'
+import {SafetyReport} from '../../src/bench/lock/protected-resource.js'
+import {LoadReport} from '../../src/bench/report.js'
+import {runLoad} from '../../src/bench/run-load.js'
+import {parseDurationMs} from '../../src/cli/duration.js'
+import {lockSubsystem} from '../../src/core/cluster/subsystems.js'
+import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
+import {fmt, freePort, machineDescription, startProcess, tcpReady} from '../common.js'
+
+const CLIENTS = 32
+const durationArg = process.argv.indexOf('--duration')
+const DURATION_MS = durationArg > 0 ? parseDurationMs(process.argv[durationArg + 1]) : 5_000
+const WARMUP_MS = 1_000
+const ROUNDS = 2
+
+async function driverCalibration(): Promise<string[]> {
+  process.stderr.write("calibrating the driver\n")
+  const port = await freePort()
+  const server = await startProcess(
+    process.execPath,
+    ['-e', `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json', 'content-length': 2}); s.end('{}') }).listen(${port}, '127.0.0.1')`],
+    async () => (await fetch(`http://127.0.0.1:${port}/`)).ok,
+  )
+  const url = `http://127.0.0.1:${port}/`
+  const seconds = Math.round(DURATION_MS / 1000)
+  const ours: number[] = []
+  const autocannon: number[] = []
+  const wrk: number[] = []
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push((await runLoad(new HttpGetWorkload(url, CLIENTS), {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})).throughput)
+      const ac = JSON.parse(execFileSync(process.execPath, ['node_modules/autocannon/autocannon.js', '-c', String(CLIENTS), '-d', String(seconds), '--json', url], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}))
+      autocannon.push(ac.requests.total / (ac.duration || seconds))
+      try {
+        const out = execFileSync('wrk', ['-t1', `-c${CLIENTS}`, `-d${seconds}s`, url], {encoding: 'utf8'})
+        wrk.push(Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1]))
+      } catch {
+        // wrk is optional
+      }
+    }
+  } finally {
+    server.kill('SIGKILL')
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const lines = [
+    `### Harness against autocannon${wrk.length ? ' and wrk' : ''}: GET on a trivial node:http endpoint, ${CLIENTS} connections, ${seconds} s, ${ROUNDS} alternating rounds`,
+    '',
+    '| driver | requests/s (mean of rounds) | rounds | dsys harness / driver |',
+    '| --- | ---: | --- | ---: |',
+    `| dsys harness (undici dispatch, one event loop) | ${fmt(mean(ours))} | ${ours.map((x) => fmt(x)).join(', ')} | 1.00 |`,
+    `| autocannon | ${fmt(mean(autocannon))} | ${autocannon.map((x) => fmt(x)).join(', ')} | ${(mean(ours) / mean(autocannon)).toFixed(2)} |`,
+  ]
+  if (wrk.length) lines.push(`| wrk -t1 | ${fmt(mean(wrk))} | ${wrk.map((x) => fmt(x)).join(', ')} | ${(mean(ours) / mean(wrk)).toFixed(2)} |`)
+  return lines
+}
+
+interface Scenario {
+  label: string
+  locks: number
+  holdMs: number
+}
+
+const SCENARIOS: Scenario[] = [
+  {label: '(a) 1 lock, hold 0', locks: 1, holdMs: 0},
+  {label: '(b) 1000 locks, hold 0', locks: 1000, holdMs: 0},
+  {label: '(c) 1 lock, hold 1ms', locks: 1, holdMs: 1},
+]
+
+async function lockComparison(): Promise<string[]> {
+  process.stderr.write("comparing dsys and redis locks\n")
+  const dataDir = mkdtempSync(join(tmpdir(), 'dsys-bench-lock-'))
+  const redisPort = await freePort()
+  const redis = await startProcess('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], () => tcpReady(redisPort))
+  const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: lockSubsystem.plan({}), healthTimeoutMs: 15_000})
+  const rows: string[] = []
+  const ratios: string[] = []
+  try {
+    for (const s of SCENARIOS) {
+      const run = async (backend: LockBackend) =>
+        runLoad(new LockWorkload(backend, {locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1}), {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
+      const dsys = await run(new DsysLockBackend(state.nodes[0].url, CLIENTS))
+      const redisBackend = new RedisLockBackend(`redis://127.0.0.1:${redisPort}`, CLIENTS, 1)
+      await redisBackend.ready()
+      const red = await run(redisBackend)
+      rows.push(row(s.label, 'dsys', dsys), row(s.label, 'redis (spin, 1ms retry)', red))
+      const a = (r: LoadReport) => r.histograms.acquire
+      ratios.push(
+        `| ${s.label} | ${(dsys.throughput / red.throughput).toFixed(2)} | ${(a(dsys).p999 / a(red).p999).toFixed(3)} | ${(a(dsys).max / a(red).max).toFixed(3)} |`,
+      )
+    }
+  } finally {
+    await clusterDown(dataDir, 1000, true)
+    rmSync(dataDir, {recursive: true, force: true})
+    redis.kill('SIGKILL')
+  }
+  return [
+    `### dsys lock server against a Redis spin lock: ${CLIENTS} clients, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warmup, same harness`,
+    '',
+    'Acquire latency is from sending the acquire to the grant (queueing on the dsys server; retrying for Redis). Fairness is Jain\'s index over per-client acquisitions. Violations come from the harness\'s protected resource (overlapping holds, non-increasing tokens).',
+    '',
+    '| scenario | target | acquisitions/s | acquire p50 | p99 | p99.9 | max (ms) | fairness | timeouts | violations | fencing |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+    '',
+    '| scenario | dsys/redis acquisitions/s | dsys/redis acquire p99.9 | dsys/redis acquire max |',
+    '| --- | ---: | ---: | ---: |',
+    ...ratios,
+  ]
+}
+
+function row(label: string, target: string, r: LoadReport): string {
+  const a = r.histograms.acquire
+  const safety = r.safety as SafetyReport
+  return `| ${label} | ${target} | ${fmt(r.throughput)} | ${a.p50} | ${a.p99} | ${a.p999} | ${a.max} | ${(r.fairness as number).toFixed(3)} | ${r.errorsByKind.timeout ?? 0} | ${safety.violations} | ${safety.fencing ? 'tokens' : 'none'} |`
+}
+
+const sections = ['## Lock server', '', machineDescription(), '', ...(await driverCalibration()), '', ...(await lockComparison()), '']
+mkdirSync('bench/results', {recursive: true})
+writeFileSync('bench/results/lock.md', sections.join('\n'))
+process.stdout.write(sections.join('\n') + '\n')
