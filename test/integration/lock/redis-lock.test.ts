@@ -1,0 +1,57 @@
+import {ChildProcess, execFileSync, spawn} from 'node:child_process'
+import {createServer} from 'node:net'
+
+import {afterAll, beforeAll, expect, test} from 'vitest'
+
+import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
+import {RedisLockBackend} from '../../../src/bench/lock/redis-lock-backend.js'
+import {runLoad} from '../../../src/bench/run-load.js'
+
+const hasRedis = (() => {
+  try {
+    execFileSync('redis-server', ['--version'])
+    return true
+  } catch {
+    return false
+  }
+})()
+if (!hasRedis) console.warn('redis-server is not installed (Debian package redis-server; .ci/run installs it): skipping the Redis lock test')
+
+let redis: ChildProcess | undefined
+let url = ''
+
+beforeAll(async () => {
+  if (!hasRedis) return
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as {port: number}).port
+      s.close(() => resolve(p))
+    })
+  })
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {stdio: 'ignore'})
+  url = `redis://127.0.0.1:${port}`
+  for (let i = 0; i < 100; i++) {
+    const probe = new RedisLockBackend(url, 1, 1)
+    try {
+      await probe.ready()
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  throw new Error(`redis-server did not start on ${url}`)
+})
+
+afterAll(() => {
+  redis?.kill('SIGKILL')
+})
+
+test.skipIf(!hasRedis)('the Redis spin lock runs the same workload: no fencing tokens, no overlapping holds', async () => {
+  const backend = new RedisLockBackend(url, 4, 1)
+  await backend.ready()
+  const report = await runLoad(new LockWorkload(backend, {locks: 2, holdMs: 1, ttlMs: 2000, waitMs: 2000, seed: 3}), {clients: 4, durationMs: 1000, warmupMs: 0})
+  expect(report.ops).toBeGreaterThan(0)
+  expect(report.errors).toBe(0)
+  expect(report.safety).toMatchObject({violations: 0, fencing: false})
+  expect(report.fencingTokens).toMatch(/^no:/)
+})
