@@ -2,7 +2,7 @@
  * Ring placement benchmark: lookup and build time for 1M keys on 100 nodes
  * per algorithm (median of 3 runs), and the `dsys ring churn --algo all`
  * tables for 10 → 11 and 100 → 101 nodes. Writes Markdown to
- * bench/RESULTS-ring.md (or the path given as the first argument).
+ * bench/results/ring.md (or the path given as the first argument).
  */
 import {writeFileSync} from 'node:fs'
 import {cpus} from 'node:os'
@@ -26,7 +26,7 @@ const KEYS = 1_000_000
 const SEED = 1
 const RUNS = 3
 const nowMs = () => performance.now()
-const outPath = process.argv[2] ?? 'bench/RESULTS-ring.md'
+const outPath = process.argv[2] ?? 'bench/results/ring.md'
 
 function markdown(table: TextTable): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`
@@ -53,31 +53,31 @@ function churnSection(nodes: number, algorithms: readonly AlgorithmName[] = ALGO
 }
 
 const sections = [
-  '# Ring placement benchmark',
+  '## Ring placement',
   '',
   `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores). Hash: xxHash32 (xxhash-wasm). ` +
     `${KEYS} synthetic keys, seed ${SEED}; defaults: vnodes ${DEFAULT_PLACEMENT_OPTIONS.vnodes}, Maglev table ${DEFAULT_PLACEMENT_OPTIONS.tableSize}, ` +
     `${DEFAULT_PLACEMENT_OPTIONS.probes} probes, ε ${DEFAULT_PLACEMENT_OPTIONS.epsilon}. Produced by \`bench/ring-churn.ts\`.`,
   '',
-  `## ${KEYS} keys × 100 nodes: owner() over every key (median of ${RUNS})`,
+  `### ${KEYS} keys × 100 nodes: owner() over every key (median of ${RUNS})`,
   '',
   'Lookup includes hashing each key; for `bounded` it is the placement itself (keys placed in key-set order).',
   '',
   markdown({head: ['algorithm', 'lookup 1M keys (ms)', 'build (ms)', 'M keys/s'], rows: timingRows}),
   '',
-  `## \`dsys ring churn --algo all --nodes 10 --add 1 --keys ${KEYS}\``,
+  `### \`dsys ring churn --algo all --nodes 10 --add 1 --keys ${KEYS}\``,
   '',
   churnSection(10),
   '',
-  `## \`dsys ring churn --algo all --nodes 100 --add 1 --keys ${KEYS}\``,
+  `### \`dsys ring churn --algo all --nodes 100 --add 1 --keys ${KEYS}\``,
   '',
   churnSection(100),
   '',
-  '## Maglev at 100 → 101 nodes with a 10× larger table (`--table-size 655373`)',
+  '### Maglev at 100 → 101 nodes with a 10× larger table (`--table-size 655373`)',
   '',
   churnSection(100, ['maglev'], {...DEFAULT_PLACEMENT_OPTIONS, tableSize: 655_373}),
   '',
-  '## Bounded loads where the cap binds: 100 → 101 nodes, `--epsilon 0.05`',
+  '### Bounded loads where the cap binds: 100 → 101 nodes, `--epsilon 0.05`',
   '',
   'At ε = 0.25 the ring with 160 vnodes never reaches the cap, so `bounded` equals `ring` above; at ε = 0.05 it does.',
   '',
