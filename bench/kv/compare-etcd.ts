@@ -4,12 +4,15 @@
  * workload at several client counts, write-only and 50% reads, then kill -9
  * failover trials on both. Writes Markdown to bench/RESULTS-kv.md.
  *
- *   node dist/bench/kv/compare-etcd.js [--duration 10s] [--warmup 2s] [--clients 1,16,64,256] [--trials 20] [--out bench/RESULTS-kv.md]
+ *   node dist/bench/kv/compare-etcd.js [--duration 10s] [--warmup 2s] [--clients 1,16,64,256] [--reps 3] [--trials 20] [--out bench/RESULTS-kv.md]
+ *
+ * Each cell runs --reps times, alternating the systems, and the table shows
+ * the run with the median throughput (all runs' throughputs beside it).
  *
  * Needs `etcd` on PATH (Debian: apt-get install etcd-server) and a build (npm run build).
  */
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {cpus, loadavg, tmpdir, totalmem} from 'node:os'
+import {cpus, getPriority, loadavg, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 
 import {DsysKvTarget} from '../../src/bench/kv/dsys-kv-target.js'
@@ -31,6 +34,7 @@ const durationMs = parseDurationMs(args.get('duration') ?? '10s')
 const warmupMs = parseDurationMs(args.get('warmup') ?? '2s')
 const clientCounts = (args.get('clients') ?? '1,16,64,256').split(',').map(Number)
 const trials = Number(args.get('trials') ?? 20)
+const reps = Number(args.get('reps') ?? 3)
 const outPath = args.get('out') ?? 'bench/RESULTS-kv.md'
 const OP_TIMEOUT_MS = 10_000
 /** Failover writers give up on one etcd request after this long and try the next member (see EtcdKvTarget). */
@@ -91,6 +95,8 @@ interface Row {
   clients: number
   readRatio: number
   report: LoadReport
+  /** Throughput of every repetition of this cell, in run order. */
+  runs: number[]
 }
 
 /** Starts a fresh cluster of `start` for each measurement, so one system's idle work never runs during the other's turn. */
@@ -109,7 +115,7 @@ async function throughputCell(system: System, clients: number, readRatio: number
   const workload = new KvWorkload(system.target(clients), {readRatio, keys: 10_000, dist: 'uniform', zipfTheta: 0.99, valueSize: 100, seed: 1})
   const report = await runLoad(workload, {clients, durationMs, warmupMs})
   process.stderr.write(`${system.name} clients=${clients} reads=${readRatio}: ${report.throughput.toFixed(0)} ops/s p99 ${report.latencyMs.p99} ms, errors ${report.errors}\n`)
-  return {system: system.name, clients, readRatio, report}
+  return {system: system.name, clients, readRatio, report, runs: [report.throughput]}
 }
 
 async function failoverRuns(system: System): Promise<number[]> {
@@ -125,12 +131,17 @@ async function failoverRuns(system: System): Promise<number[]> {
   return windows
 }
 
+function medianRun(runs: Row[]): Row {
+  const sorted = [...runs].sort((a, b) => a.report.throughput - b.report.throughput)
+  return {...sorted[Math.floor((sorted.length - 1) / 2)], runs: runs.map((r) => r.report.throughput)}
+}
+
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? 'n/a' : n.toFixed(digits))
 
 function throughputTable(rows: Row[], readRatio: number): string {
   const lines = [
-    '| clients | system | ops/s | write ops/s | write p50 ms | write p99 ms | read p50 ms | read p99 ms | errors | peer msgs/op | fsyncs/entry | fsyncs/write |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| clients | system | ops/s (median run) | all runs ops/s | write ops/s | write p50 ms | write p99 ms | read p50 ms | read p99 ms | errors | peer msgs/op | fsyncs/entry | fsyncs/write |',
+    '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const clients of clientCounts) {
     for (const r of rows.filter((x) => x.clients === clients && x.readRatio === readRatio)) {
@@ -138,7 +149,7 @@ function throughputTable(rows: Row[], readRatio: number): string {
       const rd = r.report.operations.read
       const s = r.report.server as Record<string, number | null>
       lines.push(
-        `| ${clients} | ${r.system} | ${fmt(r.report.throughput, 0)} | ${fmt(w?.throughput, 0)} | ${fmt(w?.latencyMs.p50, 2)} | ${fmt(w?.latencyMs.p99, 2)} | ${fmt(rd?.latencyMs.p50, 2)} | ${fmt(rd?.latencyMs.p99, 2)} | ${r.report.errors} | ${fmt(s.messagesPerOp, 2)} | ${fmt(s.fsyncsPerCommittedEntry, 2)} | ${fmt(s.fsyncsPerWrite, 3)} |`,
+        `| ${clients} | ${r.system} | ${fmt(r.report.throughput, 0)} | ${r.runs.map((x) => x.toFixed(0)).join(' / ')} | ${fmt(w?.throughput, 0)} | ${fmt(w?.latencyMs.p50, 2)} | ${fmt(w?.latencyMs.p99, 2)} | ${fmt(rd?.latencyMs.p50, 2)} | ${fmt(rd?.latencyMs.p99, 2)} | ${r.report.errors} | ${fmt(s.messagesPerOp, 2)} | ${fmt(s.fsyncsPerCommittedEntry, 2)} | ${fmt(s.fsyncsPerWrite, 3)} |`,
       )
     }
   }
@@ -154,7 +165,11 @@ const systems = [
 const rows: Row[] = []
 for (const readRatio of READ_RATIOS) {
   for (const clients of clientCounts) {
-    for (const {start, label} of systems) rows.push(await withSystem(start, label, (system) => throughputCell(system, clients, readRatio)))
+    const runs: Record<string, Row[]> = {}
+    for (let rep = 0; rep < reps; rep++) {
+      for (const {start, label} of systems) (runs[label] ??= []).push(await withSystem(start, label, (system) => throughputCell(system, clients, readRatio)))
+    }
+    for (const label of Object.keys(runs)) rows.push(medianRun(runs[label]))
   }
 }
 const [dsysFailover, etcdFailover] = [
@@ -168,10 +183,11 @@ const md = `# Raft KV vs etcd
 Generated by \`node dist/bench/kv/compare-etcd.js ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString()}.
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.version}; ${etcdVersion}.
+The driver and every server process ran at nice ${getPriority()} (inherited), the same for both systems, to shield them from other work on the machine.
 Both clusters: 3 members on loopback, data in a temp dir, fsync on (etcd defaults: 100 ms heartbeat, 1000 ms election timeout;
 dsys: 10 ms tick, 30 ms heartbeat, 150–300 ms election timeout). Same harness (\`runLoad\` + the kv workload), closed loop,
-${durationMs / 1000} s measured after ${warmupMs / 1000} s warmup per cell, 10,000 keys uniform, 100-byte values. Each cell runs on a
-fresh cluster, alternating dsys and etcd. The load driver shares the machine's cores with the servers, and other work on the
+${durationMs / 1000} s measured after ${warmupMs / 1000} s warmup per run, 10,000 keys uniform, 100-byte values. Each cell runs ${reps} times,
+each on a fresh cluster, alternating dsys and etcd; the row shows the run with the median throughput. The load driver shares the machine's cores with the servers, and other work on the
 machine (load average ${loadavg()[0].toFixed(1)} at the end of the run) makes single cells noisy: compare neighbouring rows, not runs. dsys clients follow redirects to the leader; etcd clients spread over the members (clientv3 round-robin).
 Reads are linearizable on both (dsys ReadIndex, etcd's default range). "peer msgs/op" counts Raft messages between replicas
 (etcd does not export it); "fsyncs/entry" is WAL fsyncs on all members per committed log entry, "fsyncs/write" per client write.

@@ -23,6 +23,14 @@ export interface RaftLogStoreOptions {
   segmentBytes: number
 }
 
+/**
+ * Largest WAL record: one entry, JSON-escaped a second time inside its
+ * record. The replica's batch entries hold at most 512 Ki UTF-16 units of
+ * command JSON; escaping at most doubles that and UTF-8 takes at most 3 bytes
+ * per unit, so 3 MiB, with room to spare.
+ */
+const MAX_RECORD_BYTES = 8 * 1024 * 1024
+
 export interface RaftLogStoreStats extends WalStats {
   snapshotIndex: number
   snapshotsWritten: number
@@ -61,7 +69,7 @@ export class RaftLogStore {
     const walDir = join(dir, 'raft-wal')
     const file = loadLatestSnapshotSync(snapshotDir)
     const snapshot = file === undefined ? undefined : (JSON.parse(file.data.toString('utf8')) as Snapshot)
-    const {wal, records} = Wal.open(walDir, {segmentBytes: options.segmentBytes})
+    const {wal, records} = Wal.open(walDir, {segmentBytes: options.segmentBytes, maxRecordBytes: MAX_RECORD_BYTES})
     const replay = replayLog(records, walDir)
     const snapshotIndex = snapshot?.index ?? 0
     // A crash between writing an installed snapshot and its `s` record leaves

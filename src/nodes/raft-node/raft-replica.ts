@@ -33,7 +33,7 @@ interface ProposedBatch {
   readonly writes: readonly QueuedWrite[]
 }
 
-/** Bounds on one batch entry: well under the core's 1 MiB AppendEntries and the WAL's 1 MiB record. */
+/** Bounds on one batch entry, in encoded commands and their UTF-16 units (see RaftLogStore's record limit). */
 const MAX_BATCH_WRITES = 512
 const MAX_BATCH_CHARS = 512 * 1024
 
