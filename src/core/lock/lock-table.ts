@@ -136,8 +136,9 @@ export class LockTable {
     if (!this.currentHolder(req.name, lock, req.owner, req.token, req.requestId, nowMs)) return this.forgetIfIdle(req.name, lock)
     lock.holder = undefined
     this.stats.releases++
-    this.replies.push({type: 'released', requestId: req.requestId})
+    // The next holder's grant goes out first: it is on the critical path of a contended lock.
     this.grantWaiting(req.name, lock, nowMs)
+    this.replies.push({type: 'released', requestId: req.requestId})
   }
 
   /** The client behind a waiting request went away: it must not be granted. */

@@ -82,8 +82,10 @@ export class JsonServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://node')
-    const segments = splitPath(url.pathname)
+    const rawUrl = req.url ?? '/'
+    const q = rawUrl.indexOf('?')
+    const pathname = q < 0 ? rawUrl : rawUrl.slice(0, q)
+    const segments = splitPath(pathname)
     let params: Record<string, string> | undefined
     let route: CompiledRoute | undefined
     const allowed: Method[] = []
@@ -100,17 +102,31 @@ export class JsonServer {
     if (!route || !params) {
       req.resume()
       if (allowed.length > 0) {
-        return send(res, 405, {error: `method ${req.method} not allowed on ${url.pathname}; allowed: ${allowed.join(', ')}`}, {allow: allowed.join(', ')})
+        return send(res, 405, {error: `method ${req.method} not allowed on ${pathname}; allowed: ${allowed.join(', ')}`}, {allow: allowed.join(', ')})
       }
-      return send(res, 404, {error: `no route for ${req.method} ${url.pathname}`})
+      return send(res, 404, {error: `no route for ${req.method} ${pathname}`})
     }
 
-    const body = await readJsonBody(req, this.options.maxBodyBytes)
-    const abort = new AbortController()
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort()
-    })
-    const reply = await route.handler({params, body, query: url.searchParams, signal: abort.signal})
+    const body = hasBody(req) ? await readJsonBody(req, this.options.maxBodyBytes) : (req.resume(), undefined)
+    // The abort signal costs an AbortController and a listener: made only for handlers that ask.
+    let abort: AbortController | undefined
+    const request: RouteRequest = {
+      params,
+      body,
+      get query() {
+        return new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1))
+      },
+      get signal() {
+        if (!abort) {
+          const controller = (abort = new AbortController())
+          res.on('close', () => {
+            if (!res.writableFinished) controller.abort()
+          })
+        }
+        return abort.signal
+      },
+    }
+    const reply = await route.handler(request)
     if (!res.destroyed) send(res, reply.status ?? 200, reply.body ?? {ok: true}, reply.headers)
   }
 
@@ -131,6 +147,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body)
   res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers})
   res.end(text)
+}
+
+/** A request without Content-Length or chunked encoding has no body to wait for. */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined
 }
 
 function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {

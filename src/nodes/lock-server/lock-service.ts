@@ -34,8 +34,8 @@ export class LockService {
     return this.call(signal, (requestId, now) => this.table.renew({requestId, name, owner, token, ttlMs}, now))
   }
 
-  release(name: string, owner: string, token: number, signal: AbortSignal): Promise<Reply> {
-    return this.call(signal, (requestId, now) => this.table.release({requestId, name, owner, token}, now))
+  release(name: string, owner: string, token: number): Promise<Reply> {
+    return this.call(undefined, (requestId, now) => this.table.release({requestId, name, owner, token}, now))
   }
 
   inspect(name: string): LockState {
@@ -56,22 +56,25 @@ export class LockService {
     this.pending.clear()
   }
 
-  private call(signal: AbortSignal, start: (requestId: number, now: number) => void): Promise<Reply> {
+  private call(signal: AbortSignal | undefined, start: (requestId: number, now: number) => void): Promise<Reply> {
     const requestId = this.nextRequestId++
     return new Promise<Reply>((resolve) => {
       this.pending.set(requestId, resolve)
-      signal.addEventListener(
-        'abort',
-        () => {
-          if (this.pending.delete(requestId)) {
-            this.table.cancel(requestId)
-            this.drain()
-          }
-        },
-        {once: true},
-      )
       start(requestId, Date.now())
       this.drain()
+      // Only a request that has to wait needs to hear that its client went away.
+      if (signal && this.pending.has(requestId)) {
+        signal.addEventListener(
+          'abort',
+          () => {
+            if (this.pending.delete(requestId)) {
+              this.table.cancel(requestId)
+              this.drain()
+            }
+          },
+          {once: true},
+        )
+      }
     })
   }
 

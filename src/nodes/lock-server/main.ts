@@ -60,9 +60,9 @@ await runNode('lock-server', async (config, log) => {
       {
         method: 'POST',
         path: '/locks/:name/release',
-        handler: async ({params, body, signal}) => {
+        handler: async ({params, body}) => {
           const req = parseBody(body, {owner, token})
-          return answer(await service.release(lockName(params), req.owner, req.token, signal))
+          return answer(await service.release(lockName(params), req.owner, req.token))
         },
       },
       {method: 'GET', path: '/locks/:name', handler: ({params}) => ({body: service.inspect(lockName(params))})},

@@ -39,7 +39,9 @@ function simulate(seed: number): void {
   const drain = () => {
     const out = table.takeOutput(now)
     if (out.reserve) inFlight = out.reserve
-    for (const reply of out.replies) {
+    // Replies of one step happened at one instant: a release ends its lease before the grant it enabled.
+    const ordered = [...out.replies].sort((a, b) => Number(b.type === 'released') - Number(a.type === 'released'))
+    for (const reply of ordered) {
       const req = pending.get(reply.requestId)
       pending.delete(reply.requestId)
       if (!req) fail(`reply to unknown request ${reply.requestId}`)
