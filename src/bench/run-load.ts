@@ -84,11 +84,18 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
 
   const openLoop = async (op: Operation, ctx: OpContext, rate: number): Promise<void> => {
     const intervalMs = (1000 * opts.clients) / rate
-    let scheduled = startMs + (ctx.clientIndex * intervalMs) / opts.clients
+    const offsetMs = (ctx.clientIndex * intervalMs) / opts.clients
+    const warmupEndMs = startMs + opts.warmupMs
+    let scheduled = startMs + offsetMs
     for (;;) {
       let now = performance.now()
-      if (scheduled > now + 0.5) {
-        await sleep(scheduled - now)
+      // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
+      // calibration does: the measured schedule starts at the end of warmup.
+      if (scheduled < warmupEndMs && now >= warmupEndMs) scheduled = warmupEndMs + offsetMs
+      // Never start early: timers fire up to a millisecond before their time, which would flatter latency.
+      while (now < scheduled) {
+        if (scheduled - now >= 2) await sleep(scheduled - now - 1)
+        else await new Promise((resolve) => setImmediate(resolve))
         now = performance.now()
       }
       if (!claim(Math.max(now, scheduled))) return
