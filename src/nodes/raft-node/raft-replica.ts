@@ -119,20 +119,22 @@ export class RaftReplica {
 
   /** Replicates a write and resolves with its result once it is committed and applied here. */
   async write(command: KvCommand): Promise<KvResult> {
-    await this.requireLeadership()
+    const deadline = Date.now() + this.options.requestTimeoutMs
+    await this.requireLeadership(deadline)
     this.counters.writesProposed++
     const applied = new Promise<KvResult>((resolve, reject) => this.queuedWrites.push({encoded: encodeCommand(command), resolve, reject}))
     this.schedule()
-    return this.withDeadline(applied, () => `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`)
+    return this.withDeadline(applied, deadline, () => `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`)
   }
 
   /** A linearizable read (thesis §6.4): served once the state machine reflects the confirmed commit index. */
   async read(key: string): Promise<string | undefined> {
-    await this.requireLeadership()
+    const deadline = Date.now() + this.options.requestTimeoutMs
+    await this.requireLeadership(deadline)
     this.counters.readIndexRequests++
     const confirmed = this.reads.wait()
     this.schedule()
-    await this.withDeadline(confirmed, () => `no read point confirmed by a quorum within ${this.options.requestTimeoutMs}ms`)
+    await this.withDeadline(confirmed, deadline, () => `no read point confirmed by a quorum within ${this.options.requestTimeoutMs}ms`)
     this.counters.readsServed++
     return this.machine.get(key)
   }
@@ -190,10 +192,13 @@ export class RaftReplica {
     await this.store.close()
   }
 
-  /** Resolves when this replica leads; throws NotLeaderError when another does, 503 when none emerges in time. */
-  private async requireLeadership(): Promise<void> {
+  /**
+   * Resolves when this replica leads; throws NotLeaderError when another does,
+   * 503 when none emerges by `deadline` (the whole request's: waiting for a
+   * leader and then for the commit share one requestTimeoutMs).
+   */
+  private async requireLeadership(deadline: number): Promise<void> {
     if (this.closed) throw new HttpError(503, 'the replica is shutting down')
-    const deadline = Date.now() + this.options.requestTimeoutMs
     for (;;) {
       if (this.role === 'leader') return
       if (this.leader !== null) throw this.notLeader()
@@ -214,9 +219,9 @@ export class RaftReplica {
     return new NotLeaderError(this.leader, this.options.peers[this.leader])
   }
 
-  private withDeadline<T>(promise: Promise<T>, onTimeout: () => string): Promise<T> {
+  private withDeadline<T>(promise: Promise<T>, deadline: number, onTimeout: () => string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new HttpError(503, onTimeout())), this.options.requestTimeoutMs)
+      const timer = setTimeout(() => reject(new HttpError(503, onTimeout())), Math.max(0, deadline - Date.now()))
       promise.then(
         (value) => {
           clearTimeout(timer)

@@ -71,7 +71,8 @@ export class RaftTestCluster {
       method,
       body,
       headers: body === undefined ? {} : {'content-type': 'application/json'},
-      headersTimeout: 30_000,
+      // A replica must answer within its requestTimeoutMs; a hang fails the test here.
+      headersTimeout: 10_000,
     })
     const text = await res.body.text()
     return {status: res.statusCode, body: text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {}}
