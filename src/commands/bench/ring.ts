@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
-import {durationFlag, numberFlag, positiveIntFlag} from '../../cli/flags.js'
+import {durationFlag, numberFlag} from '../../cli/flags.js'
+import {kvWorkloadFlags, kvWorkloadOptions} from '../../bench/kv/kv-flags.js'
 import {RouterKvTarget} from '../../bench/ring/router-kv-target.js'
 import {RingWorkload} from '../../bench/ring/ring-workload.js'
 import type {ShardLoad} from '../../bench/ring/shard-load.js'
@@ -20,12 +21,9 @@ The report adds requests per shard during the run (router counts, warmup include
 
   static override flags = {
     ...benchFlags,
+    ...kvWorkloadFlags,
+    // Through a router a mixed load is the common case; bench kv defaults to writes only.
     'read-ratio': numberFlag(0, 1)({description: 'fraction of operations that are reads', default: 0.5}),
-    keys: positiveIntFlag({description: 'distinct keys', default: 10_000}),
-    dist: Flags.string({description: 'key popularity', options: ['uniform', 'zipf'], default: 'uniform'}),
-    'zipf-theta': numberFlag(0.01, 0.999)({description: 'skew of --dist zipf (YCSB default 0.99)', default: 0.99}),
-    'value-size': positiveIntFlag({description: 'bytes per written value', default: 100}),
-    seed: positiveIntFlag({description: 'seed for the choice of keys and of reads vs writes', default: 1}),
     preload: Flags.boolean({description: 'write every key once before the run', default: true, allowNo: true}),
     'add-node-at': durationFlag({description: 'add a shard this far into the run (warmup included), e.g. 5s'}),
   }
@@ -34,14 +32,7 @@ The report adds requests per shard during the run (router counts, warmup include
     const {flags} = await this.parse(BenchRing)
     const admin = RingAdmin.forCluster(flags['data-dir'])
     const target = new RouterKvTarget(admin.routerUrl, flags.clients)
-    const workload = new RingWorkload(target, {
-      readRatio: flags['read-ratio'],
-      keys: flags.keys,
-      dist: flags.dist as 'uniform' | 'zipf',
-      zipfTheta: flags['zipf-theta'],
-      valueSize: flags['value-size'],
-      seed: flags.seed,
-    })
+    const workload = new RingWorkload(target, kvWorkloadOptions(flags))
     try {
       if (flags.preload) {
         this.note(`preloading ${flags.keys} keys…`)

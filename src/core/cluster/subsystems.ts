@@ -1,3 +1,5 @@
+import {liveConfig} from '../ring-live/live-placement.js'
+
 /**
  * What each subsystem starts. A plan names its nodes before any port is
  * known; `options` gets every node's URL so peers can find each other.
@@ -47,6 +49,7 @@ export const ringSubsystem: Subsystem = {
   description: 'a hash-ring router and its shards',
   defaultSize: 3,
   plan: ({size = 3, ringAlgorithm = 'ring'}) => {
+    liveConfig(ringAlgorithm) // an algorithm the router cannot run is refused before anything starts
     const shards = range(size).map((i) => `ring-shard-${i}`)
     return [
       {name: 'ring-router', kind: 'ring-router', subsystem: 'ring', options: (urls) => ({algorithm: ringAlgorithm, shards: pick(urls, shards)})},
