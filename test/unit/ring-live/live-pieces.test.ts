@@ -7,7 +7,7 @@ describe('liveConfig', () => {
   it('refuses bounded loads live and unknown algorithms, and fills in default options', () => {
     expect(() => liveConfig('bounded')).toThrow(/offline-only/)
     expect(() => liveConfig('chord')).toThrow(/unknown algorithm "chord"/)
-    expect(liveConfig('ring', {vnodes: 10, probes: undefined}).options).toMatchObject({vnodes: 10, probes: 21, tableSize: 65_537})
+    expect(liveConfig('ring', {vnodes: 10, probes: undefined}).options).toMatchObject({vnodes: 10, probes: 21, tableSize: 655_373})
   })
 })
 
