@@ -107,7 +107,8 @@ export class JsonServer {
       return send(res, 404, {error: `no route for ${req.method} ${pathname}`})
     }
 
-    const body = hasBody(req) ? await readJsonBody(req, this.options.maxBodyBytes) : (req.resume(), undefined)
+    // A bodiless request needs no reading: node:http dumps what is left when the answer ends.
+    const body = hasBody(req) ? await readJsonBody(req, this.options.maxBodyBytes) : undefined
     // The abort signal costs an AbortController and a listener: made only for handlers that ask.
     let abort: AbortController | undefined
     const request: RouteRequest = {
@@ -143,9 +144,12 @@ export class JsonServer {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers})
+  res.setHeader('content-type', 'application/json')
+  res.setHeader('content-length', Buffer.byteLength(text))
+  if (headers) for (const name in headers) res.setHeader(name, headers[name])
+  res.writeHead(status)
   res.end(text)
 }
 

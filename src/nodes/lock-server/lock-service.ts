@@ -26,11 +26,11 @@ export class LockService {
     this.drain()
   }
 
-  acquire(name: string, owner: string, ttlMs: number, waitMs: number, signal: AbortSignal): Promise<Reply> {
+  acquire(name: string, owner: string, ttlMs: number, waitMs: number, signal: () => AbortSignal): Promise<Reply> {
     return this.call(signal, (requestId, now) => this.table.acquire({requestId, name, owner, ttlMs, waitMs}, now))
   }
 
-  renew(name: string, owner: string, token: number, ttlMs: number, signal: AbortSignal): Promise<Reply> {
+  renew(name: string, owner: string, token: number, ttlMs: number, signal: () => AbortSignal): Promise<Reply> {
     return this.call(signal, (requestId, now) => this.table.renew({requestId, name, owner, token, ttlMs}, now))
   }
 
@@ -56,7 +56,8 @@ export class LockService {
     this.pending.clear()
   }
 
-  private call(signal: AbortSignal | undefined, start: (requestId: number, now: number) => void): Promise<Reply> {
+  /** `signal` is asked for only when the request has to wait (making one has a cost). */
+  private call(signal: (() => AbortSignal) | undefined, start: (requestId: number, now: number) => void): Promise<Reply> {
     const requestId = this.nextRequestId++
     return new Promise<Reply>((resolve) => {
       this.pending.set(requestId, resolve)
@@ -64,7 +65,7 @@ export class LockService {
       this.drain()
       // Only a request that has to wait needs to hear that its client went away.
       if (signal && this.pending.has(requestId)) {
-        signal.addEventListener(
+        signal().addEventListener(
           'abort',
           () => {
             if (this.pending.delete(requestId)) {

@@ -44,17 +44,17 @@ await runNode('lock-server', async (config, log) => {
       {
         method: 'POST',
         path: '/locks/:name/acquire',
-        handler: async ({params, body, signal}) => {
-          const req = parseBody(body, {owner, ttlMs, waitMs: {type: 'int', min: 0, max: LOCK_LIMITS.waitMsMax}})
-          return answer(await service.acquire(lockName(params), req.owner, req.ttlMs, req.waitMs, signal))
+        handler: async (request) => {
+          const req = parseBody(request.body, {owner, ttlMs, waitMs: {type: 'int', min: 0, max: LOCK_LIMITS.waitMsMax}})
+          return answer(await service.acquire(lockName(request.params), req.owner, req.ttlMs, req.waitMs, () => request.signal))
         },
       },
       {
         method: 'POST',
         path: '/locks/:name/renew',
-        handler: async ({params, body, signal}) => {
-          const req = parseBody(body, {owner, token, ttlMs})
-          return answer(await service.renew(lockName(params), req.owner, req.token, req.ttlMs, signal))
+        handler: async (request) => {
+          const req = parseBody(request.body, {owner, token, ttlMs})
+          return answer(await service.renew(lockName(request.params), req.owner, req.token, req.ttlMs, () => request.signal))
         },
       },
       {
