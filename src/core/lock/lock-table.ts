@@ -204,7 +204,8 @@ export class LockTable {
     if (this.wantReservation && !this.reservationInFlight) {
       this.wantReservation = false
       this.reservationInFlight = {
-        tokenLimit: Math.max(this.tokenLimit, this.lastToken) + this.options.tokenBlock,
+        // A horizon extension alone does not burn a block of tokens.
+        tokenLimit: this.tokenLimit - this.lastToken <= this.options.tokenBlock / 2 ? this.lastToken + this.options.tokenBlock : this.tokenLimit,
         leaseHorizonMs: Math.max(this.leaseHorizonMs, nowMs + this.recentTtlMs + this.options.horizonStepMs),
       }
       this.recentTtlMs = this.lastTtlMs
@@ -344,7 +345,7 @@ export class LockTable {
     if (nowMs < this.recoveringUntilMs) return
     const tokensLeft = this.tokenLimit - this.lastToken
     const horizonLeftMs = this.leaseHorizonMs - (nowMs + this.recentTtlMs)
-    if (tokensLeft < this.options.tokenBlock / 2 || horizonLeftMs < this.options.horizonStepMs / 2) this.wantReservation = true
+    if (tokensLeft <= this.options.tokenBlock / 2 || horizonLeftMs < this.options.horizonStepMs / 2) this.wantReservation = true
   }
 
   private reject(requestId: number, reason: RejectReason, message: string): void {
