@@ -90,6 +90,7 @@ async function lockComparison(): Promise<string[]> {
   const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: lockSubsystem.plan({}), healthTimeoutMs: 15_000})
   const rows: string[] = []
   const ratios: string[] = []
+  const targets: string[] = []
   try {
     for (const s of SCENARIOS) {
       const run = async (backend: LockBackend) =>
@@ -100,6 +101,14 @@ async function lockComparison(): Promise<string[]> {
       const red = await run(redisBackend)
       rows.push(row(s.label, 'dsys', dsys), row(s.label, 'redis (spin, 1ms retry)', red))
       const a = (r: LoadReport) => r.histograms.acquire
+      if (s.locks === 1 && s.holdMs === 0) {
+        targets.push(
+          verdict('one contended lock: dsys acquisitions/s ≥ Redis', dsys.throughput / red.throughput, 1, '≥'),
+          verdict('one contended lock: fairness ≥ 0.9', dsys.fairness as number, 0.9, '≥'),
+          verdict('one contended lock: dsys acquire p99.9 ≤ 1/20 of Redis', a(dsys).p999 / a(red).p999, 0.05, '≤'),
+        )
+      }
+      if (s.locks === 1000) targets.push(verdict('1000 locks: dsys acquisitions/s ≥ 0.7 × Redis', dsys.throughput / red.throughput, 0.7, '≥'))
       ratios.push(
         `| ${s.label} | ${(dsys.throughput / red.throughput).toFixed(2)} | ${(a(dsys).p999 / a(red).p999).toFixed(3)} | ${(a(dsys).max / a(red).max).toFixed(3)} |`,
       )
@@ -121,7 +130,16 @@ async function lockComparison(): Promise<string[]> {
     '| scenario | dsys/redis acquisitions/s | dsys/redis acquire p99.9 | dsys/redis acquire max |',
     '| --- | ---: | ---: | ---: |',
     ...ratios,
+    '',
+    'Targets (issue 2), from this run:',
+    '',
+    ...targets,
   ]
+}
+
+function verdict(what: string, actual: number, limit: number, op: '≥' | '≤'): string {
+  const met = op === '≥' ? actual >= limit : actual <= limit
+  return `- ${what}: ${actual.toFixed(3)} (${met ? 'met' : 'MISSED'})`
 }
 
 function row(label: string, target: string, r: LoadReport): string {
