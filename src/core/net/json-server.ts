@@ -109,24 +109,7 @@ export class JsonServer {
 
     // A bodiless request needs no reading: node:http dumps what is left when the answer ends.
     const body = hasBody(req) ? await readJsonBody(req, this.options.maxBodyBytes) : undefined
-    // The abort signal costs an AbortController and a listener: made only for handlers that ask.
-    let abort: AbortController | undefined
-    const request: RouteRequest = {
-      params,
-      body,
-      get query() {
-        return new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1))
-      },
-      get signal() {
-        if (!abort) {
-          const controller = (abort = new AbortController())
-          res.on('close', () => {
-            if (!res.writableFinished) controller.abort()
-          })
-        }
-        return abort.signal
-      },
-    }
+    const request = new IncomingRouteRequest(params, body, rawUrl, q, res)
     const reply = await route.handler(request)
     if (!res.destroyed) send(res, reply.status ?? 200, reply.body ?? {ok: true}, reply.headers)
   }
@@ -141,6 +124,39 @@ export class JsonServer {
     this.options.onError?.(err, req)
     if (!res.headersSent && !res.destroyed) send(res, 500, {error: `internal error: ${(err as Error)?.message ?? String(err)}`})
     else res.destroy()
+  }
+}
+
+/**
+ * A request as handlers see it. Its query and abort signal are made only when
+ * asked for (an AbortController and a listener per request cost throughput).
+ * A class, not an object literal with getters: V8 builds a new shape for each
+ * such literal, which cost about half the server's throughput.
+ */
+class IncomingRouteRequest implements RouteRequest {
+  private abort: AbortController | undefined
+
+  constructor(
+    readonly params: Record<string, string>,
+    readonly body: unknown,
+    private readonly rawUrl: string,
+    private readonly queryStart: number,
+    private readonly res: ServerResponse,
+  ) {}
+
+  get query(): URLSearchParams {
+    return new URLSearchParams(this.queryStart < 0 ? '' : this.rawUrl.slice(this.queryStart + 1))
+  }
+
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      const controller = (this.abort = new AbortController())
+      const res = this.res
+      res.on('close', () => {
+        if (!res.writableFinished) controller.abort()
+      })
+    }
+    return this.abort.signal
   }
 }
 
