@@ -4,15 +4,12 @@ import {join} from 'node:path'
 import {request} from 'undici'
 
 import {raftSubsystem} from '../../../src/core/cluster/subsystems.js'
+import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {fetchHealth, type Health} from '../../../src/core/cluster/health.js'
 import {RaftKvClient} from '../../../src/core/kv/raft-kv-client.js'
 
 const HEALTH_TIMEOUT_MS = 15_000
 
-// The supervisor spawns the node entry point next to its own module, so it is loaded from dist/ (built first).
-type Supervisor = typeof import('../../../src/core/cluster/supervisor.js')
-const supervisorPath = new URL('../../../dist/src/core/cluster/supervisor.js', import.meta.url).href
-const {clusterDown, clusterUp, killNode, restartNode} = (await import(supervisorPath)) as Supervisor
 
 /** Three (or `size`) real raft-node processes from dist/, in a temp data dir, plus a client for them. */
 export class RaftTestCluster {

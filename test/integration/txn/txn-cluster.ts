@@ -6,13 +6,10 @@ import {readClusterState} from '../../../src/core/cluster/cluster-state.js'
 import {fetchHealth} from '../../../src/core/cluster/health.js'
 import {sleep} from '../../../src/core/cluster/processes.js'
 import {txnSubsystem} from '../../../src/core/cluster/subsystems.js'
+import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {JsonClient, segment} from '../../../src/core/net/json-client.js'
 import {keyOwner} from '../../../src/nodes/txn-common/key-owner.js'
 
-// The supervisor spawns the node entry point next to its own module, so it is loaded from dist/ (built first).
-type Supervisor = typeof import('../../../src/core/cluster/supervisor.js')
-const supervisorPath = new URL('../../../dist/src/core/cluster/supervisor.js', import.meta.url).href
-const {clusterDown, clusterUp, killNode, restartNode} = (await import(supervisorPath)) as Supervisor
 export {killNode, restartNode}
 
 export const COORDINATOR = 'txn-coordinator'
