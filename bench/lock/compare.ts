@@ -68,6 +68,8 @@ async function driverCalibration(): Promise<string[]> {
     `| autocannon | ${fmt(median(autocannon))} | ${autocannon.map((x) => fmt(x)).join(', ')} | ${(median(ours) / median(autocannon)).toFixed(2)} |`,
   ]
   if (wrk.length) lines.push(`| wrk -t1 | ${fmt(median(wrk))} | ${wrk.map((x) => fmt(x)).join(', ')} | ${(median(ours) / median(wrk)).toFixed(2)} |`)
+  lines.push('', verdict('the harness within 80% of autocannon', median(ours) / median(autocannon), 0.8, '≥'))
+  if (wrk.length) lines.push(verdict('the harness within 80% of wrk', median(ours) / median(wrk), 0.8, '≥'))
   return lines
 }
 
