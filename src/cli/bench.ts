@@ -51,6 +51,7 @@ export async function runBenchCommand(
     throw err
   }
   const report = await runLoad(workload, {...prepared.options, events: extra.events})
+  if (prepared.options.onProgress) process.stderr.write('\r\x1b[2K') // clear the progress line
   const results = evaluateThresholds(report, prepared.thresholds)
   if (results.length > 0) report.thresholds = results
   if (!cmd.jsonEnabled()) {
@@ -74,7 +75,6 @@ function progressPrinter(): ((p: Progress) => void) | undefined {
     const total = p.totalMs ? ` / ${(p.totalMs / 1000).toFixed(0)}s` : ''
     const opsPerSec = p.ops - lastOps
     lastOps = p.ops
-    process.stderr.write(`\r${(p.elapsedMs / 1000).toFixed(0)}s${total} ${p.warmup ? 'warming up' : `${p.ops} ops (${opsPerSec}/s) ${p.errors} errors`}   `)
-    if (p.totalMs && p.elapsedMs + 1000 > p.totalMs) process.stderr.write('\n')
+    process.stderr.write(`\r\x1b[2K${(p.elapsedMs / 1000).toFixed(0)}s${total} ${p.warmup ? 'warming up' : `${p.ops} ops (${opsPerSec}/s) ${p.errors} errors`}`)
   }
 }
