@@ -218,19 +218,18 @@ function splitPath(path: string): string[] {
 
 function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
   if (pattern.length !== segments.length) return undefined
+  // Literal segments first: a route that does not match allocates and decodes nothing.
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i][0] !== ':' && pattern[i] !== segments[i]) return undefined
+  }
   const params: Record<string, string> = {}
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]
-    if (p.startsWith(':')) {
-      let decoded: string
-      try {
-        decoded = decodeURIComponent(segments[i])
-      } catch {
-        throw new HttpError(400, `malformed percent-encoding in path segment "${segments[i]}"`)
-      }
-      params[p.slice(1)] = decoded
-    } else if (p !== segments[i]) {
-      return undefined
+    if (p[0] !== ':') continue
+    try {
+      params[p.slice(1)] = decodeURIComponent(segments[i])
+    } catch {
+      throw new HttpError(400, `malformed percent-encoding in path segment "${segments[i]}"`)
     }
   }
   return params
