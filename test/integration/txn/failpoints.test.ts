@@ -82,6 +82,8 @@ describe('2PC crash recovery at every failpoint (real processes)', () => {
       expect(before.every((t) => t.answer !== undefined)).toBe(true)
 
       const node = nodeFor(fp)
+      // Phase 2 of earlier transactions must be over, or the failpoint may fire on one of them.
+      await cluster.waitSettled()
       const orphansBefore = await orphansAborted()
       await cluster.failpoint(node, fp)
       const during = await runAll(`${fp}/during`)
