@@ -25,8 +25,8 @@ export function decodeKvBatch(payload: Buffer): KvOp[] | undefined {
   if (!Array.isArray(parsed)) return undefined
   const ops: KvOp[] = []
   for (const item of parsed as unknown[]) {
-    if (isStringTuple(item, 'p', 3)) ops.push({type: 'put', key: item[1], value: item[2]})
-    else if (isStringTuple(item, 'd', 2)) ops.push({type: 'delete', key: item[1]})
+    if (isStrings(item, 3) && item[0] === 'p') ops.push({type: 'put', key: item[1], value: item[2]})
+    else if (isStrings(item, 2) && item[0] === 'd') ops.push({type: 'delete', key: item[1]})
     else return undefined
   }
   return ops
@@ -58,9 +58,7 @@ export function decodeKvSnapshot(data: Buffer): Map<string, string> | undefined 
   if (!Array.isArray(parsed)) return undefined
   const map = new Map<string, string>()
   for (const entry of parsed as unknown[]) {
-    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') {
-      return undefined
-    }
+    if (!isStrings(entry, 2)) return undefined
     map.set(entry[0], entry[1])
   }
   return map
@@ -74,6 +72,7 @@ function parseJson(data: Buffer): unknown {
   }
 }
 
-function isStringTuple(item: unknown, tag: string, length: number): item is [string, string, string] {
-  return Array.isArray(item) && item.length === length && item[0] === tag && item.every((part) => typeof part === 'string')
+/** An array of exactly `length` strings. */
+function isStrings(item: unknown, length: number): item is string[] {
+  return Array.isArray(item) && item.length === length && item.every((part) => typeof part === 'string')
 }

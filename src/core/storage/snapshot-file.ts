@@ -59,7 +59,8 @@ export function loadLatestSnapshotSync(dir: string): Snapshot | undefined {
     throw new StorageCorruptionError(path, 'not a snapshot file (bad header)')
   }
   const header = file.subarray(0, HEADER_BYTES)
-  const data = Buffer.from(file.subarray(HEADER_BYTES))
+  // readFileSync returned a fresh buffer, so a view of it is already the caller's own.
+  const data = file.subarray(HEADER_BYTES)
   const storedIndex = readIndexU64(header, MAGIC.length)
   if (storedIndex !== latest) {
     throw new StorageCorruptionError(path, `holds the snapshot for index ${storedIndex}, not ${latest}`)
@@ -89,7 +90,7 @@ export function removeSnapshotsBefore(dir: string, index: number): number {
 }
 
 /** Indices of the snapshots in `dir`, ascending; empty when `dir` does not exist. */
-export function listSnapshotIndicesSync(dir: string): number[] {
+function listSnapshotIndicesSync(dir: string): number[] {
   let names: string[]
   try {
     names = readdirSync(dir)
