@@ -1,14 +1,9 @@
 import {fetchHealth} from '../../core/cluster/health.js'
+import type {RingAdmin, RouterHealth} from '../../nodes/ring-router/admin-client.js'
 import {KvWorkload, type KvWorkloadOptions} from '../kv/kv-workload.js'
 import type {Operation, Workload} from '../workload.js'
 import type {RouterKvTarget} from './router-kv-target.js'
 import {shardLoad} from './shard-load.js'
-
-interface RouterHealth {
-  algorithm: string
-  nodes: string[]
-  shards: Record<string, {url: string; requests: number}>
-}
 
 /**
  * The kv workload (reads and writes over `keys` keys, uniform or Zipf)
@@ -20,10 +15,12 @@ export class RingWorkload implements Workload {
   readonly name = 'ring'
   readonly target = 'dsys'
   private readonly kv: KvWorkload
-  private requestsBefore: Record<string, number> | undefined
+  /** The router's per-shard counts when the first client was created: one /health call shared by every client. */
+  private requestsBefore: Promise<Record<string, number>> | undefined
 
   constructor(
     private readonly router: RouterKvTarget,
+    private readonly admin: RingAdmin,
     private readonly options: KvWorkloadOptions,
   ) {
     this.kv = new KvWorkload(router, options)
@@ -42,28 +39,23 @@ export class RingWorkload implements Workload {
   }
 
   async createClient(clientIndex: number): Promise<Operation> {
-    this.requestsBefore ??= requestCounts(await this.health())
+    this.requestsBefore ??= this.admin.health().then(requestCounts)
+    await this.requestsBefore
     return this.kv.createClient(clientIndex)
   }
 
   async summarize(): Promise<Record<string, unknown>> {
     // The kv workload's server counters are Raft costs; the ring's cost is its shard spread.
     const {server: _raftCounters, ...kv} = await this.kv.summarize()
-    const health = await this.health()
+    const health = await this.admin.health()
     const keys = Object.fromEntries(
       await Promise.all(Object.entries(health.shards).map(async ([name, {url}]) => [name, ((await fetchHealth(url, 2_000))?.keys as number | undefined) ?? null] as const)),
     )
-    return {...kv, algorithm: health.algorithm, nodes: health.nodes, shardLoad: shardLoad(this.requestsBefore ?? {}, requestCounts(health), keys)}
+    return {...kv, algorithm: health.algorithm, nodes: health.nodes, shardLoad: shardLoad((await this.requestsBefore) ?? {}, requestCounts(health), keys)}
   }
 
   close(): Promise<void> {
     return this.kv.close()
-  }
-
-  private async health(): Promise<RouterHealth> {
-    const res = await this.router.router.request<RouterHealth>('GET', '/health')
-    if (res.status !== 200) throw new Error(`the ring router answered /health with ${res.status}`)
-    return res.body
   }
 }
 

@@ -5,7 +5,7 @@ import {OpError} from '../workload.js'
 /** The ring router as a KV target: one keep-alive pool shared by the clients; a read of an absent key is a success. */
 export class RouterKvTarget implements KvTarget {
   readonly name = 'dsys'
-  readonly router: JsonClient
+  private readonly router: JsonClient
 
   constructor(routerUrl: string, clients: number) {
     this.router = new JsonClient(routerUrl, {connections: clients})

@@ -32,7 +32,7 @@ The report adds requests per shard during the run (router counts, warmup include
     const {flags} = await this.parse(BenchRing)
     const admin = RingAdmin.forCluster(flags['data-dir'])
     const target = new RouterKvTarget(admin.routerUrl, flags.clients)
-    const workload = new RingWorkload(target, kvWorkloadOptions(flags))
+    const workload = new RingWorkload(target, admin, kvWorkloadOptions(flags))
     try {
       if (flags.preload) {
         this.note(`preloading ${flags.keys} keys…`)

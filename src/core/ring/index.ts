@@ -10,4 +10,5 @@ export {assignKeys, type Assignment, type ChurnResult, compareAssignments, measu
 export {type ChurnChange, type ChurnPlan, type ChurnReport, type ChurnRequest, planChurn, reportNotes, resultsTable, runChurn, stepsTable, type TextTable, vnodesSweepTable} from './churn-report.js'
 export {keysFromText, syntheticKeys} from './keyset.js'
 export {type LoadBalance, loadBalance} from './load-balance.js'
-export {isPrime, maglevTableAdvice} from './maglev.js'
+export {maglevTableAdvice} from './maglev.js'
+export {percent} from './format.js'

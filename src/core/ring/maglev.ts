@@ -67,7 +67,7 @@ function populate(nodes: readonly string[], size: number): Int32Array {
   }
 }
 
-export function isPrime(n: number): boolean {
+function isPrime(n: number): boolean {
   if (!Number.isInteger(n) || n < 2) return false
   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false
   return true

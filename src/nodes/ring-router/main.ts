@@ -32,22 +32,21 @@ await runNode('ring-router', async (config, log) => {
   const state = readRouterState(config.dataDir) ?? initialState(config)
   const router = new RingRouter(config.dataDir, state, liveConfig(state.algorithm, state.options), log)
   log.info('routing', {algorithm: state.algorithm, nodes: state.membership.nodes, migratingTo: state.migratingTo?.nodes ?? null})
-  const kv = (reply: {status: number; body: unknown}) => ({status: reply.status, body: reply.body})
   return {
     maxBodyBytes: RING_LIMITS.routerBodyBytes,
     health: () => router.health(),
     close: () => router.close(),
     routes: [
-      {method: 'GET', path: '/kv/:key', handler: async ({params}) => kv(await router.get(pathKey(params)))},
+      {method: 'GET', path: '/kv/:key', handler: ({params}) => router.get(pathKey(params))},
       {
         method: 'PUT',
         path: '/kv/:key',
         handler: async ({params, body}) => {
           const key = pathKey(params)
-          return kv(await router.put(key, parseBody(body, {value: valueField}).value))
+          return router.put(key, parseBody(body, {value: valueField}).value)
         },
       },
-      {method: 'DELETE', path: '/kv/:key', handler: async ({params}) => kv(await router.delete(pathKey(params)))},
+      {method: 'DELETE', path: '/kv/:key', handler: ({params}) => router.delete(pathKey(params))},
       {
         method: 'POST',
         path: '/admin/shards',

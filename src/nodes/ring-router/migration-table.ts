@@ -1,3 +1,4 @@
+import {percent} from '../../core/ring/index.js'
 import type {MigrationReport} from './migration-report.js'
 
 /** The live migration next to the offline prediction, as rows for a table. */
@@ -11,7 +12,7 @@ export function migrationRows(report: MigrationReport): Array<[string, string | 
     ['agree', report.agrees === null ? '-' : report.agrees ? 'yes' : 'NO'],
     ['  copied by the migrator', report.copied],
     ['  moved by client writes', report.movedByClients],
-    ['moved fraction / ideal', prediction ? `${(prediction.movedFraction * 100).toFixed(2)}% / ${(prediction.idealFraction * 100).toFixed(2)}%` : '-'],
+    ['moved fraction / ideal', prediction ? `${percent(prediction.movedFraction)} / ${percent(prediction.idealFraction)}` : '-'],
     ['moved between survivors', prediction?.movedBetweenSurvivors ?? '-'],
     ['bytes copied', report.bytesCopied],
     ['migration time', report.migrationMs === null ? '-' : `${report.migrationMs.toFixed(0)} ms`],

@@ -1,7 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {invariant} from '../../core/common/invariant.js'
-import {conflict, HttpError, notFound} from '../../core/net/http-error.js'
+import {badRequest, conflict, HttpError, notFound} from '../../core/net/http-error.js'
 import {segment} from '../../core/net/json-client.js'
 import type {Logger} from '../../core/net/node-log.js'
 import {chunkByBytes, type KeyRoute, type LivePlacementConfig, livePlacement, type Membership, type MembershipRequest, planMembership, planMigration, RING_LIMITS, routeKey} from '../../core/ring-live/index.js'
@@ -118,7 +118,7 @@ export class RingRouter {
       to = planMembership(this.state.membership, request)
       livePlacement(to.nodes, this.config)
     } catch (err) {
-      if (err instanceof PlacementInputError) throw (request.type === 'remove' && !this.state.membership.nodes.includes(request.name) ? notFound : badInput)(err.message)
+      if (err instanceof PlacementInputError) throw (request.type === 'remove' && !this.state.membership.nodes.includes(request.name) ? notFound : badRequest)(err.message)
       throw err
     }
     const id = this.state.migrations + 1
@@ -306,7 +306,6 @@ export class RingRouter {
 }
 
 const kvPath = (key: string): string => `/kv/${segment(key)}`
-const badInput = (message: string): HttpError => new HttpError(400, message)
 
 function invariantStable(regime: Regime): asserts regime is Stable {
   invariant(regime.type === 'stable', 'a migration started while another was running')
