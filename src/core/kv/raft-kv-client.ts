@@ -1,8 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {Pool} from 'undici'
-
-import {dispatchRequest} from '../net/dispatch-request.js'
+import {JsonClient, segment} from '../net/json-client.js'
 
 /** No replica gave an answer within the operation's time bound. */
 export class KvUnavailableError extends Error {
@@ -42,7 +40,7 @@ export interface KvAnswer {
  * (clientId, seq) lets the replicas apply a retried write at most once.
  */
 export class RaftKvClient {
-  private readonly pools = new Map<string, Pool>()
+  private readonly clients = new Map<string, JsonClient>()
   private readonly origins: string[]
   private leader: string
   private readonly connections: number
@@ -69,7 +67,6 @@ export class RaftKvClient {
 
   /** One request, sent to the leader wherever it is; resolves with the first answer that is not a redirect or a 503. */
   async request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<KvAnswer> {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
     const deadline = Date.now() + this.opTimeoutMs
     let target = this.leader
     let lastProblem = 'no attempt'
@@ -77,8 +74,8 @@ export class RaftKvClient {
       const remainingMs = deadline - Date.now()
       if (remainingMs <= 0) throw new KvUnavailableError(`${method} ${path}: no answer within ${this.opTimeoutMs}ms (last: ${lastProblem})`)
       try {
-        const res = await dispatchRequest(this.pool(target), {method, path, body: payload, headersTimeoutMs: remainingMs})
-        const parsed = (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : {}) as Record<string, unknown>
+        const res = await this.clientOf(target).request<Record<string, unknown> | undefined>(method, path, body, {headersTimeoutMs: remainingMs})
+        const parsed = res.body ?? {}
         if (res.status === 307 && typeof res.headers.location === 'string') {
           target = new URL(res.headers.location).origin
           this.leader = target
@@ -99,7 +96,7 @@ export class RaftKvClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()))
+    await Promise.all([...this.clients.values()].map((c) => c.close()))
   }
 
   private next(origin: string): string {
@@ -107,13 +104,13 @@ export class RaftKvClient {
     return this.origins[(i + 1) % this.origins.length]
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin)
-    if (pool === undefined) {
-      pool = new Pool(origin, {connections: this.connections, pipelining: 1, keepAliveTimeout: 60_000})
-      this.pools.set(origin, pool)
+  private clientOf(origin: string): JsonClient {
+    let client = this.clients.get(origin)
+    if (client === undefined) {
+      client = new JsonClient(origin, {connections: this.connections, headersTimeoutMs: this.opTimeoutMs, bodyTimeoutMs: this.opTimeoutMs})
+      this.clients.set(origin, client)
     }
-    return pool
+    return client
   }
 }
 
@@ -154,7 +151,7 @@ export class KvSession {
 }
 
 function keyPath(key: string): string {
-  return `/kv/${encodeURIComponent(key)}`
+  return `/kv/${segment(key)}`
 }
 
 function expectOk(res: KvAnswer): Record<string, unknown> {

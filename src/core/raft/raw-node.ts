@@ -132,7 +132,7 @@ export class RawNode {
       !sameHardState(this.hardState(), this.prevHardState) ||
       log.pendingSnapshot !== null ||
       log.stableIndex < log.lastIndex() ||
-      (log.pendingSnapshot === null && log.applied < log.committed) ||
+      log.applied < log.committed ||
       this.raft.messages.length > 0 ||
       this.raft.readStates.length > 0
     )

@@ -43,7 +43,11 @@ export interface RaftLogStoreStats extends WalStats {
  * Layout: `<dir>/raft-wal/`, `<dir>/raft-snapshots/`.
  */
 export class RaftLogStore {
-  /** Raft index → WAL index of the record that holds the live version of that entry. */
+  /**
+   * Raft index → WAL index of the record that holds the live version of that
+   * entry. The indices are contiguous and in ascending insertion order: entries
+   * are only appended, truncated from the end or dropped from the front.
+   */
   private readonly entryRecords = new Map<number, number>()
   private hardState: HardState
   private hardStateRecord = 0
@@ -82,7 +86,7 @@ export class RaftLogStore {
       throw new StorageCorruptionError(walDir, `the log resumes at entry ${entries[0].index} but the snapshot covers only up to ${snapshotIndex}`)
     }
     const persisted: PersistedState = {hardState: replay.hardState, entries, ...(snapshot === undefined ? {} : {snapshot})}
-    const live = new Map([...replay.entryRecords].filter(([index]) => index > snapshotIndex))
+    const live = new Map(entries.map((e) => [e.index, replay.entryRecords.get(e.index) as number]))
     return {store: new RaftLogStore(wal, snapshotDir, snapshotIndex, persisted, live, replay.hardStateRecord), persisted}
   }
 
@@ -114,8 +118,9 @@ export class RaftLogStore {
       this.snapshotIndex = ready.snapshot.index
       this.snapshotsWritten++
     }
+    // Live entries are contiguous, so the overwritten suffix ends at the first index not held.
     const first = ready.entries[0]
-    if (first !== undefined) for (const index of [...this.entryRecords.keys()]) if (index >= first.index) this.entryRecords.delete(index)
+    if (first !== undefined) for (let index = first.index; this.entryRecords.has(index); index++) this.entryRecords.delete(index)
     records.forEach((record, i) => {
       if ('e' in record) this.entryRecords.set(record.e[0], firstRecord + i)
       if ('h' in record) {
@@ -137,7 +142,11 @@ export class RaftLogStore {
     writeSnapshotSync(this.snapshotDir, snapshot.index, JSON.stringify(snapshot))
     this.snapshotIndex = snapshot.index
     this.snapshotsWritten++
-    for (const index of [...this.entryRecords.keys()]) if (index <= snapshot.index) this.entryRecords.delete(index)
+    // The map holds its indices in ascending order (see entryRecords), so the covered ones come first.
+    for (const index of this.entryRecords.keys()) {
+      if (index > snapshot.index) break
+      this.entryRecords.delete(index)
+    }
     // Rewrite the hard state so that the segment holding its old record can go too.
     const h = this.hardState
     this.hardStateRecord = await this.wal.append([JSON.stringify({h: [h.term, h.vote, h.commit]} satisfies LogRecord)])
