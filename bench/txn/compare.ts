@@ -21,7 +21,6 @@ import type {TxnClusterReport} from '../../src/bench/txn/txn-cluster-stats.js'
 import {parseDurationMs} from '../../src/cli/duration.js'
 import {txnSubsystem} from '../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
-import {defaultParticipantTiming} from '../../src/core/txn/participant.js'
 import {fmt, machineDescription} from '../common.js'
 import {medianFdatasyncMs} from './fsync-cost.js'
 

@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {SeededRng} from '../../core/common/rng.js'
 import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../nodes/txn-common/key-owner.js'
+import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
 import {compareSnapshots, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
@@ -13,12 +14,6 @@ export interface TxnTargets {
   coordinator: string
   /** Participant name → URL, as in the coordinator's options. */
   participants: Record<string, string>
-}
-
-interface TxnAnswer {
-  outcome: 'committed' | 'aborted'
-  reason: string | null
-  phasesMs: {prepare: number; decisionLog: number}
 }
 
 /**

@@ -5,6 +5,7 @@ import {benchFlags, runBenchCommand} from '../../cli/bench.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {localNodeUrl} from '../../cli/targets.js'
 import {fetchHealth} from '../../core/cluster/health.js'
+import {sleep} from '../../core/cluster/processes.js'
 import {killNode, restartNode} from '../../core/cluster/supervisor.js'
 import type {TxnClusterReport} from '../../bench/txn/txn-cluster-stats.js'
 import {TxnWorkload} from '../../bench/txn/txn-workload.js'
@@ -53,7 +54,7 @@ With --kill-coordinator-at the coordinator is killed with SIGKILL during the run
               name: 'coordinator crash',
               run: async () => {
                 killNode(dataDir, COORDINATOR, 'KILL')
-                await new Promise((resolve) => setTimeout(resolve, flags['restart-after']))
+                await sleep(flags['restart-after'])
                 const {node} = await restartNode(dataDir, COORDINATOR, 1_000, 15_000)
                 return {killed: COORDINATOR, restartedPid: node.pid}
               },

@@ -5,6 +5,8 @@ import type {LatencySummary} from '../../bench/histogram.js'
  * wide, from 10 µs up). Fixed buckets make snapshots subtractable: a
  * benchmark reads a node's histogram before and after its run and gets the
  * histogram of exactly its window, which percentiles alone cannot give.
+ * (hdr-histogram-js, src/bench/histogram.ts, can subtract too, but only as a
+ * decoded object: /health would carry an encoded blob instead of plain JSON.)
  */
 const FIRST_BUCKET_MS = 0.01
 const BUCKETS_PER_DOUBLING = 8
@@ -21,7 +23,7 @@ export interface HistogramSnapshot {
 
 export type HistogramSummary = LatencySummary & {count: number}
 
-export function upperBoundMs(bucket: number): number {
+function upperBoundMs(bucket: number): number {
   return FIRST_BUCKET_MS * 2 ** ((bucket + 1) / BUCKETS_PER_DOUBLING)
 }
 

@@ -1,3 +1,6 @@
+import {join} from 'node:path'
+
+import type {Logger} from '../../core/net/node-log.js'
 import {Wal} from '../../core/storage/wal.js'
 
 /** How often records that need no fsync of their own are written when no forced record carries them. */
@@ -72,7 +75,17 @@ export class ReadyLog<R> {
   }
 }
 
-/** Reads back a log written by ReadyLog. */
-export function decodeRecords<R>(records: ReadonlyArray<{payload: Buffer}>): R[] {
-  return records.map((r) => JSON.parse(r.payload.toString('utf8')) as R)
+/**
+ * Opens a node's log under `dataDir`: the records written before (for the
+ * core's `recover`) and the ReadyLog that appends after them. A failed write
+ * is fatal: the node logs it as `<what> write failed` and exits.
+ */
+export function openReadyLog<R>(dataDir: string, what: string, logger: Logger): {records: R[]; tornBytesTruncated: number; log: ReadyLog<R>} {
+  const opened = Wal.open(join(dataDir, 'wal'))
+  const log = new ReadyLog<R>(opened.wal, (err) => {
+    logger.error(`${what} write failed: exiting`, {error: err.stack ?? String(err)})
+    process.exit(1)
+  })
+  const records = opened.records.map((r) => JSON.parse(r.payload.toString('utf8')) as R)
+  return {records, tornBytesTruncated: opened.tornBytesTruncated, log}
 }

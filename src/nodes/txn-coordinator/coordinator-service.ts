@@ -1,11 +1,9 @@
 import {randomBytes} from 'node:crypto'
-import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 
 import {SeededRng} from '../../core/common/rng.js'
 import {badRequest, unavailable} from '../../core/net/http-error.js'
 import type {Logger} from '../../core/net/node-log.js'
-import {Wal} from '../../core/storage/wal.js'
 import {
   Coordinator,
   defaultCoordinatorTiming,
@@ -26,7 +24,7 @@ import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../txn-common/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import {decodeRecords, ReadyLog} from '../txn-common/ready-log.js'
+import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface CoordinatorNodeOptions {
   participants: Record<NodeId, string>
@@ -90,8 +88,7 @@ export class CoordinatorService {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
-    const opened = Wal.open(join(dataDir, 'wal'))
-    const records = decodeRecords<CoordinatorLogRecord>(opened.records)
+    const {records, tornBytesTruncated, log} = openReadyLog<CoordinatorLogRecord>(dataDir, 'decision log', logger)
     this.core = Coordinator.recover(
       {
         id,
@@ -104,10 +101,7 @@ export class CoordinatorService {
       records,
       nowMs(),
     )
-    this.log = new ReadyLog(opened.wal, (err) => {
-      logger.error('decision log write failed: exiting', {error: err.stack ?? String(err)})
-      process.exit(1)
-    })
+    this.log = log
     this.transport = new PeerTransport(
       (peer) => options.participants[peer],
       (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
@@ -115,7 +109,7 @@ export class CoordinatorService {
     const redriven = this.core.stats.recoveredCommits
     this.recovery = {
       logRecords: records.length,
-      tornBytesTruncated: opened.tornBytesTruncated,
+      tornBytesTruncated,
       replayMs: performance.now(),
       redriven,
       redrivePending: redriven,

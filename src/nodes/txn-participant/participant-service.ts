@@ -1,14 +1,11 @@
-import {join} from 'node:path'
-
 import type {Logger} from '../../core/net/node-log.js'
 import {SeededRng} from '../../core/common/rng.js'
-import {Wal} from '../../core/storage/wal.js'
 import {defaultParticipantTiming, Participant, type FailpointName, type Message, type ParticipantLogRecord, type ParticipantReady, type ResolvedTxn} from '../../core/txn/index.js'
 import {BucketHistogram} from '../txn-common/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import {decodeRecords, ReadyLog} from '../txn-common/ready-log.js'
+import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface ParticipantNodeOptions {
   /** The coordinator's URL; every message this participant sends goes there. */
@@ -47,8 +44,7 @@ export class ParticipantService {
 
   constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger) {
     const startMs = nowMs()
-    const opened = Wal.open(join(dataDir, 'wal'))
-    const records = decodeRecords<ParticipantLogRecord>(opened.records)
+    const {records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord>(dataDir, 'log', logger)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
     for (const r of records) if (r.type === 'commit') this.apply(r.writes)
     this.core = Participant.recover(
@@ -62,12 +58,9 @@ export class ParticipantService {
       records,
       nowMs(),
     )
-    this.log = new ReadyLog(opened.wal, (err) => {
-      logger.error('log write failed: exiting', {error: err.stack ?? String(err)})
-      process.exit(1)
-    })
+    this.log = log
     this.transport = new PeerTransport(() => options.coordinator, () => undefined)
-    this.recovery = {logRecords: records.length, tornBytesTruncated: opened.tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
+    this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
     this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
       taken: (ready) => {
         // The core's readCommitted contract: a Ready's committed writes are visible before the next input.

@@ -9,17 +9,14 @@ import {txnSubsystem} from '../../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {JsonClient, segment} from '../../../src/core/net/json-client.js'
 import {keyOwner} from '../../../src/nodes/txn-common/key-owner.js'
+import type {TxnAnswer} from '../../../src/nodes/txn-coordinator/coordinator-service.js'
 
 export {killNode, restartNode}
 
 export const COORDINATOR = 'txn-coordinator'
 export const PARTICIPANTS = ['txn-participant-1', 'txn-participant-2', 'txn-participant-3']
 
-export interface TxnAnswer {
-  txn: string
-  outcome: 'committed' | 'aborted'
-  reason: string | null
-}
+export type {TxnAnswer} from '../../../src/nodes/txn-coordinator/coordinator-service.js'
 
 /**
  * A real coordinator and three participants in a temp data dir, with short
