@@ -1,6 +1,6 @@
 import {execFileSync, spawn, ChildProcess} from 'node:child_process'
 import {cpus} from 'node:os'
-import {connect, createServer} from 'node:net'
+import {connect} from 'node:net'
 
 /** What the results were measured on, for the top of a RESULTS file. */
 export function machineDescription(): string {
@@ -17,17 +17,6 @@ export function machineDescription(): string {
     `- node ${process.version}; redis-server: ${version('redis-server', ['--version'])}; etcd: ${version('etcd', ['--version'])}`,
     `- date: ${new Date().toISOString()}`,
   ].join('\n')
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as {port: number}).port
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 /** Starts a process and resolves once `ready` answers true (polled), or fails after `timeoutMs`. */

@@ -19,9 +19,10 @@ import {SafetyReport} from '../../src/bench/lock/protected-resource.js'
 import {LoadReport} from '../../src/bench/report.js'
 import {runLoad} from '../../src/bench/run-load.js'
 import {parseDurationMs} from '../../src/cli/duration.js'
+import {freePorts} from '../../src/core/cluster/ports.js'
 import {lockSubsystem} from '../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
-import {fmt, freePort, machineDescription, startProcess, tcpReady} from '../common.js'
+import {fmt, machineDescription, startProcess, tcpReady} from '../common.js'
 
 const CLIENTS = 32
 const durationArg = process.argv.indexOf('--duration')
@@ -31,7 +32,7 @@ const ROUNDS = 3
 
 async function driverCalibration(): Promise<string[]> {
   process.stderr.write("calibrating the driver\n")
-  const port = await freePort()
+  const [port] = await freePorts('127.0.0.1', 1)
   const server = await startProcess(
     process.execPath,
     ['-e', `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json', 'content-length': 2}); s.end('{}') }).listen(${port}, '127.0.0.1')`],
@@ -88,7 +89,7 @@ const SCENARIOS: Scenario[] = [
 async function lockComparison(): Promise<string[]> {
   process.stderr.write("comparing dsys and redis locks\n")
   const dataDir = mkdtempSync(join(tmpdir(), 'dsys-bench-lock-'))
-  const redisPort = await freePort()
+  const [redisPort] = await freePorts('127.0.0.1', 1)
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], () => tcpReady(redisPort))
   const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: lockSubsystem.plan({}), healthTimeoutMs: 15_000})
   const rows: string[] = []

@@ -1,4 +1,4 @@
-import {createHistogram, Histogram, LatencySummary, recordMicros, summarize} from './histogram.js'
+import {createHistogram, Histogram, recordMicros, summarize} from './histogram.js'
 
 export interface TimelinePoint {
   /** Seconds since the run started (warmup included). */
@@ -81,10 +81,6 @@ export class Recorder {
     return this.seconds.map((s, i) => ({second: i, warmup: i < warmupSeconds, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Ms: s ? summarize(s.latency).p99 : 0}))
   }
 
-  latencyOf(type: string): LatencySummary {
-    const h = this.byType.get(type)
-    return h ? summarize(h) : summarize(createHistogram())
-  }
 
   private second(nowMs: number): Second {
     const i = Math.max(0, Math.floor((nowMs - this.startMs) / 1000))

@@ -56,6 +56,7 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     return true
   }
 
+  const unexpected: unknown[] = []
   const issue = async (op: Operation, ctx: OpContext, scheduledMs: number): Promise<void> => {
     try {
       const type = await op(ctx)
@@ -66,8 +67,6 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
       if (!(err instanceof OpError)) unexpected.push(err)
     }
   }
-  const unexpected: unknown[] = []
-
   const contextFor = (clientIndex: number): OpContext => ({
     clientIndex,
     record: (name, micros) => rec.record(name, micros, performance.now()),

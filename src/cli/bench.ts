@@ -17,7 +17,7 @@ export const benchFlags = {
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
 }
 
-export interface BenchFlags {
+interface BenchFlags {
   clients: number
   duration?: number
   ops?: number
@@ -27,7 +27,7 @@ export interface BenchFlags {
 }
 
 /** Reads the shared flags into harness options; thresholds are parsed up front so a typo fails before the run. */
-export function loadOptions(flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
+function loadOptions(flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
   const thresholds = (flags.threshold ?? []).map(parseThreshold)
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
   return {thresholds, options: {clients: flags.clients, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, onProgress: progressPrinter()}}

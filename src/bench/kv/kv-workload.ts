@@ -25,7 +25,8 @@ export class KvWorkload implements Workload {
   readonly name = 'kv'
   private readonly zipf: ZipfDistribution | undefined
   private readonly value: string
-  private countersBefore: Record<string, number> | undefined
+  /** One snapshot for the run: clients are created concurrently, so the promise is what is shared. */
+  private countersBefore: Promise<Record<string, number>> | undefined
   private reads = 0
   private writes = 0
 
@@ -42,7 +43,8 @@ export class KvWorkload implements Workload {
   }
 
   async createClient(clientIndex: number): Promise<Operation> {
-    this.countersBefore ??= await this.kv.counters()
+    this.countersBefore ??= this.kv.counters()
+    await this.countersBefore
     const rng = new SeededRng(this.options.seed * 1_000_003 + clientIndex)
     const client = this.kv.client(clientIndex)
     const {readRatio, keys} = this.options
@@ -62,7 +64,7 @@ export class KvWorkload implements Workload {
 
   async summarize(): Promise<Record<string, unknown>> {
     const after = await this.kv.counters()
-    const before = this.countersBefore ?? {}
+    const before = (await this.countersBefore) ?? {}
     const delta = Object.fromEntries(Object.entries(after).map(([name, n]) => [name, n - (before[name] ?? 0)]))
     const ops = this.reads + this.writes
     const ratio = (a: number | undefined, b: number) => (a === undefined || b === 0 ? null : +(a / b).toFixed(3))

@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 /**
  * Whether `pid` is alive and is still the node started with `configPath`
@@ -26,7 +27,7 @@ export function signalNode(pid: number, signal: SignalName): void {
   process.kill(pid, `SIG${signal}`)
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export {sleep}
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
 export async function stopProcess(pid: number, configPath: string, graceMs: number): Promise<'stopped' | 'killed' | 'not-running'> {

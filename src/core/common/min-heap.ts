@@ -22,6 +22,10 @@ export class MinHeap<T> {
     return this.items[0]?.key
   }
 
+  peek(): T | undefined {
+    return this.items[0]?.value
+  }
+
   pop(): T | undefined {
     const items = this.items
     if (items.length === 0) return undefined

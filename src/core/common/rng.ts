@@ -56,9 +56,3 @@ export class SeededRng implements Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
 }
-
-/** Production randomness behind the same interface. */
-export const systemRng: Rng = {
-  next: () => Math.random(),
-  int: (n) => Math.floor(Math.random() * n),
-}

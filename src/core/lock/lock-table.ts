@@ -35,7 +35,13 @@ interface Lock {
   expiryScheduled: boolean
 }
 
+/** `deadline` is the waiter's own; the heap key can be later when a reservation fsync delays it. */
 type Deadline = {kind: 'wait'; waiter: Waiter; deadline: number} | {kind: 'lease'; name: string} | {kind: 'recovery'}
+
+/** While only a reservation fsync holds up a waiter's grant, its wait is re-checked this often... */
+const DISK_RECHECK_MS = 10
+/** ...and ends anyway this long past its deadline, so a disk that never answers cannot hold a client forever. */
+const DISK_GRACE_MS = 1_000
 
 export interface LockTableStats {
   grants: number
@@ -169,7 +175,10 @@ export class LockTable {
       const d = this.deadlines.pop()!
       switch (d.kind) {
         case 'wait':
-          if (this.waitsOnlyForDisk(d.waiter, nowMs)) break
+          if (nowMs < d.deadline + DISK_GRACE_MS && this.waitsOnlyForDisk(d.waiter, nowMs)) {
+            this.deadlines.push(nowMs + DISK_RECHECK_MS, d)
+            break
+          }
           if (!d.waiter.cancelled && this.waiters.get(d.waiter.requestId) === d.waiter) {
             this.removeWaiter(d.waiter)
             this.stats.timeouts++

@@ -15,4 +15,4 @@ export const badRequest = (message: string): HttpError => new HttpError(400, mes
 export const notFound = (message: string): HttpError => new HttpError(404, message)
 export const conflict = (message: string, extra: Record<string, unknown> = {}): HttpError => new HttpError(409, message, extra)
 export const tooLarge = (message: string): HttpError => new HttpError(413, message)
-export const unavailable = (message: string): HttpError => new HttpError(503, message)
+export const unavailable = (message: string, extra: Record<string, unknown> = {}): HttpError => new HttpError(503, message, extra)

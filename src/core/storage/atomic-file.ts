@@ -2,6 +2,15 @@ import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} fro
 import {open, rename} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
+/** The temporary file an atomic write goes through; a crash can leave it behind. */
+const tempPath = (path: string): string => `${path}.tmp-${process.pid}`
+
+/** Whether `name` is a temporary file an interrupted atomic write of `target` left behind. */
+export function isAtomicWriteLeftover(name: string, target: RegExp): boolean {
+  const match = /^(.*)\.tmp-\d+$/.exec(name)
+  return match !== null && target.test(match[1])
+}
+
 /**
  * Replaces `path` with `data` so that after a crash the file holds either the
  * old or the new contents, never a mix: write a temporary file, fsync it,
@@ -9,7 +18,7 @@ import {dirname} from 'node:path'
  * is durable.
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`
+  const tmp = tempPath(path)
   const fd = openSync(tmp, 'w')
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data
@@ -25,7 +34,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 
 /** writeFileAtomicSync without blocking the event loop on the fsyncs. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`
+  const tmp = tempPath(path)
   const file = await open(tmp, 'w')
   try {
     await file.writeFile(data)

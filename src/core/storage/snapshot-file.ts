@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
-import {writeFileAtomicSync} from './atomic-file.js'
+import {isAtomicWriteLeftover, writeFileAtomicSync} from './atomic-file.js'
 import {ensureDirDurableSync, removeFileDurableSync} from './durable-dir.js'
 import {indexFileName, indexFileNamePattern, readIndexU64, writeIndexU64} from './log-index.js'
 import {StorageCorruptionError} from './storage-errors.js'
@@ -26,8 +26,6 @@ export type Snapshot = {
 const MAGIC = Buffer.from('DSYSSNP1')
 const HEADER_BYTES = MAGIC.length + 8 + 4
 const SNAPSHOT_NAME = indexFileNamePattern('snap')
-/** What writeFileAtomicSync leaves behind when a crash interrupts it. */
-const LEFTOVER_TEMP_NAME = /^\d{16}\.snap\.tmp-\d+$/
 
 /**
  * Durably writes a snapshot covering records up to `index` (temp file,
@@ -82,7 +80,7 @@ export function removeSnapshotsBefore(dir: string, index: number): number {
     if (match && Number(match[1]) < index) {
       removeFileDurableSync(join(dir, name))
       removed++
-    } else if (LEFTOVER_TEMP_NAME.test(name)) {
+    } else if (isAtomicWriteLeftover(name, SNAPSHOT_NAME)) {
       removeFileDurableSync(join(dir, name))
     }
   }

@@ -27,14 +27,10 @@ export class Deadlines<K> {
 
   /** The earliest live deadline, so the node can sleep until then. */
   next(): number | undefined {
-    for (;;) {
-      const top = this.heap.peekKey()
-      if (top === undefined) return undefined
-      const entry = this.heap.pop()!
-      if (this.atMs.get(entry.key) === entry.atMs) {
-        this.heap.push(entry.atMs, entry)
-        return entry.atMs
-      }
+    for (let entry = this.heap.peek(); entry !== undefined; entry = this.heap.peek()) {
+      if (this.atMs.get(entry.key) === entry.atMs) return entry.atMs
+      this.heap.pop() // stale: replaced or cleared
     }
+    return undefined
   }
 }

@@ -1,10 +1,9 @@
-import {conflict, HttpError} from '../../core/net/http-error.js'
+import {conflict, tooLarge, unavailable} from '../../core/net/http-error.js'
 import {LOCK_LIMITS} from '../../core/lock/limits.js'
 import {Reply} from '../../core/lock/types.js'
 import {parseBody} from '../../core/net/validate.js'
 import {runNode} from '../run-node.js'
 import {LockService} from './lock-service.js'
-
 
 const owner = {type: 'string', minLength: 1, maxLength: LOCK_LIMITS.ownerLength} as const
 const ttlMs = {type: 'int', min: 1, max: LOCK_LIMITS.ttlMsMax} as const
@@ -12,7 +11,7 @@ const token = {type: 'int', min: 1} as const
 
 function lockName(params: Record<string, string>): string {
   const name = params.name
-  if (name.length > LOCK_LIMITS.nameLength) throw new HttpError(413, `lock name is ${name.length} characters; the limit is ${LOCK_LIMITS.nameLength}`)
+  if (name.length > LOCK_LIMITS.nameLength) throw tooLarge(`lock name is ${name.length} characters; the limit is ${LOCK_LIMITS.nameLength}`)
   return name
 }
 
@@ -28,7 +27,7 @@ function answer(reply: Reply) {
     case 'timeout':
       throw conflict(`no grant within the wait of ${reply.waitedMs}ms`, {reason: 'timeout', waitedMs: reply.waitedMs})
     case 'rejected':
-      if (reply.reason === 'queue-full' || reply.reason === 'unavailable') throw new HttpError(503, reply.message, {reason: reply.reason})
+      if (reply.reason === 'queue-full' || reply.reason === 'unavailable') throw unavailable(reply.message, {reason: reply.reason})
       throw conflict(reply.message, {reason: reply.reason})
   }
 }

@@ -1,11 +1,11 @@
 import {ChildProcess, execFileSync, spawn} from 'node:child_process'
-import {createServer} from 'node:net'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
 import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
 import {RedisLockBackend} from '../../../src/bench/lock/redis-lock-backend.js'
 import {runLoad} from '../../../src/bench/run-load.js'
+import {freePorts} from '../../../src/core/cluster/ports.js'
 
 const hasRedis = (() => {
   try {
@@ -22,18 +22,14 @@ let url = ''
 
 beforeAll(async () => {
   if (!hasRedis) return
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as {port: number}).port
-      s.close(() => resolve(p))
-    })
-  })
+  const [port] = await freePorts('127.0.0.1', 1)
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {stdio: 'ignore'})
   url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
     const probe = new RedisLockBackend(url, 1, 1)
     try {
       await probe.ready()
+      await probe.close()
       return
     } catch {
       await new Promise((r) => setTimeout(r, 50))

@@ -252,3 +252,20 @@ test('extending the lease horizon does not burn tokens', () => {
   expect(h.reservations.length).toBeGreaterThan(10)
   expect(Math.max(...h.reservations.map((r) => r.tokenLimit))).toBeLessThanOrEqual(200)
 })
+
+test('a wait held up only by a reservation fsync is granted when the fsync completes, or ends a second past its deadline', () => {
+  const h = harness({tokenBlock: 1})
+  h.holdReservations()
+  h.release('a', 'o', h.token(h.acquire('a', 'o')))
+  const slowDisk = h.acquire('b', 'o', 1000, 0)
+  h.advance(500)
+  expect(h.reply(slowDisk)).toBeUndefined()
+  h.confirm(h.reservations.at(-1)!)
+  expect(h.reply(slowDisk)?.type).toBe('granted')
+
+  const deadDisk = h.acquire('c', 'o', 1000, 0)
+  h.advance(990)
+  expect(h.reply(deadDisk)).toBeUndefined()
+  h.advance(20)
+  expect(h.reply(deadDisk)?.type).toBe('timeout')
+})
