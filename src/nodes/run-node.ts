@@ -42,7 +42,7 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
   const server = new JsonServer({
     maxBodyBytes: app.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     routes: [{method: 'GET', path: '/health', handler: () => ({body: {kind, id: config.id, pid: process.pid, ...app.health()}})}, ...app.routes],
-    onError: (err, req) => log.error('request failed', {method: req.method, url: req.url, error: (err as Error)?.stack ?? String(err)}),
+    onError: (err, req) => log.error('request failed', {method: req.method, target: req.target, error: (err as Error)?.stack ?? String(err)}),
   })
   const address = await server.listen(config.port, config.host)
   log.info('listening', {host: address.address, port: address.port, pid: process.pid})
@@ -60,7 +60,7 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
       // The app answers its long-polls first; then any connection left is cut.
       await app.close?.()
       const closed = server.close()
-      server.server.closeAllConnections()
+      server.closeAllConnections()
       await closed
       log.info('stopped')
       process.exit(0)

@@ -76,8 +76,9 @@ export class RaftKvClient {
       try {
         const res = await this.clientOf(target).request<Record<string, unknown> | undefined>(method, path, body, {headersTimeoutMs: remainingMs})
         const parsed = res.body ?? {}
-        if (res.status === 307 && typeof res.headers.location === 'string') {
-          target = new URL(res.headers.location).origin
+        const location = res.status === 307 ? res.raw.header('location') : undefined
+        if (location !== undefined) {
+          target = new URL(location).origin
           this.leader = target
           lastProblem = `redirected to ${target}`
           continue

@@ -1,11 +1,11 @@
 import {Pool} from 'undici'
 
-import {dispatchRequest} from './dispatch-request.js'
+import {dispatchRequest, RawResponse} from './dispatch-request.js'
 
 export interface JsonResponse<T = unknown> {
   status: number
   body: T
-  headers: Record<string, string | string[] | undefined>
+  raw: RawResponse
 }
 
 export interface JsonClientOptions {
@@ -46,7 +46,7 @@ export class JsonClient {
       signal: opts.signal,
       headersTimeoutMs: opts.headersTimeoutMs,
     })
-    return {status: res.status, body: (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : undefined) as T, headers: res.headers}
+    return {status: res.status, body: (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : undefined) as T, raw: res}
   }
 
   close(): Promise<void> {

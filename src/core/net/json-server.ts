@@ -1,6 +1,6 @@
-import {createServer, IncomingMessage, Server, ServerResponse} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {type AddressInfo, createServer, type Server} from 'node:net'
 
+import {HttpAnswer, HttpConnection, HttpRequest} from './http-connection.js'
 import {HttpError} from './http-error.js'
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
@@ -32,7 +32,7 @@ export interface JsonServerOptions {
   routes: Route[]
   maxBodyBytes: number
   /** Called for 5xx answers so they reach the node's log. */
-  onError?: (err: unknown, req: IncomingMessage) => void
+  onError?: (err: unknown, req: {method: string; target: string}) => void
 }
 
 interface CompiledRoute {
@@ -41,25 +41,31 @@ interface CompiledRoute {
   handler: Handler
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000
+
 /**
- * A small HTTP/JSON server on node:http. Every error is `{"error": "..."}`:
- * malformed JSON 400, oversize body 413, unknown route 404, wrong method 405,
- * a handler's HttpError its own status, anything else 500. No request can
- * crash the process.
+ * A small HTTP/JSON server (HTTP/1.1 on node:net, see HttpConnection). Every
+ * error is `{"error": "..."}`: malformed JSON or request 400, oversize body
+ * 413, unknown route 404, wrong method 405, a handler's HttpError its own
+ * status, anything else 500. No request can crash the process.
  */
 export class JsonServer {
-  readonly server: Server
+  private readonly server: Server
   private readonly routes: CompiledRoute[]
+  private readonly connections = new Set<HttpConnection>()
 
   constructor(private readonly options: JsonServerOptions) {
     this.routes = options.routes.map((r) => ({method: r.method, segments: splitPath(r.path), handler: r.handler}))
-    this.server = createServer({keepAliveTimeout: 65_000}, (req, res) => {
-      this.handle(req, res).catch((err) => this.fail(req, res, err))
-    })
-    // A malformed request line or header must not take the process down.
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-      else socket.destroy()
+    const connectionOptions = {
+      handler: (req: HttpRequest) => this.handle(req),
+      maxBodyBytes: options.maxBodyBytes,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+      errorBody: (message: string) => errorBody(message),
+    }
+    this.server = createServer((socket) => {
+      const connection = new HttpConnection(socket, connectionOptions)
+      this.connections.add(connection)
+      socket.once('close', () => this.connections.delete(connection))
     })
   }
 
@@ -73,17 +79,35 @@ export class JsonServer {
     })
   }
 
+  /** Stops accepting; idle connections close now, busy ones after their answer. */
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve())
-      this.server.closeIdleConnections()
+      for (const connection of this.connections) connection.closeGracefully()
     })
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawUrl = req.url ?? '/'
-    const q = rawUrl.indexOf('?')
-    const pathname = q < 0 ? rawUrl : rawUrl.slice(0, q)
+  /** Cuts every connection, answered or not. */
+  closeAllConnections(): void {
+    for (const connection of this.connections) connection.destroy()
+  }
+
+  private async handle(req: HttpRequest): Promise<HttpAnswer> {
+    try {
+      return await this.route(req)
+    } catch (err) {
+      if (err instanceof HttpError) {
+        // A client that sent an oversize body does not get to keep the connection.
+        return {status: err.status, body: errorBody(err.message, err.extra), close: err.status === 413}
+      }
+      this.options.onError?.(err, req)
+      return {status: 500, body: errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}
+    }
+  }
+
+  private async route(req: HttpRequest): Promise<HttpAnswer> {
+    const q = req.target.indexOf('?')
+    const pathname = q < 0 ? req.target : req.target.slice(0, q)
     const segments = splitPath(pathname)
     let params: Record<string, string> | undefined
     let route: CompiledRoute | undefined
@@ -99,110 +123,41 @@ export class JsonServer {
       allowed.push(candidate.method)
     }
     if (!route || !params) {
-      req.resume()
-      if (allowed.length > 0) {
-        return send(res, 405, {error: `method ${req.method} not allowed on ${pathname}; allowed: ${allowed.join(', ')}`}, {allow: allowed.join(', ')})
-      }
-      return send(res, 404, {error: `no route for ${req.method} ${pathname}`})
+      if (allowed.length === 0) throw new HttpError(404, `no route for ${req.method} ${pathname}`)
+      const allow = allowed.join(', ')
+      return {status: 405, body: errorBody(`method ${req.method} not allowed on ${pathname}; allowed: ${allow}`), headers: {allow}}
     }
-
-    // A bodiless request needs no reading: node:http dumps what is left when the answer ends.
-    const body = hasBody(req) ? await readJsonBody(req, this.options.maxBodyBytes) : undefined
-    const request = new IncomingRouteRequest(params, body, res)
-    const reply = await route.handler(request)
-    if (!res.destroyed) send(res, reply.status ?? 200, reply.body ?? {ok: true}, reply.headers)
-  }
-
-  private fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    if (err instanceof HttpError) {
-      // A client that sent an oversize body does not get to keep the connection.
-      const headers: Record<string, string> = err.status === 413 ? {connection: 'close'} : {}
-      if (!res.headersSent && !res.destroyed) send(res, err.status, {error: err.message, ...err.extra}, headers)
-      return
-    }
-    this.options.onError?.(err, req)
-    if (!res.headersSent && !res.destroyed) send(res, 500, {error: `internal error: ${(err as Error)?.message ?? String(err)}`})
-    else res.destroy()
+    const reply = await route.handler(new IncomingRouteRequest(params, parseJson(req.body), req))
+    return {status: reply.status ?? 200, body: JSON.stringify(reply.body ?? {ok: true}), headers: reply.headers}
   }
 }
 
 /**
- * A request as handlers see it. Its abort signal is made only when asked for
- * (an AbortController and a listener per request cost throughput). A class,
- * not an object literal with a getter: V8 builds a new shape for each such
- * literal, which cost about 40% of a JSON POST server's throughput (12k → 19–22k/s).
+ * A request as handlers see it. A class, not an object literal with a
+ * getter: V8 builds a new shape for each such literal, which cost about 40%
+ * of a JSON POST server's throughput (12k → 19–22k/s).
  */
 class IncomingRouteRequest implements RouteRequest {
-  private abort: AbortController | undefined
-
   constructor(
     readonly params: Record<string, string>,
     readonly body: unknown,
-    private readonly res: ServerResponse,
+    private readonly req: HttpRequest,
   ) {}
 
   get signal(): AbortSignal {
-    if (!this.abort) {
-      const controller = (this.abort = new AbortController())
-      const res = this.res
-      res.on('close', () => {
-        if (!res.writableFinished) controller.abort()
-      })
-    }
-    return this.abort.signal
+    return this.req.signal
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
-  const text = JSON.stringify(body)
-  res.setHeader('content-type', 'application/json')
-  res.setHeader('content-length', Buffer.byteLength(text))
-  if (headers) for (const name in headers) res.setHeader(name, headers[name])
-  res.writeHead(status)
-  res.end(text)
-}
+const errorBody = (message: string, extra: Record<string, unknown> = {}): string => JSON.stringify({error: message, ...extra})
 
-/** A request without Content-Length or chunked encoding has no body to wait for. */
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length']
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined
-}
-
-function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0)
-  if (declared > maxBytes) {
-    req.resume()
-    return Promise.reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`))
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`)
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let failed = false
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return
-      size += chunk.length
-      if (size > maxBytes) {
-        failed = true
-        req.resume()
-        reject(new HttpError(413, `body exceeds the limit of ${maxBytes} bytes`))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('error', (err) => {
-      if (!failed) reject(new HttpError(400, `could not read body: ${err.message}`))
-      failed = true
-    })
-    req.on('end', () => {
-      if (failed) return
-      if (size === 0) return resolve(undefined)
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks, size).toString('utf8')))
-      } catch (err) {
-        reject(new HttpError(400, `malformed JSON body: ${(err as Error).message}`))
-      }
-    })
-  })
 }
 
 function splitPath(path: string): string[] {

@@ -1,0 +1,236 @@
+import {STATUS_CODES} from 'node:http'
+import type {Socket} from 'node:net'
+
+import {HttpError} from './http-error.js'
+import {parseRequestHead, RequestHead} from './request-head.js'
+
+export interface HttpAnswer {
+  status: number
+  /** JSON text: every dsys node speaks JSON. */
+  body: string
+  headers?: Record<string, string>
+  /** Close the connection after this answer. */
+  close?: boolean
+}
+
+export interface HttpRequest {
+  method: string
+  target: string
+  body: Buffer
+  /** Aborted when the client goes away before the answer; made only when asked for. */
+  readonly signal: AbortSignal
+}
+
+/** Must not reject: the JSON server turns every failure into an answer. */
+export type HttpHandler = (req: HttpRequest) => Promise<HttpAnswer>
+
+export interface HttpConnectionOptions {
+  handler: HttpHandler
+  maxBodyBytes: number
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number
+  /** Answers protocol errors (malformed head, oversize body): `{"error": ...}` for the JSON server. */
+  errorBody: (message: string) => string
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n')
+const EMPTY: Buffer = Buffer.alloc(0)
+/** Request line and headers together, as node:http's default. */
+export const MAX_HEAD_BYTES = 16 * 1024
+/** Bytes read ahead while a request is being answered (a pipelining client) before reading pauses. */
+const READ_AHEAD_BYTES = 64 * 1024
+
+/**
+ * One HTTP/1.1 connection on a raw socket, serving its requests one at a
+ * time in order (so pipelined answers keep their order). It replaces
+ * node:http because node:http's streams cost 27.5 µs of server CPU per small
+ * JSON POST on this 2-core machine against 11 µs on a raw socket, and the
+ * lock benchmark runs client and server on the same two cores.
+ */
+export class HttpConnection {
+  /** Bytes not yet parsed: a partial head, or what arrived while a request was being answered. */
+  private pending: Buffer = EMPTY
+  /** A parsed head whose body is still arriving. */
+  private head: RequestHead | undefined
+  private body: Buffer[] = []
+  private bodyBytes = 0
+  private busy = false
+  /** No further request will be read: the connection is closing. */
+  private done = false
+  private closeAfterAnswer = false
+  private aborter: AbortController | undefined
+  private timedOutWhileBusy = false
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: HttpConnectionOptions,
+  ) {
+    socket.setNoDelay(true)
+    socket.setTimeout(options.keepAliveTimeoutMs, () => {
+      // A long-poll may be quiet for longer than the idle limit; only an idle connection is cut.
+      if (this.busy) this.timedOutWhileBusy = true
+      else socket.destroy()
+    })
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    // A reset is just a closed connection; 'close' follows.
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      this.done = true
+      this.aborter?.abort()
+    })
+  }
+
+  get idle(): boolean {
+    return !this.busy && this.head === undefined && this.pending.length === 0
+  }
+
+  /** Closes now if idle, else right after the answer being prepared. */
+  closeGracefully(): void {
+    if (this.idle) this.socket.destroy()
+    else this.closeAfterAnswer = true
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  abortSignal(): AbortSignal {
+    this.aborter ??= new AbortController()
+    if (this.socket.destroyed) this.aborter.abort()
+    return this.aborter.signal
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return
+    if (this.head !== undefined && !this.busy) this.addBody(chunk)
+    else this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    if (this.busy) {
+      if (this.pending.length > READ_AHEAD_BYTES) this.socket.pause()
+      return
+    }
+    this.pump()
+  }
+
+  /** Reads and serves requests until one is being answered or more bytes are needed. */
+  private pump(): void {
+    while (!this.busy && !this.done) {
+      let head = this.head
+      if (head === undefined) {
+        const end = this.pending.indexOf(HEAD_END)
+        if (end < 0 || end > MAX_HEAD_BYTES) {
+          if (end > MAX_HEAD_BYTES || this.pending.length > MAX_HEAD_BYTES) this.refuse(new HttpError(431, `request head exceeds ${MAX_HEAD_BYTES} bytes`))
+          break
+        }
+        try {
+          head = parseRequestHead(this.pending.toString('latin1', 0, end))
+        } catch (err) {
+          this.refuse(err as HttpError)
+          break
+        }
+        if (head.contentLength > this.options.maxBodyBytes) {
+          this.refuse(new HttpError(413, `body of ${head.contentLength} bytes exceeds the limit of ${this.options.maxBodyBytes} bytes`))
+          break
+        }
+        const rest = this.pending.subarray(end + HEAD_END.length)
+        if (head.expectContinue && head.contentLength > rest.length) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n')
+        this.head = head
+        this.pending = EMPTY
+        if (rest.length > 0) this.addBody(rest)
+      }
+      if (this.bodyBytes < head.contentLength) break
+      const body = this.body.length === 1 ? this.body[0] : Buffer.concat(this.body, this.bodyBytes)
+      this.head = undefined
+      this.body = []
+      this.bodyBytes = 0
+      this.serve(head, body)
+    }
+    if (!this.busy && this.socket.isPaused()) this.socket.resume()
+  }
+
+  /** Adds to the body being read; bytes past its end are the next request's. */
+  private addBody(chunk: Buffer): void {
+    const need = this.head!.contentLength - this.bodyBytes
+    const take = Math.min(need, chunk.length)
+    if (take > 0) {
+      this.body.push(take === chunk.length ? chunk : chunk.subarray(0, take))
+      this.bodyBytes += take
+    }
+    if (take < chunk.length) {
+      const rest = chunk.subarray(take)
+      this.pending = this.pending.length === 0 ? rest : Buffer.concat([this.pending, rest])
+    }
+  }
+
+  private serve(head: RequestHead, body: Buffer): void {
+    this.busy = true
+    this.options.handler(new IncomingHttpRequest(head.method, head.target, body, this)).then(
+      (answer) => this.finish(head, answer),
+      (err) => this.finish(head, {status: 500, body: this.options.errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}),
+    )
+  }
+
+  private finish(head: RequestHead, answer: HttpAnswer): void {
+    this.aborter = undefined
+    if (this.socket.destroyed) return
+    const close = answer.close === true || !head.keepAlive || this.closeAfterAnswer
+    const flushed = this.write(answer, close, head.method === 'HEAD')
+    if (close) {
+      this.done = true
+      this.socket.end()
+      return
+    }
+    if (this.timedOutWhileBusy) {
+      this.timedOutWhileBusy = false
+      this.socket.setTimeout(this.options.keepAliveTimeoutMs)
+    }
+    // A client that does not read its answers stops being read from until it does.
+    if (flushed) this.ready()
+    else this.socket.once('drain', () => this.ready())
+  }
+
+  private ready(): void {
+    this.busy = false
+    this.pump()
+  }
+
+  /** Answers a request that cannot be read, then closes: what follows it on the wire cannot be trusted. */
+  private refuse(err: HttpError): void {
+    this.done = true
+    this.write({status: err.status, body: this.options.errorBody(err.message)}, true, false)
+    this.socket.end()
+  }
+
+  private write(answer: HttpAnswer, close: boolean, omitBody: boolean): boolean {
+    let text = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\ndate: ${httpDate()}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(answer.body)}\r\n`
+    if (answer.headers) for (const name in answer.headers) text += `${name}: ${answer.headers[name]}\r\n`
+    text += close ? 'connection: close\r\n\r\n' : '\r\n'
+    return this.socket.write(omitBody ? text : text + answer.body)
+  }
+}
+
+class IncomingHttpRequest implements HttpRequest {
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    readonly body: Buffer,
+    private readonly connection: HttpConnection,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.connection.abortSignal()
+  }
+}
+
+let dateSecond = 0
+let dateText = ''
+
+/** The Date header, formatted once a second. */
+function httpDate(): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== dateSecond) {
+    dateSecond = second
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}
