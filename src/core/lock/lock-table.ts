@@ -1,4 +1,4 @@
-import {MinHeap} from '../common/min-heap.js'
+import {HeapEntry, MinHeap} from '../common/min-heap.js'
 import {
   AcquireRequest,
   defaultLockTableOptions,
@@ -26,6 +26,8 @@ interface Waiter {
   ttlMs: number
   enqueuedAt: number
   cancelled: boolean
+  /** Its wait deadline in the heap, taken out when the wait ends another way. */
+  deadline?: HeapEntry<Deadline>
 }
 
 interface Lock {
@@ -116,7 +118,7 @@ export class LockTable {
     this.waiters.set(req.requestId, waiter)
     this.grantWaiting(req.name, lock, nowMs)
     if (!waiter.cancelled && this.waiters.has(req.requestId)) {
-      this.deadlines.push(nowMs + req.waitMs, {kind: 'wait', waiter, deadline: nowMs + req.waitMs})
+      waiter.deadline = this.deadlines.push(nowMs + req.waitMs, {kind: 'wait', waiter, deadline: nowMs + req.waitMs})
       this.scheduleExpiry(req.name, lock)
     }
   }
@@ -176,7 +178,7 @@ export class LockTable {
       switch (d.kind) {
         case 'wait':
           if (nowMs < d.deadline + DISK_GRACE_MS && this.waitsOnlyForDisk(d.waiter, nowMs)) {
-            this.deadlines.push(nowMs + DISK_RECHECK_MS, d)
+            d.waiter.deadline = this.deadlines.push(nowMs + DISK_RECHECK_MS, d)
             break
           }
           if (!d.waiter.cancelled && this.waiters.get(d.waiter.requestId) === d.waiter) {
@@ -290,6 +292,7 @@ export class LockTable {
     }
     lock.queue.shift()
     this.waiters.delete(waiter.requestId)
+    this.dropDeadline(waiter)
     this.lastToken = token
     lock.holder = {owner: waiter.owner, token, expiresAt}
     this.stats.grants++
@@ -333,10 +336,16 @@ export class LockTable {
   private removeWaiter(waiter: Waiter): void {
     waiter.cancelled = true
     this.waiters.delete(waiter.requestId)
+    this.dropDeadline(waiter)
     const lock = this.locks.get(waiter.name)
     if (!lock) return
     lock.queue.removed()
     this.forgetIfIdle(waiter.name, lock)
+  }
+
+  private dropDeadline(waiter: Waiter): void {
+    if (waiter.deadline) this.deadlines.remove(waiter.deadline)
+    waiter.deadline = undefined
   }
 
   /** A free lock with no waiters holds no state: tokens live in the global counter. */

@@ -97,6 +97,20 @@ describe('acquire', () => {
     expect(waiters.map((id) => h.reply(id)?.type)).toEqual(['granted', 'granted', 'granted', 'granted'])
   })
 
+  test('a granted or cancelled waiter leaves no wait deadline behind', () => {
+    const h = harness()
+    const token = h.token(h.acquire('a', 'alice', 1000))
+    const bob = h.acquire('a', 'bob', 1000, 60_000)
+    const carol = h.acquire('a', 'carol', 1000, 60_000)
+    h.table.cancel(carol)
+    h.release('a', 'alice', token)
+    expect(h.token(bob)).toBeGreaterThan(token)
+    // Only alice's lease expiry (scheduled while bob waited) remains; once it passes there is nothing.
+    expect(h.table.nextDeadlineMs()).toBe(h.now + 1000)
+    h.advance(1000)
+    expect(h.table.nextDeadlineMs()).toBeUndefined()
+  })
+
   test('a waiter whose wait passes gets a timeout and is never granted later', () => {
     const h = harness()
     const token = h.token(h.acquire('a', 'alice', 10_000))
