@@ -31,6 +31,8 @@ export class LockWorkload implements Workload {
   private readonly resource: ProtectedResource
   private readonly acquisitions: number[] = []
   private readonly runId = Math.random().toString(36).slice(2, 8)
+  /** Each name is built once: one made per operation costs a string build and a hash on every lookup. */
+  private readonly names: string[] = []
 
   constructor(
     private readonly backend: LockBackend,
@@ -48,7 +50,8 @@ export class LockWorkload implements Workload {
     const owner = `bench-${this.runId}-${client}`
     this.acquisitions[client] = 0
     return async (ctx) => {
-      const name = `bench-lock-${rng.int(this.opts.locks)}`
+      const i = rng.int(this.opts.locks)
+      const name = (this.names[i] ??= `bench-lock-${i}`)
       const t0 = performance.now()
       const grant = await this.backend.acquire(client, name, owner, this.opts.ttlMs, this.opts.waitMs)
       const t1 = performance.now()

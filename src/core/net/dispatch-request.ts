@@ -37,9 +37,6 @@ const JSON_HEADERS = ['content-type', 'application/json']
  */
 export function dispatchRequest(dispatcher: Dispatcher, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    let status = 0
-    let rawHeaders: Buffer[] = []
-    const chunks: Buffer[] = []
     dispatcher.dispatch(
       {
         origin: undefined as unknown as string,
@@ -50,24 +47,41 @@ export function dispatchRequest(dispatcher: Dispatcher, req: RawRequest): Promis
         signal: req.signal,
         headersTimeout: req.headersTimeoutMs,
       } as Dispatcher.DispatchOptions,
-      {
-        onConnect() {},
-        onHeaders(statusCode: number, headers: Buffer[]) {
-          status = statusCode
-          rawHeaders = headers
-          return true
-        },
-        onData(chunk: Buffer) {
-          chunks.push(chunk)
-          return true
-        },
-        onComplete() {
-          resolve(new RawResponse(status, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), rawHeaders))
-        },
-        onError(error: Error) {
-          reject(error)
-        },
-      },
+      new CollectingHandler(resolve, reject),
     )
   })
+}
+
+/** A class rather than an object of closures: one allocation per request instead of six. */
+class CollectingHandler implements Dispatcher.DispatchHandler {
+  private status = 0
+  private rawHeaders: Buffer[] = []
+  private readonly chunks: Buffer[] = []
+
+  constructor(
+    private readonly resolve: (res: RawResponse) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, headers: Buffer[]): boolean {
+    this.status = statusCode
+    this.rawHeaders = headers
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk)
+    return true
+  }
+
+  onComplete(): void {
+    const chunks = this.chunks
+    this.resolve(new RawResponse(this.status, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), this.rawHeaders))
+  }
+
+  onError(err: Error): void {
+    this.reject(err)
+  }
 }
