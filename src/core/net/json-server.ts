@@ -94,7 +94,10 @@ export class JsonServer {
 
   private async handle(req: HttpRequest): Promise<HttpAnswer> {
     try {
-      return await this.route(req)
+      const match = this.match(req)
+      if (!('params' in match)) return match
+      const reply = await match.route.handler(new IncomingRouteRequest(match.params, parseJson(req.body), req))
+      return {status: reply.status ?? 200, body: JSON.stringify(reply.body ?? {ok: true}), headers: reply.headers}
     } catch (err) {
       if (err instanceof HttpError) {
         // A client that sent an oversize body does not get to keep the connection.
@@ -105,30 +108,21 @@ export class JsonServer {
     }
   }
 
-  private async route(req: HttpRequest): Promise<HttpAnswer> {
+  /** The route and its path parameters, or the 404/405 answer. */
+  private match(req: HttpRequest): {route: CompiledRoute; params: Record<string, string>} | HttpAnswer {
     const q = req.target.indexOf('?')
     const pathname = q < 0 ? req.target : req.target.slice(0, q)
     const segments = splitPath(pathname)
-    let params: Record<string, string> | undefined
-    let route: CompiledRoute | undefined
-    const allowed: Method[] = []
-    for (const candidate of this.routes) {
-      const match = matchSegments(candidate.segments, segments)
-      if (!match) continue
-      if (candidate.method === req.method) {
-        route = candidate
-        params = match
-        break
-      }
-      allowed.push(candidate.method)
+    let allowed: Method[] | undefined
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, segments)
+      if (!params) continue
+      if (route.method === req.method) return {route, params}
+      ;(allowed ??= []).push(route.method)
     }
-    if (!route || !params) {
-      if (allowed.length === 0) throw new HttpError(404, `no route for ${req.method} ${pathname}`)
-      const allow = allowed.join(', ')
-      return {status: 405, body: errorBody(`method ${req.method} not allowed on ${pathname}; allowed: ${allow}`), headers: {allow}}
-    }
-    const reply = await route.handler(new IncomingRouteRequest(params, parseJson(req.body), req))
-    return {status: reply.status ?? 200, body: JSON.stringify(reply.body ?? {ok: true}), headers: reply.headers}
+    if (!allowed) throw new HttpError(404, `no route for ${req.method} ${pathname}`)
+    const allow = allowed.join(', ')
+    return {status: 405, body: errorBody(`method ${req.method} not allowed on ${pathname}; allowed: ${allow}`), headers: {allow}}
   }
 }
 

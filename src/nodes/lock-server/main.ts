@@ -8,6 +8,9 @@ import {LockService} from './lock-service.js'
 const owner = {type: 'string', minLength: 1, maxLength: LOCK_LIMITS.ownerLength} as const
 const ttlMs = {type: 'int', min: 1, max: LOCK_LIMITS.ttlMsMax} as const
 const token = {type: 'int', min: 1} as const
+const acquireBody = {owner, ttlMs, waitMs: {type: 'int', min: 0, max: LOCK_LIMITS.waitMsMax}} as const
+const renewBody = {owner, token, ttlMs} as const
+const releaseBody = {owner, token} as const
 
 function lockName(params: Record<string, string>): string {
   const name = params.name
@@ -44,7 +47,7 @@ await runNode('lock-server', async (config, log) => {
         method: 'POST',
         path: '/locks/:name/acquire',
         handler: async (request) => {
-          const req = parseBody(request.body, {owner, ttlMs, waitMs: {type: 'int', min: 0, max: LOCK_LIMITS.waitMsMax}})
+          const req = parseBody(request.body, acquireBody)
           return answer(await service.acquire(lockName(request.params), req.owner, req.ttlMs, req.waitMs, () => request.signal))
         },
       },
@@ -52,7 +55,7 @@ await runNode('lock-server', async (config, log) => {
         method: 'POST',
         path: '/locks/:name/renew',
         handler: async (request) => {
-          const req = parseBody(request.body, {owner, token, ttlMs})
+          const req = parseBody(request.body, renewBody)
           return answer(await service.renew(lockName(request.params), req.owner, req.token, req.ttlMs, () => request.signal))
         },
       },
@@ -60,7 +63,7 @@ await runNode('lock-server', async (config, log) => {
         method: 'POST',
         path: '/locks/:name/release',
         handler: async ({params, body}) => {
-          const req = parseBody(body, {owner, token})
+          const req = parseBody(body, releaseBody)
           return answer(await service.release(lockName(params), req.owner, req.token))
         },
       },
