@@ -3,6 +3,8 @@ import {join} from 'node:path'
 
 import {JsonServer, Route} from '../core/net/json-server.js'
 import {fileLogger, Logger} from '../core/net/node-log.js'
+import {Partition, PARTITION_PATH} from '../core/net/partition.js'
+import {parseBody} from '../core/net/validate.js'
 import {NODE_LOG_FILE, NodeConfig} from './node-config.js'
 
 export interface NodeApp {
@@ -12,6 +14,8 @@ export interface NodeApp {
   maxBodyBytes?: number
   /** Flush and close durable state on graceful shutdown. */
   close?(): Promise<void>
+  /** Set by nodes that exchange peer messages: `dsys cluster partition` then reaches them through PUT /admin/partition. */
+  partition?: Partition
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1 << 20
@@ -41,7 +45,7 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
   const app = await build(config, log)
   const server = new JsonServer({
     maxBodyBytes: app.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    routes: [{method: 'GET', path: '/health', handler: () => ({body: {kind, id: config.id, pid: process.pid, ...app.health()}})}, ...app.routes],
+    routes: [{method: 'GET', path: '/health', handler: () => ({body: {kind, id: config.id, pid: process.pid, ...health(app)}})}, ...partitionRoutes(app, log), ...app.routes],
     onError: (err, req) => log.error('request failed', {method: req.method, target: req.target, error: (err as Error)?.stack ?? String(err)}),
   })
   const address = await server.listen(config.port, config.host)
@@ -66,4 +70,25 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
       process.exit(0)
     })()
   })
+}
+
+function health(app: NodeApp): Record<string, unknown> {
+  return app.partition ? {...app.health(), partitionedFrom: app.partition.cutOff} : app.health()
+}
+
+function partitionRoutes(app: NodeApp, log: Logger): Route[] {
+  const partition = app.partition
+  if (!partition) return []
+  return [
+    {
+      method: 'PUT',
+      path: PARTITION_PATH,
+      handler: ({body}) => {
+        const req = parseBody(body, {cutOffFrom: {type: 'strings', maxItems: 1000, maxLength: 256}})
+        partition.cutOffFrom(req.cutOffFrom)
+        log.info(req.cutOffFrom.length > 0 ? 'partitioned' : 'healed', {cutOffFrom: partition.cutOff})
+        return {body: {partitionedFrom: partition.cutOff}}
+      },
+    },
+  ]
 }

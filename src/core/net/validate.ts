@@ -9,6 +9,7 @@ export type FieldSpec =
   | {type: 'int'; optional?: boolean; min?: number; max?: number}
   | {type: 'boolean'; optional?: boolean}
   | {type: 'array'; optional?: boolean; maxItems?: number; minItems?: number; items: Schema}
+  | {type: 'strings'; optional?: boolean; maxItems?: number; maxLength?: number}
 
 export type Schema = Record<string, FieldSpec>
 
@@ -22,7 +23,9 @@ type FieldValue<F extends FieldSpec> = F extends {type: 'string'}
       ? boolean
       : F extends {type: 'array'; items: infer S extends Schema}
         ? Array<Parsed<S>>
-        : never
+        : F extends {type: 'strings'}
+          ? string[]
+          : never
 
 export type Parsed<S extends Schema> = {
   [K in keyof S as S[K] extends {optional: true} ? never : K]: FieldValue<S[K]>
@@ -85,6 +88,18 @@ function parseField(key: string, value: unknown, spec: FieldSpec, where: string)
         throw tooLarge(`field "${key}" in ${where} has ${value.length} items; the limit is ${spec.maxItems}`)
       }
       return value.map((item, i) => parseBody(item, spec.items, `${key}[${i}]`))
+    }
+    case 'strings': {
+      if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+        throw badRequest(`field "${key}" in ${where} must be an array of strings`)
+      }
+      if (spec.maxItems !== undefined && value.length > spec.maxItems) {
+        throw tooLarge(`field "${key}" in ${where} has ${value.length} items; the limit is ${spec.maxItems}`)
+      }
+      if (spec.maxLength !== undefined && value.some((item) => item.length > spec.maxLength!)) {
+        throw tooLarge(`an item of field "${key}" in ${where} is longer than ${spec.maxLength} characters`)
+      }
+      return value
     }
   }
 }

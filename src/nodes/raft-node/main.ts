@@ -65,6 +65,7 @@ await runNode('raft-node', async (config, log) => {
     maxBodyBytes: MAX_BODY_BYTES,
     health: () => replica.health(),
     close: () => replica.close(),
+    partition: replica.partition,
     routes: [
       {
         method: 'GET',

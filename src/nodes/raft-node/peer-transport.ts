@@ -1,6 +1,7 @@
 import {Pool} from 'undici'
 
 import {dispatchRequest} from '../../core/net/dispatch-request.js'
+import type {Partition} from '../../core/net/partition.js'
 
 import type {Message, NodeId} from '../../core/raft/index.js'
 
@@ -32,12 +33,18 @@ export class PeerTransport {
   private readonly links = new Map<NodeId, PeerLink>()
   readonly counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
 
-  constructor(peers: Readonly<Record<NodeId, string>>, selfId: NodeId) {
+  constructor(
+    peers: Readonly<Record<NodeId, string>>,
+    selfId: NodeId,
+    private readonly partition: Partition,
+  ) {
     for (const [id, url] of Object.entries(peers)) if (id !== selfId) this.links.set(id, new PeerLink(url, this.counters))
   }
 
   send(messages: readonly Message[]): void {
-    for (const m of messages) {
+    const passing = this.partition.pass(messages)
+    this.counters.messagesDropped += messages.length - passing.length
+    for (const m of passing) {
       const link = this.links.get(m.to)
       if (link === undefined) this.counters.messagesDropped++
       else link.enqueue(m)

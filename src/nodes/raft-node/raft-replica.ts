@@ -4,6 +4,7 @@ import {HttpError} from '../../core/net/http-error.js'
 import type {Logger} from '../../core/net/node-log.js'
 import {RawNode, type Message, type NodeId, type PersistedState, type Ready, type Role} from '../../core/raft/index.js'
 import {SeededRng} from '../../core/common/rng.js'
+import {Partition} from '../../core/net/partition.js'
 import {PeerTransport} from './peer-transport.js'
 import {RaftLogStore} from './raft-log-store.js'
 import type {RaftNodeOptions} from './raft-node-options.js'
@@ -59,6 +60,7 @@ export class RaftReplica {
   private readonly node: RawNode
   private readonly machine = new KvStateMachine()
   private readonly transport: PeerTransport
+  readonly partition = new Partition()
   private readonly reads: ReadBatcher
   /** Writes waiting for the next Ready to be proposed as one batch entry. */
   private queuedWrites: QueuedWrite[] = []
@@ -97,7 +99,7 @@ export class RaftReplica {
     const snapshot = persisted.snapshot
     if (snapshot !== undefined) this.machine.restore(snapshot.data)
     this.applied = snapshot?.index ?? 0
-    this.transport = new PeerTransport(options.peers, id)
+    this.transport = new PeerTransport(options.peers, id, this.partition)
     this.reads = new ReadBatcher(`${id}-${process.pid}-${Date.now()}`, (requestId) => this.node.readIndex(requestId).ok, options.requestTimeoutMs)
     this.timer = setInterval(() => {
       this.node.tick()
@@ -142,7 +144,7 @@ export class RaftReplica {
   receive(messages: readonly Message[]): void {
     this.counters.peerRequestsReceived++
     this.counters.messagesReceived += messages.length
-    for (const m of messages) this.node.step(m)
+    for (const m of this.partition.pass(messages)) this.node.step(m)
     this.schedule()
   }
 

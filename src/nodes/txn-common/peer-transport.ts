@@ -1,4 +1,5 @@
 import {JsonClient} from '../../core/net/json-client.js'
+import type {Partition} from '../../core/net/partition.js'
 import type {Message, NodeId} from '../../core/txn/index.js'
 
 /** The route every txn node takes peer messages on: `{messages: Message[]}`. */
@@ -45,13 +46,16 @@ export class PeerTransport {
     /** Where a node id is reached; undefined for an unknown node (its messages are dropped). */
     private readonly urlOf: (id: NodeId) => string | undefined,
     private readonly onUndeliverable: (messages: Message[]) => void,
+    private readonly partition: Partition,
   ) {}
 
   /** Queues the messages; resolves once every one of them was delivered, dropped or refused (never rejects). */
   send(messages: readonly Message[]): Promise<void> {
     const delivered: Array<Promise<void>> = []
     const touched = new Set<Peer>()
-    for (const message of messages) {
+    const passing = this.partition.pass(messages)
+    this.counters.dropped += messages.length - passing.length
+    for (const message of passing) {
       const peer = this.peer(message.to)
       if (!peer || peer.queue.length >= QUEUE_LIMIT_PER_PEER) {
         this.counters.dropped++

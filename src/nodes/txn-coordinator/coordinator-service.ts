@@ -24,6 +24,7 @@ import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../txn-common/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
+import type {Partition} from '../../core/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface CoordinatorNodeOptions {
@@ -84,7 +85,7 @@ export class CoordinatorService {
     recent: Array<{txn: TxnId; acknowledgedAfterMs: number}>
   }
 
-  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger) {
+  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger, partition: Partition) {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
@@ -105,6 +106,7 @@ export class CoordinatorService {
     this.transport = new PeerTransport(
       (peer) => options.participants[peer],
       (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
+      partition,
     )
     const redriven = this.core.stats.recoveredCommits
     this.recovery = {

@@ -1,4 +1,5 @@
 import {notFound} from '../../core/net/http-error.js'
+import {Partition} from '../../core/net/partition.js'
 import {runNode} from '../run-node.js'
 import {failpointRoute} from '../txn-common/failpoint-route.js'
 import {MESSAGES_PATH} from '../txn-common/peer-transport.js'
@@ -7,18 +8,20 @@ import {parseParticipantOptions} from './options.js'
 import {ParticipantService} from './participant-service.js'
 
 await runNode('txn-participant', async (config, log) => {
-  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log)
+  const partition = new Partition()
+  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log, partition)
   log.info('participant recovered', service.recovery)
   return {
     maxBodyBytes: TXN_LIMITS.bodyBytes,
     health: () => service.health(),
     close: () => service.close(),
+    partition,
     routes: [
       {
         method: 'POST',
         path: MESSAGES_PATH,
         handler: ({body}) => {
-          service.receive(parseMessages(body))
+          service.receive(partition.pass(parseMessages(body)))
           return {body: {ok: true}}
         },
       },

@@ -45,6 +45,13 @@ describe('raft kv: bad input and lost quorum', () => {
     expect((await cluster.raw(leader, 'GET', '/kv/once')).body.value).toBe('second')
   })
 
+  it('refuses a malformed partition and keeps the node connected', async () => {
+    for (const body of ['{"cutOffFrom": "raft-2"}', '{"cutOffFrom": [1]}', '{"cutOff": []}', '[]']) {
+      expect((await cluster.raw(leader, 'PUT', '/admin/partition', body)).status).toBe(400)
+    }
+    expect((await cluster.health(leader))?.partitionedFrom).toEqual([])
+  })
+
   it('redirects a follower request to the leader', async () => {
     const follower = cluster.names.find((n) => n !== leader) as string
     const res = await cluster.raw(follower, 'GET', '/kv/once')

@@ -6,10 +6,10 @@ import {request} from 'undici'
 import {raftSubsystem} from '../../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {fetchHealth, type Health} from '../../../src/core/cluster/health.js'
+import {healCluster, partitionCluster} from '../../../src/core/cluster/partition.js'
 import {RaftKvClient} from '../../../src/core/kv/raft-kv-client.js'
 
 const HEALTH_TIMEOUT_MS = 15_000
-
 
 /** Three (or `size`) real raft-node processes from dist/, in a temp data dir, plus a client for them. */
 export class RaftTestCluster {
@@ -56,6 +56,15 @@ export class RaftTestCluster {
 
   kill(name: string): void {
     killNode(this.dataDir, name, 'KILL')
+  }
+
+  /** Cuts `group` off from the other replicas, as `dsys cluster partition` does. */
+  partition(group: string[]): Promise<unknown> {
+    return partitionCluster(this.dataDir, group)
+  }
+
+  heal(): Promise<unknown> {
+    return healCluster(this.dataDir)
   }
 
   restart(name: string): Promise<unknown> {

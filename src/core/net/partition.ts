@@ -1,0 +1,28 @@
+/** Where a node that has peers takes its partition (`PUT {"cutOffFrom": [node id, ...]}`). */
+export const PARTITION_PATH = '/admin/partition'
+
+/**
+ * The peers a node is cut off from, as `dsys cluster partition` sets it: the
+ * node drops its peer messages to them and from them, so a partition is
+ * symmetric once both sides are told. Client requests are not touched, as
+ * with Jepsen's partitions between servers. It lives in memory: a restarted
+ * node comes back healed.
+ */
+export class Partition {
+  private cut = new Set<string>()
+
+  /** Replaces the set of peers this node cannot reach; an empty list heals it. */
+  cutOffFrom(peers: readonly string[]): void {
+    this.cut = new Set(peers)
+  }
+
+  get cutOff(): string[] {
+    return [...this.cut].sort()
+  }
+
+  /** The messages that cross no cut: neither their sender nor their receiver is cut off. */
+  pass<M extends {readonly from: string; readonly to: string}>(messages: readonly M[]): readonly M[] {
+    if (this.cut.size === 0) return messages
+    return messages.filter((m) => !this.cut.has(m.from) && !this.cut.has(m.to))
+  }
+}
