@@ -73,7 +73,7 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
 }
 
 function health(app: NodeApp): Record<string, unknown> {
-  return app.partition ? {...app.health(), partitionedFrom: app.partition.cutOff} : app.health()
+  return app.partition ? {...app.health(), partitionedFrom: app.partition.cutOff, partitionDropped: app.partition.dropped} : app.health()
 }
 
 function partitionRoutes(app: NodeApp, log: Logger): Route[] {

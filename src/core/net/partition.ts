@@ -10,6 +10,8 @@ export const PARTITION_PATH = '/admin/partition'
  */
 export class Partition {
   private cut = new Set<string>()
+  /** Messages dropped at the cut, both directions, since the node started. */
+  dropped = 0
 
   /** Replaces the set of peers this node cannot reach; an empty list heals it. */
   cutOffFrom(peers: readonly string[]): void {
@@ -23,6 +25,8 @@ export class Partition {
   /** The messages that cross no cut: neither their sender nor their receiver is cut off. */
   pass<M extends {readonly from: string; readonly to: string}>(messages: readonly M[]): readonly M[] {
     if (this.cut.size === 0) return messages
-    return messages.filter((m) => !this.cut.has(m.from) && !this.cut.has(m.to))
+    const passing = messages.filter((m) => !this.cut.has(m.from) && !this.cut.has(m.to))
+    this.dropped += messages.length - passing.length
+    return passing
   }
 }

@@ -42,9 +42,7 @@ export class PeerTransport {
   }
 
   send(messages: readonly Message[]): void {
-    const passing = this.partition.pass(messages)
-    this.counters.messagesDropped += messages.length - passing.length
-    for (const m of passing) {
+    for (const m of this.partition.pass(messages)) {
       const link = this.links.get(m.to)
       if (link === undefined) this.counters.messagesDropped++
       else link.enqueue(m)

@@ -53,9 +53,7 @@ export class PeerTransport {
   send(messages: readonly Message[]): Promise<void> {
     const delivered: Array<Promise<void>> = []
     const touched = new Set<Peer>()
-    const passing = this.partition.pass(messages)
-    this.counters.dropped += messages.length - passing.length
-    for (const message of passing) {
+    for (const message of this.partition.pass(messages)) {
       const peer = this.peer(message.to)
       if (!peer || peer.queue.length >= QUEUE_LIMIT_PER_PEER) {
         this.counters.dropped++

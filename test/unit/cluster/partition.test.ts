@@ -55,6 +55,7 @@ describe('Partition', () => {
     p.cutOffFrom(['c'])
     expect(p.pass(messages)).toEqual([m('a', 'b'), m('b', 'a')])
     expect(p.cutOff).toEqual(['c'])
+    expect(p.dropped).toBe(2)
     p.cutOffFrom([])
     expect(p.pass(messages)).toEqual(messages)
   })
