@@ -1,8 +1,8 @@
-import {expect} from 'vitest'
+import {afterAll, beforeAll, expect} from 'vitest'
 
 import {sleep} from '../../../src/core/cluster/processes.js'
 import {SeededRng} from '../../../src/core/common/rng.js'
-import type {TxnCluster} from './txn-cluster.js'
+import {TxnCluster} from './txn-cluster.js'
 
 export const ACCOUNTS = 100
 const INITIAL_BALANCE = 1_000
@@ -11,8 +11,21 @@ const WORKERS = 8
 
 const account = (i: number): string => `acct-${i}`
 
+/** A txn cluster with every account open, started before the file's tests and stopped after them. */
+export function useBankCluster(): () => TxnCluster {
+  let cluster: TxnCluster | undefined
+  beforeAll(async () => {
+    cluster = await TxnCluster.start()
+    await openAccounts(cluster)
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+  return () => cluster!
+}
+
 /** Opens every account with the initial balance (conditions make it fail if one exists). */
-export async function openAccounts(cluster: TxnCluster): Promise<void> {
+async function openAccounts(cluster: TxnCluster): Promise<void> {
   for (let first = 0; first < ACCOUNTS; first += 25) {
     const keys = Array.from({length: 25}, (_, i) => account(first + i))
     const answer = await cluster.txn(

@@ -1,9 +1,9 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {parseDurationMs} from '../../../src/cli/duration.js'
 import {sleep} from '../../../src/core/cluster/processes.js'
-import {expectBalancesKept, openAccounts, runBank} from './bank-workload.js'
-import {COORDINATOR, killNode, restartNode, TxnCluster} from './txn-cluster.js'
+import {expectBalancesKept, runBank, useBankCluster} from './bank-workload.js'
+import {COORDINATOR, killNode, restartNode} from './txn-cluster.js'
 
 /** BANK_DURATION (e.g. "20s") overrides the default run length; CI may shorten it. */
 const DURATION_MS = process.env.BANK_DURATION ? parseDurationMs(process.env.BANK_DURATION) : 10_000
@@ -18,18 +18,10 @@ const SEED = Number(process.env.BANK_SEED ?? Date.now() % 1_000_000)
  * total, as must the final balances.
  */
 describe(`bank transfers with the coordinator killed twice (seed ${SEED}: BANK_SEED=${SEED} repeats the transfer choices)`, () => {
-  let cluster: TxnCluster
-
-  beforeAll(async () => {
-    cluster = await TxnCluster.start()
-    await openAccounts(cluster)
-  })
-
-  afterAll(async () => {
-    await cluster?.stop()
-  })
+  const bank = useBankCluster()
 
   it('keeps the sum of balances', async () => {
+    const cluster = bank()
     const started = Date.now()
     const run = await runBank(cluster, {
       durationMs: DURATION_MS,

@@ -1,9 +1,9 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
 import {sleep} from '../../../src/core/cluster/processes.js'
 import {healCluster, partitionCluster} from '../../../src/core/cluster/partition.js'
-import {expectBalancesKept, openAccounts, runBank} from './bank-workload.js'
-import {PARTICIPANTS, TxnCluster} from './txn-cluster.js'
+import {expectBalancesKept, runBank, useBankCluster} from './bank-workload.js'
+import {PARTICIPANTS} from './txn-cluster.js'
 
 const DURATION_MS = 9_000
 const SEED = Number(process.env.BANK_SEED ?? Date.now() % 1_000_000)
@@ -16,18 +16,10 @@ const SEED = Number(process.env.BANK_SEED ?? Date.now() % 1_000_000)
  * be half-committed and nothing may stay in doubt.
  */
 describe(`bank transfers across coordinator-participant partitions (seed ${SEED}: BANK_SEED=${SEED} repeats the transfer choices)`, () => {
-  let cluster: TxnCluster
-
-  beforeAll(async () => {
-    cluster = await TxnCluster.start()
-    await openAccounts(cluster)
-  })
-
-  afterAll(async () => {
-    await cluster?.stop()
-  })
+  const bank = useBankCluster()
 
   it('keeps the sum of balances and leaves nothing in doubt after the heal', async () => {
+    const cluster = bank()
     const started = Date.now()
     const dropped: number[] = []
     const run = await runBank(cluster, {
