@@ -1,0 +1,163 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {requireClusterState} from '../cluster/cluster-state.js'
+import {healCluster, partitionCluster} from '../cluster/partition.js'
+import {killNode, restartNode} from '../cluster/supervisor.js'
+import {SeededRng} from '../common/rng.js'
+import {fetchHealth} from '../cluster/health.js'
+import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
+import {KvEvent} from './history.js'
+import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
+
+export const FAULTS = ['partition', 'kill'] as const
+export type Fault = (typeof FAULTS)[number]
+
+export interface KvCheckOptions {
+  dataDir: string
+  clients: number
+  keys: number
+  durationMs: number
+  faults: Fault[]
+  /** A fault starts, then ends this long later, then the next starts as long after. */
+  faultIntervalMs: number
+  seed: number
+  /** Bound on one operation, retries and redirects included: past it the outcome is unknown. */
+  opTimeoutMs: number
+  historyPath: string
+}
+
+export interface FaultEvent {
+  atS: number
+  action: string
+  node: string
+}
+
+export interface KvCheckReport {
+  workload: 'check-kv'
+  clients: number
+  keys: number
+  durationS: number
+  seed: number
+  operations: {invoked: number; ok: number; fail: number; info: number}
+  faults: FaultEvent[]
+  history: string
+  checkMs: number
+  result: KvCheckResult
+}
+
+const RESTART_TIMEOUT_MS = 15_000
+
+/**
+ * Jepsen's recipe on the Raft KV: clients run random puts, gets and
+ * compare-and-sets on a few fresh keys and record every invocation and
+ * outcome, while a nemesis partitions or kills one replica at a time and
+ * heals it again. The history is written as JSON Lines, then checked for
+ * linearizability.
+ */
+export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
+  const replicas = requireClusterState(opts.dataDir).nodes.filter((n) => n.subsystem === 'raft')
+  if (replicas.length === 0) throw new Error('this cluster has no Raft replicas; start them with: dsys cluster up --raft 3')
+  const client = new RaftKvClient(
+    replicas.map((n) => n.url),
+    {opTimeoutMs: opts.opTimeoutMs},
+  )
+  // Fresh keys: every register starts absent, as the checker assumes.
+  const prefix = `check-${Date.now().toString(36)}-`
+  const history: KvEvent[] = []
+  const t0 = performance.now()
+  const now = () => Math.round((performance.now() - t0) * 1000) / 1000
+  const deadline = t0 + opts.durationMs
+
+  const runClient = async (process: number): Promise<void> => {
+    const rng = new SeededRng(opts.seed * 7919 + process)
+    const session = client.session()
+    const lastSeen = new Map<string, string | null>()
+    for (let n = 0; performance.now() < deadline; n++) {
+      const key = `${prefix}${rng.int(opts.keys)}`
+      const roll = rng.next()
+      const f: KvEvent['f'] = roll < 0.5 ? 'get' : roll < 0.8 ? 'put' : 'cas'
+      const fresh = `${process}-${n}`
+      const input: KvEvent['value'] = f === 'get' ? null : f === 'put' ? fresh : [lastSeen.get(key) ?? null, fresh]
+      history.push({process, type: 'invoke', f, key, value: input, time: now()})
+      const outcome = await invoke(session, f, key, input)
+      history.push({process, f, key, time: now(), ...outcome})
+      if (outcome.type === 'ok') lastSeen.set(key, f === 'get' ? (outcome.value as string | null) : fresh)
+    }
+  }
+
+  const faults: FaultEvent[] = []
+  const nemesis = async (): Promise<void> => {
+    if (opts.faults.length === 0) return
+    const rng = new SeededRng(opts.seed)
+    const at = (ms: number) => sleep(Math.max(0, Math.min(ms, deadline - performance.now())))
+    for (;;) {
+      await at(opts.faultIntervalMs)
+      if (performance.now() >= deadline) return
+      const fault = opts.faults[rng.int(opts.faults.length)]
+      const node = await pickVictim(replicas, rng)
+      faults.push({atS: now() / 1000, action: fault === 'kill' ? 'kill -9' : 'partition', node})
+      if (fault === 'kill') killNode(opts.dataDir, node, 'KILL')
+      else await partitionCluster(opts.dataDir, [node])
+      await at(opts.faultIntervalMs)
+      faults.push({atS: now() / 1000, action: fault === 'kill' ? 'restart' : 'heal', node})
+      if (fault === 'kill') await restartNode(opts.dataDir, node, 1_000, RESTART_TIMEOUT_MS)
+      else await healCluster(opts.dataDir)
+    }
+  }
+
+  try {
+    await Promise.all([...Array.from({length: opts.clients}, (_, i) => runClient(i)), nemesis()])
+  } finally {
+    await client.close()
+  }
+  const durationS = (performance.now() - t0) / 1000
+
+  mkdirSync(dirname(opts.historyPath), {recursive: true})
+  writeFileSync(opts.historyPath, history.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  const checkStart = performance.now()
+  const result = checkKvHistory(history)
+  const count = (type: KvEvent['type']) => history.filter((e) => e.type === type).length
+  return {
+    workload: 'check-kv',
+    clients: opts.clients,
+    keys: opts.keys,
+    durationS,
+    seed: opts.seed,
+    operations: {invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info')},
+    faults,
+    history: opts.historyPath,
+    checkMs: performance.now() - checkStart,
+    result,
+  }
+}
+
+/** Runs one operation; `fail` only when it certainly did not take effect, `info` when that is unknown. */
+async function invoke(session: KvSession, f: KvEvent['f'], key: string, input: KvEvent['value']): Promise<Pick<KvEvent, 'type' | 'value' | 'error'>> {
+  try {
+    if (f === 'get') return {type: 'ok', value: await session.get(key)}
+    if (f === 'put') {
+      await session.put(key, input as string)
+      return {type: 'ok', value: input}
+    }
+    const [expected, value] = input as [string | null, string]
+    return {type: (await session.cas(key, expected, value)).ok ? 'ok' : 'fail', value: input}
+  } catch (err) {
+    // A 4xx is a refusal before anything was applied; anything else (timeouts, 503s, resets) leaves the outcome open.
+    const definite = err instanceof KvRequestError && err.status >= 400 && err.status < 500
+    return {type: definite ? 'fail' : 'info', value: input, error: (err as Error).message}
+  }
+}
+
+/** Half the time the current leader (the interesting victim), otherwise any replica. */
+async function pickVictim(replicas: Array<{name: string; url: string}>, rng: SeededRng): Promise<string> {
+  if (rng.next() < 0.5) {
+    for (const r of replicas) {
+      const health = await fetchHealth(r.url, 500)
+      if (health?.role === 'leader') return r.name
+    }
+  }
+  return replicas[rng.int(replicas.length)].name
+}
