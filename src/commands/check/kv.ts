@@ -5,7 +5,8 @@ import {Flags} from '@oclif/core'
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
-import {Fault, FAULTS, KvCheckReport, runKvCheck} from '../../core/check/kv-check.js'
+import {KvCheckReport, runKvCheck} from '../../core/check/kv-check.js'
+import {nemesisFlags, parseFaults} from '../../cli/faults.js'
 
 export default class CheckKv extends DsysCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
@@ -13,27 +14,22 @@ export default class CheckKv extends DsysCommand {
   static override examples = ['<%= config.bin %> check kv --duration 30s', '<%= config.bin %> check kv --faults partition --fault-interval 2s --clients 10 --json']
 
   static override flags = {
+    ...nemesisFlags,
     clients: positiveIntFlag({description: 'concurrent clients', default: 5}),
     keys: positiveIntFlag({description: 'distinct keys (fewer keys: more contention per register)', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000}),
-    faults: Flags.string({description: `comma-separated faults to inject: ${FAULTS.join(', ')}, or none`, default: FAULTS.join(',')}),
-    'fault-interval': durationFlag({description: 'how long each fault lasts, and the pause before the next', default: 3_000}),
     'op-timeout': durationFlag({description: 'bound on one operation; past it the outcome is recorded as unknown', default: 2_000}),
-    seed: positiveIntFlag({description: 'seed of the clients\' and the nemesis\' choices (default: from the clock)'}),
     history: Flags.string({description: 'where to write the history (default: <data-dir>/check/kv-<time>.jsonl)'}),
   }
 
   async run() {
     const {flags} = await this.parse(CheckKv)
-    const faults = flags.faults === 'none' ? [] : flags.faults.split(',').map((f) => f.trim())
-    const unknown = faults.filter((f) => !(FAULTS as readonly string[]).includes(f))
-    if (unknown.length > 0) this.error(`unknown fault "${unknown[0]}"; choose from: ${FAULTS.join(', ')}, none`)
     const report = await runKvCheck({
       dataDir: flags['data-dir'],
       clients: flags.clients,
       keys: flags.keys,
       durationMs: flags.duration,
-      faults: faults as Fault[],
+      faults: parseFaults(flags.faults, (message) => this.error(message)),
       faultIntervalMs: flags['fault-interval'],
       opTimeoutMs: flags['op-timeout'],
       seed: flags.seed ?? Date.now() % 1_000_000,

@@ -4,16 +4,12 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {requireClusterState} from '../cluster/cluster-state.js'
-import {healCluster, partitionCluster} from '../cluster/partition.js'
-import {killNode, restartNode} from '../cluster/supervisor.js'
-import {SeededRng} from '../common/rng.js'
 import {fetchHealth} from '../cluster/health.js'
+import {SeededRng} from '../common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
 import {KvEvent} from './history.js'
+import {Fault, FaultEvent, runNemesis} from './nemesis.js'
 import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
-
-export const FAULTS = ['partition', 'kill'] as const
-export type Fault = (typeof FAULTS)[number]
 
 export interface KvCheckOptions {
   dataDir: string
@@ -29,12 +25,6 @@ export interface KvCheckOptions {
   historyPath: string
 }
 
-export interface FaultEvent {
-  atS: number
-  action: string
-  node: string
-}
-
 export interface KvCheckReport {
   workload: 'check-kv'
   clients: number
@@ -47,8 +37,6 @@ export interface KvCheckReport {
   checkMs: number
   result: KvCheckResult
 }
-
-const RESTART_TIMEOUT_MS = 15_000
 
 /**
  * Jepsen's recipe on the Raft KV: clients run random puts, gets and
@@ -88,28 +76,18 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
     }
   }
 
-  const faults: FaultEvent[] = []
-  const nemesis = async (): Promise<void> => {
-    if (opts.faults.length === 0) return
-    const rng = new SeededRng(opts.seed)
-    const at = (ms: number) => sleep(Math.max(0, Math.min(ms, deadline - performance.now())))
-    for (;;) {
-      await at(opts.faultIntervalMs)
-      if (performance.now() >= deadline) return
-      const fault = opts.faults[rng.int(opts.faults.length)]
-      const node = await pickVictim(replicas, rng)
-      faults.push({atS: now() / 1000, action: fault === 'kill' ? 'kill -9' : 'partition', node})
-      if (fault === 'kill') killNode(opts.dataDir, node, 'KILL')
-      else await partitionCluster(opts.dataDir, [node])
-      await at(opts.faultIntervalMs)
-      faults.push({atS: now() / 1000, action: fault === 'kill' ? 'restart' : 'heal', node})
-      if (fault === 'kill') await restartNode(opts.dataDir, node, 1_000, RESTART_TIMEOUT_MS)
-      else await healCluster(opts.dataDir)
-    }
-  }
-
+  let faults: FaultEvent[]
   try {
-    await Promise.all([...Array.from({length: opts.clients}, (_, i) => runClient(i)), nemesis()])
+    const nemesis = runNemesis({
+      dataDir: opts.dataDir,
+      faults: opts.faults,
+      intervalMs: opts.faultIntervalMs,
+      deadline,
+      startedAt: t0,
+      seed: opts.seed,
+      victim: (_fault, rng) => pickVictim(replicas, rng),
+    })
+    ;[faults] = await Promise.all([nemesis, ...Array.from({length: opts.clients}, (_, i) => runClient(i))])
   } finally {
     await client.close()
   }

@@ -16,7 +16,7 @@ afterAll(async () => {
 
 describe('dsys CLI on a lock cluster', () => {
   test('commands against a cluster that is not up fail with one clear line', async () => {
-    for (const args of [['cluster', 'status'], ['cluster', 'down'], ['cluster', 'kill', 'lock-1'], ['bench', 'lock', '--duration', '1s']]) {
+    for (const args of [['cluster', 'status'], ['cluster', 'down'], ['cluster', 'kill', 'lock-1'], ['bench', 'lock', '--duration', '1s'], ['cluster', 'partition', 'raft-1'], ['cluster', 'heal'], ['check', 'kv'], ['check', 'txn']]) {
       const r = await dsys(...args)
       expect(r.code, args.join(' ')).not.toBe(0)
       expect(r.stderr).toContain('no cluster is up')
@@ -30,6 +30,9 @@ describe('dsys CLI on a lock cluster', () => {
     const badDuration = await dsys('bench', 'lock', '--duration', 'soon')
     expect(badDuration.code).not.toBe(0)
     expect(badDuration.stderr).toContain('invalid duration "soon"')
+    const badFault = await dsys('check', 'kv', '--faults', 'partition,meteor')
+    expect(badFault.code).not.toBe(0)
+    expect(badFault.stderr).toContain('unknown fault "meteor"')
     const badClients = await dsys('bench', 'lock', '--clients', '0')
     expect(badClients.code).not.toBe(0)
     expect(badClients.stderr).toContain('--clients must be a positive integer')
@@ -53,6 +56,16 @@ describe('dsys CLI on a lock cluster', () => {
     expect(report).toMatchObject({workload: 'lock', clients: 4, errors: 0, safety: {violations: 0}})
     expect(report.ops).toBeGreaterThan(0)
     expect(Object.keys(report.latencyMs)).toEqual(['p50', 'p90', 'p99', 'p999', 'max', 'mean'])
+
+    for (const [args, message] of [
+      [['cluster', 'partition', 'lock-1'], 'no peer traffic to partition'],
+      [['check', 'kv', '--duration', '1s'], 'no Raft replicas'],
+      [['check', 'txn', '--duration', '1s'], 'no 2PC nodes'],
+    ] as const) {
+      const r = await dsys(...args)
+      expect(r.code, args.join(' ')).not.toBe(0)
+      expect(r.stderr).toContain(message)
+    }
 
     const missed = await dsys('bench', 'lock', '--clients', '2', '--duration', '500ms', '--warmup', '0s', '--threshold', 'p50<1us')
     expect(missed.code).toBe(1)

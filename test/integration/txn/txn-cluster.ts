@@ -4,12 +4,11 @@ import {join} from 'node:path'
 
 import {readClusterState} from '../../../src/core/cluster/cluster-state.js'
 import {fetchHealth} from '../../../src/core/cluster/health.js'
-import {sleep} from '../../../src/core/cluster/processes.js'
+import {TxnClusterClient} from '../../../src/core/check/txn-cluster-client.js'
 import {txnSubsystem} from '../../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
-import {JsonClient, segment} from '../../../src/core/net/json-client.js'
+import {JsonClient} from '../../../src/core/net/json-client.js'
 import {keyOwner} from '../../../src/nodes/txn-common/key-owner.js'
-import type {TxnAnswer} from '../../../src/nodes/txn-coordinator/coordinator-service.js'
 
 export {killNode, restartNode}
 
@@ -25,6 +24,7 @@ export type {TxnAnswer} from '../../../src/nodes/txn-coordinator/coordinator-ser
 export class TxnCluster {
   readonly ownerOf = keyOwner(PARTICIPANTS)
   private readonly clients = new Map<string, JsonClient>()
+  private txnClient: TxnClusterClient | undefined
 
   private constructor(readonly dataDir: string) {}
 
@@ -40,6 +40,7 @@ export class TxnCluster {
 
   async stop(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()))
+    await this.txnClient?.close()
     await clusterDown(this.dataDir, 1_000, true).catch(() => undefined)
     rmSync(this.dataDir, {recursive: true, force: true})
   }
@@ -59,24 +60,22 @@ export class TxnCluster {
     return c
   }
 
-  /** POST /txn; undefined when the outcome is unknown (the coordinator died or did not answer). */
-  async txn(writes: Array<{key: string; value: string}>, conditions: Array<{key: string; value: string | null}> = []): Promise<TxnAnswer | undefined> {
-    try {
-      const res = await this.client(COORDINATOR).request<TxnAnswer>('POST', '/txn', {writes, conditions}, {headersTimeoutMs: 10_000})
-      if (res.status !== 200) throw new Error(`POST /txn: ${res.status} ${JSON.stringify(res.body)}`)
-      return res.body
-    } catch (err) {
-      if ((err as Error).message.startsWith('POST /txn')) throw err
-      return undefined
-    }
+  /** Transactions, committed reads and settling, as `dsys check txn` does them. */
+  get api(): TxnClusterClient {
+    this.txnClient ??= new TxnClusterClient(this.url(COORDINATOR), Object.fromEntries(PARTICIPANTS.map((p) => [p, this.url(p)])))
+    return this.txnClient
   }
 
-  /** The committed value of `key` on the participant that owns it. */
-  async read(key: string): Promise<string | undefined> {
-    const res = await this.client(this.ownerOf(key)).request<{value: string}>('GET', `/kv/${segment(key)}`)
-    if (res.status === 404) return undefined
-    if (res.status !== 200) throw new Error(`GET /kv/${key} on ${this.ownerOf(key)}: ${res.status}`)
-    return res.body.value
+  txn(...args: Parameters<TxnClusterClient['txn']>): ReturnType<TxnClusterClient['txn']> {
+    return this.api.txn(...args)
+  }
+
+  read(key: string): Promise<string | undefined> {
+    return this.api.read(key)
+  }
+
+  waitSettled(timeoutMs?: number): Promise<void> {
+    return this.api.waitSettled(timeoutMs)
   }
 
   async health(node: string): Promise<Record<string, any>> {
@@ -88,20 +87,6 @@ export class TxnCluster {
   async failpoint(node: string, name: string): Promise<void> {
     const res = await this.client(node).request('POST', '/admin/failpoint', {name})
     if (res.status !== 200) throw new Error(`arming ${name} on ${node}: ${res.status} ${JSON.stringify(res.body)}`)
-  }
-
-  /** Waits (bounded) until no participant is in doubt or holds a lock and the coordinator has nothing active. */
-  async waitSettled(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    let last = ''
-    while (Date.now() < deadline) {
-      const healths = await Promise.all([COORDINATOR, ...PARTICIPANTS].map((n) => fetchHealth(this.url(n), 1_000)))
-      const [coordinator, ...participants] = healths
-      if (coordinator && participants.every((p) => p && p.inDoubtCount === 0 && p.lockedKeys === 0) && coordinator.activeTxns === 0) return
-      last = JSON.stringify(healths.map((h) => h && {id: h.id, inDoubt: h.inDoubtCount, locked: h.lockedKeys, active: h.activeTxns}))
-      await sleep(100)
-    }
-    throw new Error(`cluster did not settle within ${timeoutMs} ms: ${last}`)
   }
 
   /** Keys named `${prefix}-<n>` such that the i-th is owned by the i-th participant. */

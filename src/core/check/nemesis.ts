@@ -1,0 +1,63 @@
+import {performance} from 'node:perf_hooks'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {healCluster, partitionCluster} from '../cluster/partition.js'
+import {killNode, restartNode} from '../cluster/supervisor.js'
+import {SeededRng} from '../common/rng.js'
+
+export const FAULTS = ['partition', 'kill'] as const
+export type Fault = (typeof FAULTS)[number]
+
+export interface FaultEvent {
+  atS: number
+  action: string
+  node: string
+}
+
+export interface NemesisOptions {
+  dataDir: string
+  faults: readonly Fault[]
+  /** A fault starts, lasts this long, ends, and the next starts as long after. */
+  intervalMs: number
+  /** performance.now() at which the run ends: no fault starts after it, and the last one is ended. */
+  deadline: number
+  /** performance.now() at the run's start, for the events' times. */
+  startedAt: number
+  seed: number
+  /** The node a fault hits. */
+  victim: (fault: Fault, rng: SeededRng) => Promise<string> | string
+}
+
+const RESTART_TIMEOUT_MS = 15_000
+
+/**
+ * Jepsen's nemesis, one fault at a time: a partition (the victim cut off from
+ * its subsystem's other nodes) or a kill -9, then the heal or the restart.
+ * Every fault it starts is ended before it returns.
+ */
+export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
+  const events: FaultEvent[] = []
+  if (opts.faults.length === 0) return events
+  const rng = new SeededRng(opts.seed)
+  const note = (action: string, node: string) => events.push({atS: (performance.now() - opts.startedAt) / 1000, action, node})
+  const pause = () => sleep(Math.max(0, Math.min(opts.intervalMs, opts.deadline - performance.now())))
+  for (;;) {
+    await pause()
+    if (performance.now() >= opts.deadline) return events
+    const fault = opts.faults[rng.int(opts.faults.length)]
+    const node = await opts.victim(fault, rng)
+    if (fault === 'kill') {
+      note('kill -9', node)
+      killNode(opts.dataDir, node, 'KILL')
+      await pause()
+      note('restart', node)
+      await restartNode(opts.dataDir, node, 1_000, RESTART_TIMEOUT_MS)
+    } else {
+      note('partition', node)
+      await partitionCluster(opts.dataDir, [node])
+      await pause()
+      note('heal', node)
+      await healCluster(opts.dataDir)
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {fetchHealth} from '../cluster/health.js'
+import {JsonClient, segment} from '../net/json-client.js'
+import {keyOwner} from '../../nodes/txn-common/key-owner.js'
+import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
+
+export interface TxnWrite {
+  key: string
+  value: string
+}
+
+export interface TxnCondition {
+  key: string
+  /** null: the key must be absent. */
+  value: string | null
+}
+
+/** Transactions through the coordinator, committed reads from the participant owning each key, and the cluster's settling. */
+export class TxnClusterClient {
+  readonly ownerOf: (key: string) => string
+  private readonly coordinator: JsonClient
+  private readonly participants: Map<string, JsonClient>
+
+  constructor(
+    private readonly coordinatorUrl: string,
+    private readonly participantUrls: Record<string, string>,
+    connections = 64,
+  ) {
+    this.ownerOf = keyOwner(Object.keys(participantUrls))
+    this.coordinator = new JsonClient(coordinatorUrl, {connections})
+    this.participants = new Map(Object.entries(participantUrls).map(([name, url]) => [name, new JsonClient(url, {connections})]))
+  }
+
+  /** POST /txn; undefined when the outcome is unknown (the coordinator died or did not answer). A refusal throws. */
+  async txn(writes: TxnWrite[], conditions: TxnCondition[] = []): Promise<TxnAnswer | undefined> {
+    let res
+    try {
+      res = await this.coordinator.request<TxnAnswer>('POST', '/txn', {writes, conditions}, {headersTimeoutMs: 10_000})
+    } catch {
+      return undefined
+    }
+    if (res.status !== 200) throw new Error(`POST /txn: ${res.status} ${JSON.stringify(res.body)}`)
+    return res.body
+  }
+
+  /** The committed value of `key` on the participant that owns it. */
+  async read(key: string): Promise<string | undefined> {
+    const owner = this.ownerOf(key)
+    const res = await this.participants.get(owner)!.request<{value: string}>('GET', `/kv/${segment(key)}`)
+    if (res.status === 404) return undefined
+    if (res.status !== 200) throw new Error(`GET /kv/${key} on ${owner}: ${res.status}`)
+    return res.body.value
+  }
+
+  /** Waits (bounded) until no participant is in doubt or holds a lock and the coordinator has nothing active. */
+  async waitSettled(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let last = ''
+    while (Date.now() < deadline) {
+      const healths = await Promise.all([this.coordinatorUrl, ...Object.values(this.participantUrls)].map((url) => fetchHealth(url, 1_000)))
+      const [coordinator, ...participants] = healths
+      if (coordinator && participants.every((p) => p && p.inDoubtCount === 0 && p.lockedKeys === 0) && coordinator.activeTxns === 0) return
+      last = JSON.stringify(healths.map((h) => h && {id: h.id, inDoubt: h.inDoubtCount, locked: h.lockedKeys, active: h.activeTxns}))
+      await sleep(100)
+    }
+    throw new Error(`the transaction cluster did not settle within ${timeoutMs} ms: ${last}`)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.coordinator, ...this.participants.values()].map((c) => c.close()))
+  }
+}

@@ -1,0 +1,21 @@
+import {describe, expect, test} from 'vitest'
+
+import {BankRun, bankProblems} from '../../../src/core/check/bank-check.js'
+
+const kept: BankRun = {accounts: 3, total: 3000, outcomes: {committed: 5}, auditSums: [3000, 3000], finalSum: 3000, badBalances: 0, finalAudit: 3000}
+
+describe('bankProblems', () => {
+  test('a run that kept every total has none', () => {
+    expect(bankProblems(kept)).toEqual([])
+  })
+
+  test.each<[string, Partial<BankRun>, RegExp]>([
+    ['money made or lost', {finalSum: 2990}, /sum to 2990, not 3000/],
+    ['a negative balance', {badBalances: 1}, /not non-negative integers/],
+    ['an audit that saw a half-applied transfer', {auditSums: [3000, 3050]}, /1 committed audits saw other totals: 3050/],
+    ['a final audit that could not commit', {finalAudit: undefined}, /final audit did not commit/],
+    ['a run in which nothing committed', {outcomes: {timeout: 4}}, /nothing was tested/],
+  ])('names %s', (_what, change, message) => {
+    expect(bankProblems({...kept, ...change}).join('\n')).toMatch(message)
+  })
+})
