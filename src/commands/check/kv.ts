@@ -7,6 +7,7 @@ import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {KvCheckReport, runKvCheck} from '../../core/check/kv-check.js'
 import {nemesisFlags, parseFaults} from '../../cli/faults.js'
+import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckKv extends DsysCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
@@ -14,7 +15,7 @@ export default class CheckKv extends DsysCommand {
   static override examples = ['<%= config.bin %> check kv --duration 30s', '<%= config.bin %> check kv --faults partition --fault-interval 2s --clients 10 --json']
 
   static override flags = {
-    ...nemesisFlags,
+    ...nemesisFlags(FAULTS),
     clients: positiveIntFlag({description: 'concurrent clients', default: 5}),
     keys: positiveIntFlag({description: 'distinct keys (fewer keys: more contention per register)', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000}),
@@ -29,7 +30,7 @@ export default class CheckKv extends DsysCommand {
       clients: flags.clients,
       keys: flags.keys,
       durationMs: flags.duration,
-      faults: parseFaults(flags.faults, (message) => this.error(message)),
+      faults: parseFaults(flags.faults, FAULTS, (message) => this.error(message)),
       faultIntervalMs: flags['fault-interval'],
       opTimeoutMs: flags['op-timeout'],
       seed: flags.seed ?? Date.now() % 1_000_000,

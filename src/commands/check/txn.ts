@@ -3,6 +3,7 @@ import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
 import {nemesisFlags, parseFaults} from '../../cli/faults.js'
+import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckTxn extends DsysCommand {
   static override summary = 'Check 2PC atomicity with bank transfers under crashes and partitions, Jepsen style'
@@ -10,7 +11,7 @@ export default class CheckTxn extends DsysCommand {
   static override examples = ['<%= config.bin %> check txn --duration 30s', '<%= config.bin %> check txn --faults partition --fault-interval 3s --json']
 
   static override flags = {
-    ...nemesisFlags,
+    ...nemesisFlags(FAULTS),
     clients: positiveIntFlag({description: 'concurrent transfer loops', default: 8}),
     accounts: positiveIntFlag({description: 'accounts, spread over the participants', default: 100}),
     duration: durationFlag({description: 'how long the transfers run', default: 20_000}),
@@ -25,7 +26,7 @@ export default class CheckTxn extends DsysCommand {
       prefix: `bank-${Date.now().toString(36)}-`,
       clients: flags.clients,
       durationMs: flags.duration,
-      faults: parseFaults(flags.faults, (message) => this.error(message)),
+      faults: parseFaults(flags.faults, FAULTS, (message) => this.error(message)),
       faultIntervalMs: flags['fault-interval'],
       seed: flags.seed ?? Date.now() % 1_000_000,
     })

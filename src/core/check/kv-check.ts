@@ -1,5 +1,3 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {dirname} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -8,7 +6,8 @@ import {fetchHealth} from '../cluster/health.js'
 import {SeededRng} from '../common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
 import {KvEvent} from './history.js'
-import {Fault, FaultEvent, runNemesis} from './nemesis.js'
+import {writeHistory} from './history-file.js'
+import {Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
 
 export interface KvCheckOptions {
@@ -78,23 +77,14 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
 
   let faults: FaultEvent[]
   try {
-    const nemesis = runNemesis({
-      dataDir: opts.dataDir,
-      faults: opts.faults,
-      intervalMs: opts.faultIntervalMs,
-      deadline,
-      startedAt: t0,
-      seed: opts.seed,
-      victim: (_fault, rng) => pickVictim(replicas, rng),
-    })
-    ;[faults] = await Promise.all([nemesis, ...Array.from({length: opts.clients}, (_, i) => runClient(i))])
+    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, rng)}
+    faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await client.close()
   }
   const durationS = (performance.now() - t0) / 1000
 
-  mkdirSync(dirname(opts.historyPath), {recursive: true})
-  writeFileSync(opts.historyPath, history.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  writeHistory(opts.historyPath, history)
   const checkStart = performance.now()
   const result = checkKvHistory(history)
   const count = (type: KvEvent['type']) => history.filter((e) => e.type === type).length

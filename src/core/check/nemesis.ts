@@ -5,7 +5,7 @@ import {healCluster, partitionCluster} from '../cluster/partition.js'
 import {killNode, restartNode} from '../cluster/supervisor.js'
 import {SeededRng} from '../common/rng.js'
 
-export const FAULTS = ['partition', 'kill'] as const
+export const FAULTS = ['partition', 'kill', 'pause'] as const
 export type Fault = (typeof FAULTS)[number]
 
 export interface FaultEvent {
@@ -32,7 +32,8 @@ const RESTART_TIMEOUT_MS = 15_000
 
 /**
  * Jepsen's nemesis, one fault at a time: a partition (the victim cut off from
- * its subsystem's other nodes) or a kill -9, then the heal or the restart.
+ * its subsystem's other nodes), a kill -9 or a pause (SIGSTOP), then the
+ * heal, the restart or SIGCONT.
  * Every fault it starts is ended before it returns.
  */
 export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
@@ -43,7 +44,8 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
   const pause = () => sleep(Math.max(0, Math.min(opts.intervalMs, opts.deadline - performance.now())))
   for (;;) {
     await pause()
-    if (performance.now() >= opts.deadline) return events
+    // Timers may fire a little early: a fault that could not last half its interval is not started.
+    if (opts.deadline - performance.now() < opts.intervalMs / 2) return events
     const fault = opts.faults[rng.int(opts.faults.length)]
     const node = await opts.victim(fault, rng)
     if (fault === 'kill') {
@@ -52,6 +54,13 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
       await pause()
       note('restart', node)
       await restartNode(opts.dataDir, node, 1_000, RESTART_TIMEOUT_MS)
+    } else if (fault === 'pause') {
+      // SIGSTOP: the process stops mid-step and resumes believing no time passed (a GC pause, a stalled VM).
+      note('pause', node)
+      killNode(opts.dataDir, node, 'STOP')
+      await pause()
+      note('resume', node)
+      killNode(opts.dataDir, node, 'CONT')
     } else {
       note('partition', node)
       await partitionCluster(opts.dataDir, [node])
@@ -60,4 +69,10 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
       await healCluster(opts.dataDir)
     }
   }
+}
+
+/** Runs `clients` client loops beside the nemesis until all are done; returns the faults it applied. */
+export async function runUnderFaults(nemesis: NemesisOptions, clients: number, client: (index: number) => Promise<void>): Promise<FaultEvent[]> {
+  const [faults] = await Promise.all([runNemesis(nemesis), ...Array.from({length: clients}, (_, i) => client(i))])
+  return faults
 }
