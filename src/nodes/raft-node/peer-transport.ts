@@ -1,8 +1,5 @@
-import {Pool} from 'undici'
-
-import {dispatchRequest} from '../../core/net/dispatch-request.js'
 import type {Partition} from '../../core/net/partition.js'
-
+import {PeerLink} from '../../core/net/peer-link.js'
 import type {Message, NodeId} from '../../core/raft/index.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */
@@ -22,15 +19,13 @@ export interface TransportCounters {
 }
 
 /**
- * Sends Raft messages to peers over HTTP. Each peer has its own queue and at
- * most one POST in flight: messages queued while one is in flight go
- * together in the next (batching), the order to each peer is kept (a leader's
- * pipelined AppendEntries arrive in order), and a slow or dead peer only
- * delays its own queue. A failed POST drops its messages: Raft retries by
- * itself (heartbeats, probes, vote timeouts).
+ * Sends Raft messages to peers over HTTP, one PeerLink per peer with one POST
+ * in flight: the order to each peer is kept (a leader's pipelined
+ * AppendEntries arrive in order). A failed POST drops its messages: Raft
+ * retries by itself (heartbeats, probes, vote timeouts).
  */
 export class PeerTransport {
-  private readonly links = new Map<NodeId, PeerLink>()
+  private readonly links = new Map<NodeId, PeerLink<Message>>()
   readonly counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
 
   constructor(
@@ -38,62 +33,35 @@ export class PeerTransport {
     selfId: NodeId,
     private readonly partition: Partition,
   ) {
-    for (const [id, url] of Object.entries(peers)) if (id !== selfId) this.links.set(id, new PeerLink(url, this.counters))
+    for (const [id, url] of Object.entries(peers)) {
+      if (id === selfId) continue
+      const link = new PeerLink<Message>({
+        url,
+        path: RAFT_MESSAGES_PATH,
+        inflight: 1,
+        maxQueued: MAX_QUEUED_MESSAGES,
+        timeoutMs: PEER_TIMEOUT_MS,
+        batchLength: (queue) => Math.min(queue.length, MAX_BATCH_MESSAGES),
+        message: (m) => m,
+        settled: (batch, outcome) => {
+          this.counters.peerRequests++
+          if (outcome === 'delivered') this.counters.messagesSent += batch.length
+          else this.counters.messagesDropped += batch.length
+        },
+      })
+      this.links.set(id, link)
+    }
   }
 
   send(messages: readonly Message[]): void {
     for (const m of this.partition.pass(messages)) {
       const link = this.links.get(m.to)
-      if (link === undefined) this.counters.messagesDropped++
-      else link.enqueue(m)
+      if (link === undefined || !link.enqueue(m)) this.counters.messagesDropped++
     }
     for (const link of this.links.values()) link.flush()
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.links.values()].map((l) => l.close()))
-  }
-}
-
-class PeerLink {
-  private readonly pool: Pool
-  private queue: Message[] = []
-  private inFlight = false
-
-  constructor(
-    url: string,
-    private readonly counters: TransportCounters,
-  ) {
-    this.pool = new Pool(url, {connections: 1, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: PEER_TIMEOUT_MS, bodyTimeout: PEER_TIMEOUT_MS})
-  }
-
-  enqueue(message: Message): void {
-    if (this.queue.length >= MAX_QUEUED_MESSAGES) this.counters.messagesDropped++
-    else this.queue.push(message)
-  }
-
-  flush(): void {
-    if (!this.inFlight && this.queue.length > 0) void this.pump()
-  }
-
-  close(): Promise<void> {
-    this.queue = []
-    return this.pool.destroy()
-  }
-
-  private async pump(): Promise<void> {
-    this.inFlight = true
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH_MESSAGES)
-      this.counters.peerRequests++
-      try {
-        const res = await dispatchRequest(this.pool, {method: 'POST', path: RAFT_MESSAGES_PATH, body: JSON.stringify({messages: batch})})
-        if (res.status === 200) this.counters.messagesSent += batch.length
-        else this.counters.messagesDropped += batch.length
-      } catch {
-        this.counters.messagesDropped += batch.length
-      }
-    }
-    this.inFlight = false
   }
 }

@@ -1,5 +1,5 @@
-import {JsonClient} from '../../core/net/json-client.js'
 import type {Partition} from '../../core/net/partition.js'
+import {BatchOutcome, PeerLink} from '../../core/net/peer-link.js'
 import type {Message, NodeId} from '../../core/txn/index.js'
 
 /** The route every txn node takes peer messages on: `{messages: Message[]}`. */
@@ -18,12 +18,6 @@ interface Queued {
   done: () => void
 }
 
-interface Peer {
-  client: JsonClient
-  queue: Queued[]
-  inflight: number
-}
-
 export interface TransportStats {
   requests: number
   messages: number
@@ -32,14 +26,13 @@ export interface TransportStats {
 }
 
 /**
- * Fire-and-forget message passing over HTTP: messages to one peer are
- * batched into one POST while earlier ones are in flight. Delivery is
- * best-effort (the cores re-send), except that a refused connection is
- * reported back through `onUndeliverable` so a coordinator can abort at once
- * instead of waiting for its phase-1 timeout.
+ * Fire-and-forget message passing over HTTP, one PeerLink per peer with a
+ * few POSTs in flight. Delivery is best-effort (the cores re-send), except
+ * that a refused connection is reported back through `onUndeliverable` so a
+ * coordinator can abort at once instead of waiting for its phase-1 timeout.
  */
 export class PeerTransport {
-  private readonly peers = new Map<NodeId, Peer>()
+  private readonly links = new Map<NodeId, PeerLink<Queued>>()
   private readonly counters: TransportStats = {requests: 0, messages: 0, dropped: 0, undeliverable: 0}
 
   constructor(
@@ -52,17 +45,19 @@ export class PeerTransport {
   /** Queues the messages; resolves once every one of them was delivered, dropped or refused (never rejects). */
   send(messages: readonly Message[]): Promise<void> {
     const delivered: Array<Promise<void>> = []
-    const touched = new Set<Peer>()
+    const touched = new Set<PeerLink<Queued>>()
     for (const message of this.partition.pass(messages)) {
-      const peer = this.peer(message.to)
-      if (!peer || peer.queue.length >= QUEUE_LIMIT_PER_PEER) {
+      const link = this.link(message.to)
+      let done!: () => void
+      const sent = new Promise<void>((resolve) => (done = resolve))
+      if (!link || !link.enqueue({message, done})) {
         this.counters.dropped++
         continue
       }
-      delivered.push(new Promise((done) => peer.queue.push({message, done})))
-      touched.add(peer)
+      delivered.push(sent)
+      touched.add(link)
     }
-    for (const peer of touched) this.pump(peer)
+    for (const link of touched) link.flush()
     return Promise.all(delivered).then(() => undefined)
   }
 
@@ -71,45 +66,38 @@ export class PeerTransport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.peers.values()].map((p) => p.client.close()))
+    await Promise.all([...this.links.values()].map((l) => l.close()))
   }
 
-  private peer(id: NodeId): Peer | undefined {
-    let peer = this.peers.get(id)
-    if (peer) return peer
+  private link(id: NodeId): PeerLink<Queued> | undefined {
+    let link = this.links.get(id)
+    if (link) return link
     const url = this.urlOf(id)
     if (url === undefined) return undefined
-    peer = {client: new JsonClient(url, {connections: INFLIGHT_PER_PEER, headersTimeoutMs: MESSAGE_TIMEOUT_MS, bodyTimeoutMs: MESSAGE_TIMEOUT_MS}), queue: [], inflight: 0}
-    this.peers.set(id, peer)
-    return peer
+    link = new PeerLink<Queued>({
+      url,
+      path: MESSAGES_PATH,
+      inflight: INFLIGHT_PER_PEER,
+      maxQueued: QUEUE_LIMIT_PER_PEER,
+      timeoutMs: MESSAGE_TIMEOUT_MS,
+      batchLength,
+      message: (q) => q.message,
+      settled: (batch, outcome) => this.settled(batch, outcome),
+    })
+    this.links.set(id, link)
+    return link
   }
 
-  private pump(peer: Peer): void {
-    while (peer.inflight < INFLIGHT_PER_PEER && peer.queue.length > 0) {
-      const batch = peer.queue.splice(0, batchLength(peer.queue))
-      peer.inflight++
-      void this.post(peer, batch).finally(() => {
-        peer.inflight--
-        for (const q of batch) q.done()
-        this.pump(peer)
-      })
-    }
-  }
-
-  private async post(peer: Peer, batch: Queued[]): Promise<void> {
+  private settled(batch: Queued[], outcome: BatchOutcome): void {
     this.counters.requests++
     this.counters.messages += batch.length
-    try {
-      const res = await peer.client.request('POST', MESSAGES_PATH, {messages: batch.map((q) => q.message)})
-      if (res.status !== 200) this.counters.dropped += batch.length
-    } catch (err) {
-      if (isConnectionRefused(err)) {
-        this.counters.undeliverable += batch.length
-        this.onUndeliverable(batch.map((q) => q.message))
-      } else {
-        this.counters.dropped += batch.length
-      }
+    if (outcome === 'refused') {
+      this.counters.undeliverable += batch.length
+      this.onUndeliverable(batch.map((q) => q.message))
+    } else if (outcome !== 'delivered') {
+      this.counters.dropped += batch.length
     }
+    for (const q of batch) q.done()
   }
 }
 
@@ -129,9 +117,4 @@ function approximateBytes(m: Message): number {
   for (const w of m.writes) bytes += w.key.length + w.value.length + 30
   for (const c of m.conditions) bytes += c.key.length + (c.value?.length ?? 4) + 30
   return bytes
-}
-
-function isConnectionRefused(err: unknown): boolean {
-  const e = err as {code?: string; cause?: {code?: string}} | undefined
-  return e?.code === 'ECONNREFUSED' || e?.cause?.code === 'ECONNREFUSED'
 }

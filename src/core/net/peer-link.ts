@@ -1,0 +1,85 @@
+import {Pool} from 'undici'
+
+import {dispatchRequest} from './dispatch-request.js'
+
+/** What became of one POSTed batch: answered 200, answered otherwise, no answer, or no connection at all. */
+export type BatchOutcome = 'delivered' | 'rejected' | 'failed' | 'refused'
+
+export interface PeerLinkOptions<M> {
+  url: string
+  /** Where the peer takes message batches: `POST {"messages": [...]}`. */
+  path: string
+  /** POSTs in flight at once; 1 keeps the order of everything sent to this peer. */
+  inflight: number
+  /** Bound on queued items (a peer stopped with SIGSTOP must not grow the queue forever). */
+  maxQueued: number
+  timeoutMs: number
+  /** How many of the queued items go in the next POST (at least one). */
+  batchLength(queue: readonly M[]): number
+  /** The message an item carries. */
+  message(item: M): unknown
+  /** Called once per batch when its POST ends. */
+  settled(batch: M[], outcome: BatchOutcome): void
+}
+
+/**
+ * Peer messaging over HTTP for one peer: items queue up while POSTs are in
+ * flight and go together in the next one (batching), so a slow or dead peer
+ * only delays its own queue. Delivery is best effort: the protocols above
+ * (Raft, 2PC) re-send what matters.
+ */
+export class PeerLink<M> {
+  private queue: M[] = []
+  /** POST loops running; each sends batches until the queue is empty. */
+  private lanes = 0
+  private readonly pool: Pool
+
+  constructor(private readonly options: PeerLinkOptions<M>) {
+    this.pool = new Pool(options.url, {connections: options.inflight, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs})
+  }
+
+  /** Queues an item; false when the queue is full and the item was not taken. */
+  enqueue(item: M): boolean {
+    if (this.queue.length >= this.options.maxQueued) return false
+    this.queue.push(item)
+    return true
+  }
+
+  /** Starts POST loops for what is queued, up to the in-flight bound. */
+  flush(): void {
+    while (this.lanes < this.options.inflight && this.queue.length > 0) {
+      this.lanes++
+      void this.lane()
+    }
+  }
+
+  /** Drops what is queued and what is in flight: peers' protocols re-send after a restart. */
+  close(): Promise<void> {
+    this.queue = []
+    return this.pool.destroy()
+  }
+
+  /** Sends batch after batch while anything is queued: what queued during a POST goes in the next. */
+  private async lane(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, Math.max(1, this.options.batchLength(this.queue)))
+      this.options.settled(batch, await this.post(batch))
+    }
+    this.lanes--
+  }
+
+  private async post(batch: M[]): Promise<BatchOutcome> {
+    try {
+      const body = JSON.stringify({messages: batch.map((item) => this.options.message(item))})
+      const res = await dispatchRequest(this.pool, {method: 'POST', path: this.options.path, body})
+      return res.status === 200 ? 'delivered' : 'rejected'
+    } catch (err) {
+      return isConnectionRefused(err) ? 'refused' : 'failed'
+    }
+  }
+}
+
+function isConnectionRefused(err: unknown): boolean {
+  const e = err as {code?: string; cause?: {code?: string}} | undefined
+  return e?.code === 'ECONNREFUSED' || e?.cause?.code === 'ECONNREFUSED'
+}
