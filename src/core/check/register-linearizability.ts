@@ -1,4 +1,4 @@
-import {KvEvent, KvOperation, operations} from './history.js'
+import {KvEvent, KvOperation, operations} from './kv-history.js'
 
 export type KvCheckResult =
   | {linearizable: true; keys: number; operations: number}

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, test} from 'vitest'
 
-import {KvEvent} from '../../../src/core/check/history.js'
+import {KvEvent} from '../../../src/core/check/kv-history.js'
 import {checkKvHistory} from '../../../src/core/check/register-linearizability.js'
 
 type Op = ['put', string] | ['get', string | null] | ['cas', string | null, string] | ['cas-failed', string | null, string]
