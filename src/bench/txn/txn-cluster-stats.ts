@@ -46,6 +46,11 @@ export async function snapshotTxnCluster(coordinatorUrl: string, participantUrls
   return {coordinator: await fetch(coordinatorUrl), participants: await Promise.all(participantUrls.map((u) => fetch<ParticipantHealth>(u)))}
 }
 
+/** Nothing active at the coordinator, nothing in doubt or locked at any participant: every transaction has ended everywhere. */
+export function isSettled(s: TxnClusterSnapshot): boolean {
+  return s.coordinator.activeTxns === 0 && s.participants.every((p) => p.inDoubtCount === 0 && p.lockedKeys === 0)
+}
+
 /** What the nodes did between two snapshots: cost per transaction and, after a crash, how recovery went. */
 export interface TxnClusterReport {
   /** Nodes that restarted during the run: their counters start again at 0, so their share is undercounted. */

@@ -5,7 +5,7 @@ import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../nodes/txn-common/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
-import {compareSnapshots, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
+import {compareSnapshots, isSettled, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
 
 const SETTLE_MS = 10_000
@@ -78,7 +78,7 @@ export class TxnWorkload implements Workload {
     // Clients hear the decision before phase 2 ends: let the last commits finish so "still in doubt" means stuck.
     const settleBy = Date.now() + SETTLE_MS
     let after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
-    while (Date.now() < settleBy && (after.coordinator.activeTxns > 0 || after.participants.some((p) => p.inDoubtCount > 0))) {
+    while (Date.now() < settleBy && !isSettled(after)) {
       await sleep(50)
       after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
     }

@@ -6,7 +6,7 @@ import {fetchHealth} from '../cluster/health.js'
 import {SeededRng} from '../common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
 import {KvEvent} from './kv-history.js'
-import {writeHistory} from './history-file.js'
+import {OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
 import {Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
 
@@ -30,7 +30,7 @@ export interface KvCheckReport {
   keys: number
   durationS: number
   seed: number
-  operations: {invoked: number; ok: number; fail: number; info: number}
+  operations: OutcomeCounts
   faults: FaultEvent[]
   history: string
   checkMs: number
@@ -40,8 +40,8 @@ export interface KvCheckReport {
 /**
  * Jepsen's recipe on the Raft KV: clients run random puts, gets and
  * compare-and-sets on a few fresh keys and record every invocation and
- * outcome, while a nemesis partitions or kills one replica at a time and
- * heals it again. The history is written as JSON Lines, then checked for
+ * outcome, while a nemesis partitions, kills or pauses one replica at a time
+ * and then heals, restarts or resumes it. The history is written as JSON Lines, then checked for
  * linearizability.
  */
 export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
@@ -87,14 +87,13 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
   writeHistory(opts.historyPath, history)
   const checkStart = performance.now()
   const result = checkKvHistory(history)
-  const count = (type: KvEvent['type']) => history.filter((e) => e.type === type).length
   return {
     workload: 'check-kv',
     clients: opts.clients,
     keys: opts.keys,
     durationS,
     seed: opts.seed,
-    operations: {invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info')},
+    operations: outcomeCounts(history),
     faults,
     history: opts.historyPath,
     checkMs: performance.now() - checkStart,

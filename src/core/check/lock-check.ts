@@ -5,7 +5,7 @@ import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
 import {checkLockHistory, LockCheckResult, LockEvent} from './mutual-exclusion.js'
-import {writeHistory} from './history-file.js'
+import {OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
 import {Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 
 export interface LockCheckOptions {
@@ -28,7 +28,7 @@ export interface LockCheckReport {
   locks: number
   durationS: number
   seed: number
-  operations: {invoked: number; ok: number; fail: number; info: number}
+  operations: OutcomeCounts
   faults: FaultEvent[]
   history: string
   result: LockCheckResult
@@ -91,14 +91,13 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
   }
 
   writeHistory(opts.historyPath, history)
-  const count = (type: LockEvent['type']) => history.filter((e) => e.type === type).length
   return {
     workload: 'check-lock',
     clients: opts.clients,
     locks: opts.locks,
     durationS: (performance.now() - t0) / 1000,
     seed: opts.seed,
-    operations: {invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info')},
+    operations: outcomeCounts(history),
     faults,
     history: opts.historyPath,
     result: checkLockHistory(history),

@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {fetchHealth} from '../cluster/health.js'
+import {isSettled, snapshotTxnCluster} from '../../bench/txn/txn-cluster-stats.js'
 import {JsonClient, segment} from '../net/json-client.js'
 import {keyOwner} from '../../nodes/txn-common/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
@@ -58,10 +58,13 @@ export class TxnClusterClient {
     const deadline = Date.now() + timeoutMs
     let last = ''
     while (Date.now() < deadline) {
-      const healths = await Promise.all([this.coordinatorUrl, ...Object.values(this.participantUrls)].map((url) => fetchHealth(url, 1_000)))
-      const [coordinator, ...participants] = healths
-      if (coordinator && participants.every((p) => p && p.inDoubtCount === 0 && p.lockedKeys === 0) && coordinator.activeTxns === 0) return
-      last = JSON.stringify(healths.map((h) => h && {id: h.id, inDoubt: h.inDoubtCount, locked: h.lockedKeys, active: h.activeTxns}))
+      try {
+        const snapshot = await snapshotTxnCluster(this.coordinatorUrl, Object.values(this.participantUrls))
+        if (isSettled(snapshot)) return
+        last = JSON.stringify({active: snapshot.coordinator.activeTxns, participants: snapshot.participants.map((p) => ({id: p.id, inDoubt: p.inDoubtCount, locked: p.lockedKeys}))})
+      } catch (err) {
+        last = (err as Error).message // a node restarting
+      }
       await sleep(100)
     }
     throw new Error(`the transaction cluster did not settle within ${timeoutMs} ms: ${last}`)

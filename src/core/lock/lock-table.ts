@@ -1,3 +1,4 @@
+import {invariant} from '../common/invariant.js'
 import {HeapEntry, MinHeap} from '../common/min-heap.js'
 import {
   AcquireRequest,
@@ -181,11 +182,11 @@ export class LockTable {
             d.waiter.deadline = this.deadlines.push(nowMs + DISK_RECHECK_MS, d)
             break
           }
-          if (!d.waiter.cancelled && this.waiters.get(d.waiter.requestId) === d.waiter) {
-            this.removeWaiter(d.waiter)
-            this.stats.timeouts++
-            this.replies.push({type: 'timeout', requestId: d.waiter.requestId, waitedMs: nowMs - d.waiter.enqueuedAt})
-          }
+          // A granted or cancelled waiter took its deadline out of the heap, so this one still waits.
+          invariant(this.waiters.get(d.waiter.requestId) === d.waiter, `wait deadline of request ${d.waiter.requestId} outlived its waiter`)
+          this.removeWaiter(d.waiter)
+          this.stats.timeouts++
+          this.replies.push({type: 'timeout', requestId: d.waiter.requestId, waitedMs: nowMs - d.waiter.enqueuedAt})
           break
         case 'lease': {
           const lock = this.locks.get(d.name)

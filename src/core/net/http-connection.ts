@@ -1,7 +1,7 @@
 import {STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
 
-import {HttpError} from './http-error.js'
+import {errorBody, HttpError} from './http-error.js'
 import {parseRequestHead, RequestHead} from './request-head.js'
 
 export interface HttpAnswer {
@@ -29,8 +29,6 @@ export interface HttpConnectionOptions {
   maxBodyBytes: number
   /** An idle keep-alive connection is closed after this long. */
   keepAliveTimeoutMs: number
-  /** Answers protocol errors (malformed head, oversize body): `{"error": ...}` for the JSON server. */
-  errorBody: (message: string) => string
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n')
@@ -165,7 +163,7 @@ export class HttpConnection {
     this.busy = true
     this.options.handler(new IncomingHttpRequest(head.method, head.target, body, this)).then(
       (answer) => this.finish(head, answer),
-      (err) => this.finish(head, {status: 500, body: this.options.errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}),
+      (err) => this.finish(head, {status: 500, body: errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}),
     )
   }
 
@@ -196,7 +194,7 @@ export class HttpConnection {
   /** Answers a request that cannot be read, then closes: what follows it on the wire cannot be trusted. */
   private refuse(err: HttpError): void {
     this.done = true
-    this.write({status: err.status, body: this.options.errorBody(err.message)}, true, false)
+    this.write({status: err.status, body: errorBody(err.message)}, true, false)
     this.socket.end()
   }
 

@@ -11,6 +11,9 @@ export class HttpError extends Error {
   }
 }
 
+/** The body of every error answer: `{"error": message, ...extra}`. */
+export const errorBody = (message: string, extra: Record<string, unknown> = {}): string => JSON.stringify({error: message, ...extra})
+
 export const badRequest = (message: string): HttpError => new HttpError(400, message)
 export const notFound = (message: string): HttpError => new HttpError(404, message)
 export const conflict = (message: string, extra: Record<string, unknown> = {}): HttpError => new HttpError(409, message, extra)

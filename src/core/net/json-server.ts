@@ -1,7 +1,7 @@
 import {type AddressInfo, createServer, type Server} from 'node:net'
 
 import {HttpAnswer, HttpConnection, HttpRequest} from './http-connection.js'
-import {HttpError} from './http-error.js'
+import {errorBody, HttpError} from './http-error.js'
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
 
@@ -60,7 +60,6 @@ export class JsonServer {
       handler: (req: HttpRequest) => this.handle(req),
       maxBodyBytes: options.maxBodyBytes,
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
-      errorBody: (message: string) => errorBody(message),
     }
     this.server = createServer((socket) => {
       const connection = new HttpConnection(socket, connectionOptions)
@@ -142,8 +141,6 @@ class IncomingRouteRequest implements RouteRequest {
     return this.req.signal
   }
 }
-
-const errorBody = (message: string, extra: Record<string, unknown> = {}): string => JSON.stringify({error: message, ...extra})
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return undefined
