@@ -9,8 +9,8 @@ export interface RouteRequest {
   params: Record<string, string>
   /** The parsed JSON body; undefined when the request had none. */
   body: unknown
-  /** Aborted when the client goes away before the answer: long-polls must stop waiting. */
-  signal: AbortSignal
+  /** Calls `listener` if the client goes away before the answer: long-polls must stop waiting. */
+  onAbort(listener: () => void): void
 }
 
 export interface Reply {
@@ -137,8 +137,8 @@ class IncomingRouteRequest implements RouteRequest {
     private readonly req: HttpRequest,
   ) {}
 
-  get signal(): AbortSignal {
-    return this.req.signal
+  onAbort(listener: () => void): void {
+    this.req.onAbort(listener)
   }
 }
 

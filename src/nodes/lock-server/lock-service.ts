@@ -6,6 +6,9 @@ import {readJsonFileSync, writeFileAtomic} from '../../core/storage/atomic-file.
 
 const RESERVATION_FILE = 'lock-reservation.json'
 
+/** Registers what to do if the client goes away while its request waits. */
+type OnAbort = (listener: () => void) => void
+
 /**
  * Wires the pure lock table to wall-clock time, a timer and the disk: each
  * reservation the table asks for is fsynced before it is confirmed, and each
@@ -26,12 +29,12 @@ export class LockService {
     this.drain()
   }
 
-  acquire(name: string, owner: string, ttlMs: number, waitMs: number, signal: () => AbortSignal): Promise<Reply> {
-    return this.call(signal, (requestId, now) => this.table.acquire({requestId, name, owner, ttlMs, waitMs}, now))
+  acquire(name: string, owner: string, ttlMs: number, waitMs: number, onAbort: OnAbort): Promise<Reply> {
+    return this.call(onAbort, (requestId, now) => this.table.acquire({requestId, name, owner, ttlMs, waitMs}, now))
   }
 
-  renew(name: string, owner: string, token: number, ttlMs: number, signal: () => AbortSignal): Promise<Reply> {
-    return this.call(signal, (requestId, now) => this.table.renew({requestId, name, owner, token, ttlMs}, now))
+  renew(name: string, owner: string, token: number, ttlMs: number, onAbort: OnAbort): Promise<Reply> {
+    return this.call(onAbort, (requestId, now) => this.table.renew({requestId, name, owner, token, ttlMs}, now))
   }
 
   release(name: string, owner: string, token: number): Promise<Reply> {
@@ -56,25 +59,20 @@ export class LockService {
     this.pending.clear()
   }
 
-  /** `signal` is asked for only when the request has to wait (making one has a cost). */
-  private call(signal: (() => AbortSignal) | undefined, start: (requestId: number, now: number) => void): Promise<Reply> {
+  private call(onAbort: OnAbort | undefined, start: (requestId: number, now: number) => void): Promise<Reply> {
     const requestId = this.nextRequestId++
     return new Promise<Reply>((resolve) => {
       this.pending.set(requestId, resolve)
       start(requestId, Date.now())
       this.drain()
       // Only a request that has to wait needs to hear that its client went away.
-      if (signal && this.pending.has(requestId)) {
-        signal().addEventListener(
-          'abort',
-          () => {
-            if (this.pending.delete(requestId)) {
-              this.table.cancel(requestId)
-              this.drain()
-            }
-          },
-          {once: true},
-        )
+      if (onAbort && this.pending.has(requestId)) {
+        onAbort(() => {
+          if (this.pending.delete(requestId)) {
+            this.table.cancel(requestId)
+            this.drain()
+          }
+        })
       }
     })
   }

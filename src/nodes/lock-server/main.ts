@@ -48,7 +48,7 @@ await runNode('lock-server', async (config, log) => {
         path: '/locks/:name/acquire',
         handler: async (request) => {
           const req = parseBody(request.body, acquireBody)
-          return answer(await service.acquire(lockName(request.params), req.owner, req.ttlMs, req.waitMs, () => request.signal))
+          return answer(await service.acquire(lockName(request.params), req.owner, req.ttlMs, req.waitMs, (listener) => request.onAbort(listener)))
         },
       },
       {
@@ -56,7 +56,7 @@ await runNode('lock-server', async (config, log) => {
         path: '/locks/:name/renew',
         handler: async (request) => {
           const req = parseBody(request.body, renewBody)
-          return answer(await service.renew(lockName(request.params), req.owner, req.token, req.ttlMs, () => request.signal))
+          return answer(await service.renew(lockName(request.params), req.owner, req.token, req.ttlMs, (listener) => request.onAbort(listener)))
         },
       },
       {

@@ -37,12 +37,14 @@ await runNode('txn-coordinator', async (config, log) => {
       {
         method: 'GET',
         path: '/kv/:key',
-        handler: async ({params, signal}) => {
-          const key = kvKey(params)
+        handler: async (request) => {
+          const key = kvKey(request.params)
+          const aborter = new AbortController()
+          request.onAbort(() => aborter.abort())
           const owner = service.ownerOf(key)
           const res = await readers
             .get(owner)!
-            .request('GET', `/kv/${segment(key)}`, undefined, {signal})
+            .request('GET', `/kv/${segment(key)}`, undefined, {signal: aborter.signal})
             .catch((err: Error) => {
               throw unavailable(`participant ${owner} (owner of "${key}") is unreachable: ${err.message}`)
             })

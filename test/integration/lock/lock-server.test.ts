@@ -1,6 +1,8 @@
+import {connect} from 'node:net'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
@@ -72,6 +74,26 @@ describe('lock server HTTP API', () => {
     expect(granted.body.token).toBeGreaterThan(first.body.token)
     expect(granted.body.waitedMs).toBeGreaterThanOrEqual(90)
     expect((await http.request('POST', '/locks/q/release', {owner: 'b', token: granted.body.token})).status).toBe(200)
+  })
+
+  test('a waiter whose client goes away leaves the queue and is never granted', async () => {
+    const first = await http.request<{token: number}>('POST', '/locks/gone/acquire', {owner: 'a', ttlMs: 2000, waitMs: 0})
+    const socket = connect(Number(new URL(url).port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    const body = JSON.stringify({owner: 'leaver', ttlMs: 2000, waitMs: 60_000})
+    socket.write(`POST /locks/gone/acquire HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+    const waiting = async () => (await http.request<{waiting: number}>('GET', '/locks/gone')).body.waiting
+    for (let i = 0; i < 100 && (await waiting()) === 0; i++) await sleep(10)
+    expect(await waiting()).toBe(1)
+
+    socket.destroy()
+    for (let i = 0; i < 100 && (await waiting()) === 1; i++) await sleep(10)
+    expect(await waiting()).toBe(0)
+    // Had the leaver stayed queued, it would now hold the lock, and this acquire would time out.
+    await http.request('POST', '/locks/gone/release', {owner: 'a', token: first.body.token})
+    const next = await http.request<{token: number}>('POST', '/locks/gone/acquire', {owner: 'c', ttlMs: 1000, waitMs: 0})
+    expect(next.status).toBe(200)
+    expect((await http.request('POST', '/locks/gone/release', {owner: 'c', token: next.body.token})).status).toBe(200)
   })
 })
 
