@@ -1,4 +1,5 @@
 import {execFileSync, spawn, ChildProcess} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {connect} from 'node:net'
 
@@ -44,4 +45,30 @@ export function tcpReady(port: number): Promise<boolean> {
     })
     socket.once('error', () => resolve(false))
   })
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, from
+ * /proc; undefined where there is no /proc. Clock ticks are taken as 100 a
+ * second, Linux's USER_HZ on every mainstream architecture.
+ */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return undefined
+  }
+}
+
+/** The CPU that a server process and this (client) process spend while `work` runs. */
+export async function measureCpu<T>(serverPid: number | undefined, work: () => Promise<T>): Promise<{result: T; serverMicros?: number; clientMicros: number}> {
+  const server0 = processCpuMicros(serverPid)
+  const client0 = process.cpuUsage()
+  const result = await work()
+  const client = process.cpuUsage(client0)
+  const server1 = processCpuMicros(serverPid)
+  return {result, serverMicros: server0 === undefined || server1 === undefined ? undefined : server1 - server0, clientMicros: client.user + client.system}
 }

@@ -22,7 +22,7 @@ import {parseDurationMs} from '../../src/cli/duration.js'
 import {freePorts} from '../../src/core/cluster/ports.js'
 import {lockSubsystem} from '../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
-import {fmt, machineDescription, startProcess, tcpReady} from '../common.js'
+import {fmt, machineDescription, measureCpu, startProcess, tcpReady} from '../common.js'
 
 const CLIENTS = 32
 const durationArg = process.argv.indexOf('--duration')
@@ -75,6 +75,13 @@ async function driverCalibration(): Promise<string[]> {
   return lines
 }
 
+/** One measured run, with the CPU that the server and this driver spent per acquisition (warmup included in both). */
+interface Round {
+  report: LoadReport
+  serverCpuUs: number | undefined
+  clientCpuUs: number
+}
+
 interface Scenario {
   label: string
   locks: number
@@ -94,29 +101,35 @@ async function lockComparison(): Promise<string[]> {
   const redis = await startProcess('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], () => tcpReady(redisPort))
   const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: lockSubsystem.plan({}), healthTimeoutMs: 15_000})
   const rows: string[] = []
+  const cpuRows: string[] = []
   const ratios: string[] = []
   const targets: string[] = []
   try {
     for (const s of SCENARIOS) {
-      const run = async (backend: LockBackend) =>
-        runLoad(new LockWorkload(backend, {locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1}), {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
-      const dsysRuns: LoadReport[] = []
-      const redisRuns: LoadReport[] = []
+      const run = async (backend: LockBackend, serverPid: number | undefined): Promise<Round> => {
+        const workload = new LockWorkload(backend, {locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1})
+        const {result, serverMicros, clientMicros} = await measureCpu(serverPid, () => runLoad(workload, {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS}))
+        const acquisitions = Math.max(1, result.acquisitions as number)
+        return {report: result, serverCpuUs: serverMicros === undefined ? undefined : serverMicros / acquisitions, clientCpuUs: clientMicros / acquisitions}
+      }
+      const dsysRuns: Round[] = []
+      const redisRuns: Round[] = []
       for (let round = 0; round < ROUNDS; round++) {
         process.stderr.write(`${s.label}: round ${round + 1} of ${ROUNDS}\n`)
-        dsysRuns.push(await run(new DsysLockBackend(state.nodes[0].url, CLIENTS)))
+        dsysRuns.push(await run(new DsysLockBackend(state.nodes[0].url, CLIENTS), state.nodes[0].pid))
         const redisBackend = new RedisLockBackend(`redis://127.0.0.1:${redisPort}`, CLIENTS, 1)
         await redisBackend.ready()
-        redisRuns.push(await run(redisBackend))
+        redisRuns.push(await run(redisBackend, redis.pid))
       }
       rows.push(row(s.label, 'dsys', dsysRuns), row(s.label, 'redis (spin, 1ms retry)', redisRuns))
-      const ratio = (pick: (r: LoadReport) => number) => median(dsysRuns.map(pick)) / median(redisRuns.map(pick))
+      const ratio = (pick: (r: LoadReport) => number) => median(dsysRuns.map((x) => pick(x.report))) / median(redisRuns.map((x) => pick(x.report)))
       const throughput = ratio((r) => r.throughput)
       const p999 = ratio((r) => r.histograms.acquire.p999)
+      cpuRows.push(cpuRow(s.label, 'dsys', dsysRuns), cpuRow(s.label, 'redis (spin, 1ms retry)', redisRuns))
       if (s.locks === 1 && s.holdMs === 0) {
         targets.push(
           verdict('one contended lock: dsys acquisitions/s ≥ Redis', throughput, 1, '≥'),
-          verdict('one contended lock: fairness ≥ 0.9', median(dsysRuns.map((r) => r.fairness as number)), 0.9, '≥'),
+          verdict('one contended lock: fairness ≥ 0.9', median(dsysRuns.map((r) => r.report.fairness as number)), 0.9, '≥'),
           verdict('one contended lock: dsys acquire p99.9 ≤ 1/20 of Redis', p999, 0.05, '≤'),
         )
       }
@@ -139,6 +152,12 @@ async function lockComparison(): Promise<string[]> {
     '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
+    'CPU per acquisition: what the server process and the driver process (harness and client library) each spent, from /proc and `process.cpuUsage()`, over the whole round (warmup included) divided by every acquisition in it; median of the rounds. Both share the two cores, so a cheaper pair of processes is what lets more acquisitions through.',
+    '',
+    '| scenario | target | server CPU µs per acquisition | driver CPU µs per acquisition | together |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...cpuRows,
+    '',
     '| scenario | dsys/redis acquisitions/s | dsys/redis acquire p99.9 | dsys/redis acquire max |',
     '| --- | ---: | ---: | ---: |',
     ...ratios,
@@ -155,12 +174,20 @@ function verdict(what: string, actual: number, limit: number, op: '≥' | '≤')
 }
 
 /** The round with the median throughput, with every round's acquisitions/s beside it. */
-function row(label: string, target: string, runs: LoadReport[]): string {
+function row(label: string, target: string, rounds: Round[]): string {
+  const runs = rounds.map((x) => x.report)
   const r = runs.find((x) => x.throughput === median(runs.map((y) => y.throughput)))!
   const a = r.histograms.acquire
   const safety = r.safety as SafetyReport
   const violations = runs.reduce((sum, x) => sum + (x.safety as SafetyReport).violations, 0)
   return `| ${label} | ${target} | ${fmt(r.throughput)} | ${runs.map((x) => fmt(x.throughput)).join(', ')} | ${a.p50} | ${a.p99} | ${a.p999} | ${a.max} | ${(r.fairness as number).toFixed(3)} | ${r.errorsByKind.timeout ?? 0} | ${violations} | ${safety.fencing ? 'tokens' : 'none'} |`
+}
+
+function cpuRow(label: string, target: string, rounds: Round[]): string {
+  const server = rounds.every((x) => x.serverCpuUs !== undefined) ? median(rounds.map((x) => x.serverCpuUs!)) : undefined
+  const client = median(rounds.map((x) => x.clientCpuUs))
+  const together = server === undefined ? 'n/a' : fmt(server + client, 1)
+  return `| ${label} | ${target} | ${server === undefined ? 'n/a (no /proc)' : fmt(server, 1)} | ${fmt(client, 1)} | ${together} |`
 }
 
 const sections = ['## Lock server', '', machineDescription(), '', ...(await driverCalibration()), '', ...(await lockComparison()), '']
