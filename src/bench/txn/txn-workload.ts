@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SeededRng} from '../../core/common/rng.js'
 import {JsonClient} from '../../core/net/json-client.js'
-import {keyOwner} from '../../nodes/txn-common/key-owner.js'
+import {keyOwner} from '../../core/txn/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
 import {compareSnapshots, isSettled, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'

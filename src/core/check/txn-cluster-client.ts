@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {isSettled, snapshotTxnCluster} from '../../bench/txn/txn-cluster-stats.js'
 import {JsonClient, segment} from '../net/json-client.js'
-import {keyOwner} from '../../nodes/txn-common/key-owner.js'
+import {keyOwner} from '../txn/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 
 export interface TxnWrite {

@@ -1,5 +1,5 @@
-import {hashKey} from '../../core/ring/hash.js'
-import type {NodeId} from '../../core/txn/index.js'
+import {hashKey} from '../ring/hash.js'
+import type {NodeId} from './types.js'
 
 /**
  * The one place keys are assigned to participants: xxHash32 of the key modulo

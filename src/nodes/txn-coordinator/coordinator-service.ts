@@ -22,7 +22,7 @@ import {
 import {BucketHistogram} from '../txn-common/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
-import {keyOwner} from '../txn-common/key-owner.js'
+import {keyOwner} from '../../core/txn/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
 import type {Partition} from '../../core/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'

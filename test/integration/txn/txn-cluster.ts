@@ -8,7 +8,7 @@ import {TxnClusterClient} from '../../../src/core/check/txn-cluster-client.js'
 import {txnSubsystem} from '../../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {JsonClient} from '../../../src/core/net/json-client.js'
-import {keyOwner} from '../../../src/nodes/txn-common/key-owner.js'
+import {keyOwner} from '../../../src/core/txn/key-owner.js'
 
 export {killNode, restartNode}
 
