@@ -5,11 +5,12 @@ import {badRequest, tooLarge} from './http-error.js'
  * unknown keys are rejected so a typo never silently means "default".
  */
 export type FieldSpec =
-  | {type: 'string'; optional?: boolean; nullable?: boolean; maxLength?: number; minLength?: number}
+  | {type: 'string'; optional?: boolean; nullable?: boolean; maxLength?: number; minLength?: number; oneOf?: readonly string[]}
   | {type: 'int'; optional?: boolean; min?: number; max?: number}
   | {type: 'boolean'; optional?: boolean}
   | {type: 'array'; optional?: boolean; maxItems?: number; minItems?: number; items: Schema}
   | {type: 'strings'; optional?: boolean; maxItems?: number; maxLength?: number}
+  | {type: 'object'; optional?: boolean; schema: Schema}
 
 export type Schema = Record<string, FieldSpec>
 
@@ -25,7 +26,9 @@ type FieldValue<F extends FieldSpec> = F extends {type: 'string'}
         ? Array<Parsed<S>>
         : F extends {type: 'strings'}
           ? string[]
-          : never
+          : F extends {type: 'object'; schema: infer S extends Schema}
+            ? Parsed<S>
+            : never
 
 export type Parsed<S extends Schema> = {
   [K in keyof S as S[K] extends {optional: true} ? never : K]: FieldValue<S[K]>
@@ -67,6 +70,9 @@ function parseField(key: string, value: unknown, spec: FieldSpec, where: string)
       if (spec.maxLength !== undefined && value.length > spec.maxLength) {
         throw tooLarge(`field "${key}" in ${where} is ${value.length} characters; the limit is ${spec.maxLength}`)
       }
+      if (spec.oneOf !== undefined && !spec.oneOf.includes(value)) {
+        throw badRequest(`field "${key}" in ${where} must be one of ${spec.oneOf.map((v) => JSON.stringify(v)).join(', ')}`)
+      }
       return value
     }
     case 'int': {
@@ -87,7 +93,7 @@ function parseField(key: string, value: unknown, spec: FieldSpec, where: string)
       if (spec.maxItems !== undefined && value.length > spec.maxItems) {
         throw tooLarge(`field "${key}" in ${where} has ${value.length} items; the limit is ${spec.maxItems}`)
       }
-      return value.map((item, i) => parseBody(item, spec.items, `${key}[${i}]`))
+      return value.map((item, i) => parseBody(item, spec.items, `${within(where, key)}[${i}]`))
     }
     case 'strings': {
       if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
@@ -101,5 +107,28 @@ function parseField(key: string, value: unknown, spec: FieldSpec, where: string)
       }
       return value
     }
+    case 'object':
+      return parseBody(value, spec.schema, within(where, key))
   }
+}
+
+/** Where a nested field is, for error messages: `writes[0]`, `messages[2].snapshot`. */
+const within = (where: string, key: string): string => (where === 'body' ? key : `${where}.${key}`)
+
+/**
+ * A peer's batch, `{"messages": [...]}`, each message a variant picked by its
+ * `type` and checked whole against that variant's schema. The whole batch is
+ * checked before the caller acts on any of it, so a bad message changes nothing.
+ */
+export function parseMessageBatch(body: unknown, variants: Record<string, Schema>): Array<Record<string, unknown>> {
+  const messages = (body as {messages?: unknown} | undefined)?.messages
+  if (body === null || typeof body !== 'object' || Object.keys(body).length !== 1 || !Array.isArray(messages)) {
+    throw badRequest('body must be {"messages": [...]}')
+  }
+  return messages.map((m: unknown, i) => {
+    const type = (m as {type?: unknown} | null)?.type
+    const variant = typeof type === 'string' && Object.hasOwn(variants, type) ? variants[type] : undefined
+    if (!variant) throw badRequest(`messages[${i}].type must be one of ${Object.keys(variants).join(', ')}`)
+    return parseBody(m, {type: {type: 'string'}, ...variant}, `messages[${i}]`) as Record<string, unknown>
+  })
 }

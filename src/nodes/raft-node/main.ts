@@ -3,9 +3,9 @@ import {KV_LIMITS} from '../../core/kv/limits.js'
 import {badRequest, HttpError, notFound} from '../../core/net/http-error.js'
 import type {Reply} from '../../core/net/json-server.js'
 import {parseBody} from '../../core/net/validate.js'
-import type {Message} from '../../core/raft/index.js'
 import {runNode} from '../run-node.js'
 import {RAFT_MESSAGES_PATH} from './peer-transport.js'
+import {parseRaftMessages} from './raft-wire.js'
 import {parseRaftNodeOptions} from './raft-node-options.js'
 import {NotLeaderError, RaftReplica} from './raft-replica.js'
 
@@ -110,10 +110,7 @@ await runNode('raft-node', async (config, log) => {
         method: 'POST',
         path: RAFT_MESSAGES_PATH,
         handler: ({body}) => {
-          // Peers are trusted (loopback by default): only the envelope is checked.
-          const messages = (body as {messages?: unknown} | undefined)?.messages
-          if (!Array.isArray(messages)) throw badRequest('body must be {"messages": [...]}')
-          replica.receive(messages as Message[])
+          replica.receive(parseRaftMessages(body))
           return {body: {ok: true}}
         },
       },

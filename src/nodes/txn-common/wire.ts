@@ -1,4 +1,5 @@
-import {badRequest, tooLarge} from '../../core/net/http-error.js'
+import {tooLarge} from '../../core/net/http-error.js'
+import {parseMessageBatch, type Schema} from '../../core/net/validate.js'
 import type {Message} from '../../core/txn/index.js'
 
 /** Limits on a client's transaction (named in the README); the body limit backs them up. */
@@ -18,23 +19,31 @@ export const txnRequestSchema = {
   conditions: {type: 'array', optional: true, maxItems: TXN_LIMITS.conditionsPerTxn, items: {key, value: {...value, nullable: true}}},
 } as const
 
-const messageTypes = new Set<string>(['prepare', 'commit', 'abort', 'vote-yes', 'vote-no', 'ack', 'query'])
+const peer = {type: 'string', minLength: 1} as const
+const envelope = {txn: {type: 'string', minLength: 1}, from: peer, to: peer} as const
+
+/** Every peer message's fields, by type (src/core/txn/types.ts). */
+export const TXN_MESSAGE_SCHEMAS = {
+  prepare: {
+    ...envelope,
+    writes: {type: 'array', maxItems: TXN_LIMITS.writesPerTxn, items: {key, value}},
+    conditions: {type: 'array', maxItems: TXN_LIMITS.conditionsPerTxn, items: {key, value: {...value, nullable: true}}},
+  },
+  commit: envelope,
+  abort: envelope,
+  'vote-yes': envelope,
+  'vote-no': {...envelope, reason: {type: 'string', oneOf: ['conflict', 'condition failed']}, detail: {type: 'string'}},
+  ack: {...envelope, outcome: {type: 'string', oneOf: ['committed', 'aborted']}},
+  query: envelope,
+} satisfies Record<Message['type'], Schema>
 
 /**
- * Peer messages are checked for shape only (peers are our own nodes, but a
- * malformed batch must be a 400, not a crash inside a core).
+ * Peer messages are checked whole before any reaches a core: peers are our
+ * own nodes, but a malformed batch must be a 400 that changes nothing, not a
+ * crash or a half-applied batch inside a core.
  */
 export function parseMessages(body: unknown): Message[] {
-  const messages = (body as {messages?: unknown} | undefined)?.messages
-  if (!Array.isArray(messages)) throw badRequest('body must be {"messages": [...]}')
-  return messages.map((m: unknown, i) => {
-    const r = (m ?? {}) as Record<string, unknown>
-    if (!messageTypes.has(r.type as string) || typeof r.txn !== 'string' || typeof r.from !== 'string' || typeof r.to !== 'string') {
-      throw badRequest(`messages[${i}] is not a txn message`)
-    }
-    if (r.type === 'prepare' && (!Array.isArray(r.writes) || !Array.isArray(r.conditions))) throw badRequest(`messages[${i}]: prepare needs writes and conditions`)
-    return m as Message
-  })
+  return parseMessageBatch(body, TXN_MESSAGE_SCHEMAS) as unknown as Message[]
 }
 
 /** The `:key` of `GET /kv/:key`, bounded like a transaction's keys. */

@@ -1,5 +1,6 @@
 import {SeededRng} from '../../../src/core/common/rng.js'
 import type {Entry, Message, NodeId, ReadOnlyOption, ReadState, SoftState} from '../../../src/core/raft/index.js'
+import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
 import {EventQueue} from './event-queue.js'
 import type {PutCommand} from './kv-state-machine.js'
 import {ReadChecker} from './read-checker.js'
@@ -165,7 +166,9 @@ export class SimCluster implements NodeObserver {
       case 'deliver': {
         const node = this.nodes.get(event.message.to) as SimNode
         if (!node.up || !this.network.connected(event.message.from, event.message.to)) return
-        node.node.step(event.message)
+        // Through the real wire format and its parser: a message the core sends that a node would refuse fails the run.
+        const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [event.message]})))
+        node.node.step(onTheWire)
         this.afterInput(node)
         return
       }

@@ -4,6 +4,7 @@ import {Coordinator, type CoordinatorReady} from '../../../src/core/txn/coordina
 import {failpointNames, type FailpointName} from '../../../src/core/txn/failpoints.js'
 import {Participant, type ParticipantReady} from '../../../src/core/txn/participant.js'
 import type {CoordinatorLogRecord, Message, NodeId, Outcome, ParticipantLogRecord, TxnId, Write} from '../../../src/core/txn/types.js'
+import {parseMessages} from '../../../src/nodes/txn-common/wire.js'
 
 /**
  * A whole 2PC cluster in one process on a simulated clock and network, from a
@@ -254,7 +255,8 @@ class Simulation {
 
   private deliverDueMessages(): void {
     while ((this.network.peekKey() ?? Infinity) <= this.nowMs) {
-      const m = this.network.pop()!
+      // Through the real wire format and its parser: a message a core sends that a node would refuse fails the run.
+      const [m] = parseMessages(JSON.parse(JSON.stringify({messages: [this.network.pop()!]})))
       if (m.to === coordinatorId) {
         this.coordinator.core?.step(m, this.nowMs)
         this.drainCoordinator()
