@@ -43,7 +43,7 @@ export function parseBody<S extends Schema>(body: unknown, schema: S, where = 'b
   const record = body as Record<string, unknown>
   // for…in, not Object.keys/entries: no arrays per request on the hot path (JSON.parse objects have only own keys).
   for (const key in record) {
-    if (!Object.hasOwn(schema, key)) throw badRequest(`unknown field "${key}" in ${where}; expected ${Object.keys(schema).join(', ')}`)
+    if (!Object.hasOwn(schema, key)) throw badRequest(`unknown field "${key}" in ${where}; expected ${Object.keys(schema).join(', ') || 'no fields'}`)
   }
   for (const key in schema) {
     const spec = schema[key]

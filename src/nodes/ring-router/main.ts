@@ -46,7 +46,7 @@ await runNode('ring-router', async (config, log) => {
           return router.put(key, parseBody(body, {value: valueField}).value)
         },
       },
-      {method: 'DELETE', path: '/kv/:key', handler: ({params}) => router.delete(pathKey(params))},
+      {method: 'DELETE', path: '/kv/:key', handler: ({params, body}) => (parseBody(body ?? {}, {}), router.delete(pathKey(params)))},
       {
         method: 'POST',
         path: '/admin/shards',
@@ -58,7 +58,7 @@ await runNode('ring-router', async (config, log) => {
       {
         method: 'DELETE',
         path: '/admin/shards/:name',
-        handler: async ({params}) => ({status: 202, body: await router.change({type: 'remove', name: params.name})}),
+        handler: async ({params, body}) => (parseBody(body ?? {}, {}), {status: 202, body: await router.change({type: 'remove', name: params.name})}),
       },
       {method: 'GET', path: '/admin/migration', handler: () => ({body: router.migrationStatus()})},
     ],

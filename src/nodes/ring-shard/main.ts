@@ -45,7 +45,8 @@ await runNode('ring-shard', async (config, log) => {
       {
         method: 'DELETE',
         path: '/kv/:key',
-        handler: async ({params}) => {
+        handler: async ({params, body}) => {
+          parseBody(body ?? {}, {})
           await store.delete(pathKey(params))
           return {body: {ok: true}}
         },

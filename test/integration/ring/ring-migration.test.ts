@@ -126,7 +126,7 @@ describe('ring router with live membership changes', () => {
     expect(res.body.value).toMatch(/^key-17:/)
   })
 
-  test('bad input: an unknown shard to remove, oversize keys and values, a bad shard URL', async () => {
+  test('bad input: an unknown shard to remove, oversize keys and values, a bad shard URL, a delete with fields', async () => {
     const cli = await runCli(['ring', 'remove-node', 'ring-shard-9', '--data-dir', dataDir])
     expect(cli.code).not.toBe(0)
     expect(cli.stderr).toContain('no shard named "ring-shard-9"')
@@ -137,6 +137,13 @@ describe('ring router with live membership changes', () => {
     expect((await put('k', 'v'.repeat(64 * 1024 + 1))).status).toBe(413)
     expect((await router.request('PUT', '/kv/k', {value: 1})).status).toBe(400)
     expect((await get('never-written')).status).toBe(404)
+    // A delete takes no fields: a body that names some is refused, and the shard set and the key stay.
+    expect((await put('kept', 'v')).status).toBe(200)
+    const refused = await router.request<{error: string}>('DELETE', '/kv/kept', {force: true})
+    expect(refused.status).toBe(400)
+    expect(refused.body.error).toMatch(/unknown field "force" in body; expected no fields/)
+    expect((await get('kept')).status).toBe(200)
+    expect((await router.request('DELETE', '/admin/shards/ring-shard-1', {now: 1})).status).toBe(400)
   })
 
   test('dsys bench ring reports per-shard load and adds a shard mid-run with live moves equal to the prediction', async () => {
