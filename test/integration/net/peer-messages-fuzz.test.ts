@@ -116,8 +116,12 @@ const clients: Record<string, JsonClient> = {}
 beforeAll(async () => {
   const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans: [...raftSubsystem.plan({size: 1}), ...txnSubsystem.plan({size: 1})], healthTimeoutMs: 15_000})
   for (const node of state.nodes) clients[node.name] = new JsonClient(node.url, {connections: 2})
-  // A lone replica elects itself; wait for that so its term stands still.
-  for (let i = 0; i < 200 && (await clients['raft-1'].request<{role: string}>('GET', '/health')).body.role !== 'leader'; i++) await new Promise((r) => setTimeout(r, 25))
+  // A lone replica elects itself and commits its first entry; wait for both, so nothing moves on its own.
+  const settled = async () => {
+    const h = (await clients['raft-1'].request<{role: string; commitIndex: number; lastIndex: number}>('GET', '/health')).body
+    return h.role === 'leader' && h.lastIndex > 0 && h.commitIndex === h.lastIndex
+  }
+  for (let i = 0; i < 400 && !(await settled()); i++) await new Promise((r) => setTimeout(r, 25))
 })
 
 afterAll(async () => {
