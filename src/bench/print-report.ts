@@ -14,12 +14,17 @@ const latencyRow = (name: string, ops: number | string, l: LatencySummary): Arra
   fmt(l.mean),
 ]
 
+/** A driver this busy is likely what limits the run (one event loop, one core). */
+const DRIVER_BUSY_PERCENT = 90
+
 /** The human rendering of a report: a summary line, latency tables, errors. */
 export function formatReport(report: LoadReport, extraRows: Array<[string, string | number]> = []): string {
   const lines: string[] = []
   const mode = report.rate ? `open loop at ${report.rate} ops/s (latency from intended start)` : 'closed loop'
   lines.push(`${report.workload} against ${report.target}: ${report.clients} clients, ${mode}, ${fmt(report.durationS)} s measured after ${report.warmupS} s warmup`)
   lines.push(`${report.ops} ops, ${fmt(report.throughput, 1)} ops/s, ${report.errors} errors`)
+  const busy = report.driver.cpuPercentOfOneCore
+  lines.push(`driver: ${fmt(busy, 0)}% of one core, ${fmt(report.driver.cpuMicrosPerOp, 1)} µs of its CPU per op${busy >= DRIVER_BUSY_PERCENT ? ' (busy: the numbers may measure the driver rather than the target)' : ''}`)
   const head = ['latency (ms)', 'ops', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean']
   const rows = [latencyRow('all', report.ops, report.latencyMs)]
   for (const [type, op] of Object.entries(report.operations)) if (Object.keys(report.operations).length > 1) rows.push(latencyRow(type, op.ops, op.latencyMs))

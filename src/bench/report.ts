@@ -23,5 +23,11 @@ export interface LoadReport {
   counters: Record<string, number>
   timeline: TimelinePoint[]
   events: Array<Record<string, unknown>>
+  /**
+   * The load driver's own CPU over the measured time (this process: harness
+   * and client library). Near 100% of a core, the numbers may measure the
+   * driver rather than the target.
+   */
+  driver: {cpuPercentOfOneCore: number; cpuMicrosPerOp: number}
   [extra: string]: unknown
 }

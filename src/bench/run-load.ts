@@ -45,6 +45,8 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
   const endMs = opts.durationMs === undefined ? Infinity : startMs + opts.warmupMs + opts.durationMs
   let measuredIssued = 0
   let stopped = false
+  // The driver's CPU from the first measured operation on.
+  let cpuAtMeasureStart: {usage: NodeJS.CpuUsage; atMs: number} | undefined
   const stop = (now: number): boolean => {
     if (stopped) return true
     if (now >= endMs || (opts.ops !== undefined && measuredIssued >= opts.ops)) stopped = true
@@ -52,7 +54,10 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
   }
   const claim = (now: number): boolean => {
     if (stop(now)) return false
-    if (rec.measuring(now)) measuredIssued++
+    if (rec.measuring(now)) {
+      measuredIssued++
+      cpuAtMeasureStart ??= {usage: process.cpuUsage(), atMs: now}
+    }
     return true
   }
 
@@ -136,6 +141,9 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     if (progressTimer) clearInterval(progressTimer)
   }
   const measuredMs = Math.max(1, performance.now() - startMs - opts.warmupMs)
+  const driverCpu = cpuAtMeasureStart && process.cpuUsage(cpuAtMeasureStart.usage)
+  const driverCpuMicros = driverCpu ? driverCpu.user + driverCpu.system : 0
+  const driverWallMs = cpuAtMeasureStart ? Math.max(1, performance.now() - cpuAtMeasureStart.atMs) : 1
   if (unexpected.length > 0 && rec.ops === 0) throw unexpected[0]
 
   const extra = (await workload.summarize?.()) ?? {}
@@ -165,6 +173,7 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     counters: Object.fromEntries(rec.counters),
     timeline: rec.timeline(),
     events,
+    driver: {cpuPercentOfOneCore: driverCpuMicros / 10 / driverWallMs, cpuMicrosPerOp: rec.ops + rec.errors > 0 ? driverCpuMicros / (rec.ops + rec.errors) : 0},
     ...extra,
   }
 }

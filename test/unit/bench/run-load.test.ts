@@ -48,3 +48,25 @@ test('open loop never starts an operation before its scheduled time', async () =
   // Op i is scheduled 5·i ms after the start.
   w.started.forEach((at, i) => expect(at - t0).toBeGreaterThanOrEqual(5 * i - 0.01))
 })
+
+test("the report carries the driver's own CPU per operation, so a busy driver shows", async () => {
+  const cpuMicros = () => {
+    const u = process.cpuUsage()
+    return u.user + u.system
+  }
+  // Each operation burns 2 ms of this process's CPU (measured, so a loaded machine only makes it slower).
+  const burner: Workload = {
+    name: 'burn',
+    target: 'memory',
+    createClient: async () => async () => {
+      const until = cpuMicros() + 2000
+      while (cpuMicros() < until);
+      return 'burn'
+    },
+    close: async () => {},
+  }
+  const busy = await runLoad(burner, {clients: 1, ops: 20, warmupMs: 0})
+  expect(busy.driver.cpuMicrosPerOp).toBeGreaterThanOrEqual(2000)
+  const idle = await runLoad(sleeper(5), {clients: 1, ops: 20, warmupMs: 0})
+  expect(idle.driver.cpuMicrosPerOp).toBeLessThan(2000)
+})
