@@ -63,12 +63,3 @@ export function processCpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
-/** The CPU that a server process and this (client) process spend while `work` runs. */
-export async function measureCpu<T>(serverPid: number | undefined, work: () => Promise<T>): Promise<{result: T; serverMicros?: number; clientMicros: number}> {
-  const server0 = processCpuMicros(serverPid)
-  const client0 = process.cpuUsage()
-  const result = await work()
-  const client = process.cpuUsage(client0)
-  const server1 = processCpuMicros(serverPid)
-  return {result, serverMicros: server0 === undefined || server1 === undefined ? undefined : server1 - server0, clientMicros: client.user + client.system}
-}

@@ -22,7 +22,7 @@ import {parseDurationMs} from '../../src/cli/duration.js'
 import {freePorts} from '../../src/core/cluster/ports.js'
 import {lockSubsystem} from '../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
-import {fmt, machineDescription, measureCpu, startProcess, tcpReady} from '../common.js'
+import {fmt, machineDescription, processCpuMicros, startProcess, tcpReady} from '../common.js'
 
 const CLIENTS = 32
 const durationArg = process.argv.indexOf('--duration')
@@ -75,7 +75,7 @@ async function driverCalibration(): Promise<string[]> {
   return lines
 }
 
-/** One measured run, with the CPU that the server and this driver spent per acquisition (warmup included in both). */
+/** One measured run, with the CPU that the server (whole round) and this driver (measured time) spent per acquisition. */
 interface Round {
   report: LoadReport
   serverCpuUs: number | undefined
@@ -108,9 +108,11 @@ async function lockComparison(): Promise<string[]> {
     for (const s of SCENARIOS) {
       const run = async (backend: LockBackend, serverPid: number | undefined): Promise<Round> => {
         const workload = new LockWorkload(backend, {locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1})
-        const {result, serverMicros, clientMicros} = await measureCpu(serverPid, () => runLoad(workload, {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS}))
-        const acquisitions = Math.max(1, result.acquisitions as number)
-        return {report: result, serverCpuUs: serverMicros === undefined ? undefined : serverMicros / acquisitions, clientCpuUs: clientMicros / acquisitions}
+        const before = processCpuMicros(serverPid)
+        const report = await runLoad(workload, {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
+        const after = processCpuMicros(serverPid)
+        const serverCpuUs = before === undefined || after === undefined ? undefined : (after - before) / Math.max(1, report.acquisitions as number)
+        return {report, serverCpuUs, clientCpuUs: report.driver.cpuMicrosPerOp}
       }
       const dsysRuns: Round[] = []
       const redisRuns: Round[] = []
@@ -152,7 +154,7 @@ async function lockComparison(): Promise<string[]> {
     '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
-    'CPU per acquisition: what the server process and the driver process (harness and client library) each spent, from /proc and `process.cpuUsage()`, over the whole round (warmup included) divided by every acquisition in it; median of the rounds. Both share the two cores, so a cheaper pair of processes is what lets more acquisitions through.',
+    'CPU per acquisition: what the server process spent (from /proc, over the whole round, warmup included, divided by every acquisition in it) and what the driver process spent, harness and client library (the report\'s `driver`, over the measured time; one operation is one acquisition and its release); median of the rounds. Both share the two cores, so a cheaper pair of processes is what lets more acquisitions through.',
     '',
     '| scenario | target | server CPU µs per acquisition | driver CPU µs per acquisition | together |',
     '| --- | --- | ---: | ---: | ---: |',

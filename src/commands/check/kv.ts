@@ -1,15 +1,12 @@
-import {join} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
-import {DsysCommand} from '../../cli/base-command.js'
+import {CheckCommand, faultsCell, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {KvCheckReport, runKvCheck} from '../../core/check/kv-check.js'
-import {nemesisFlags, parseFaults} from '../../cli/faults.js'
 import {FAULTS} from '../../core/check/nemesis.js'
 
-export default class CheckKv extends DsysCommand {
+export default class CheckKv extends CheckCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
   static override description = `Clients run random puts, gets and compare-and-sets on a few fresh keys and record a history (JSON Lines) while a nemesis partitions or kills one replica at a time and heals or restarts it. The history is then checked for linearizability key by key. Exit code 1 when it is not linearizable, 2 when the check could not decide.`
   static override examples = ['<%= config.bin %> check kv --duration 30s', '<%= config.bin %> check kv --faults partition --fault-interval 2s --clients 10 --json']
@@ -30,18 +27,12 @@ export default class CheckKv extends DsysCommand {
       clients: flags.clients,
       keys: flags.keys,
       durationMs: flags.duration,
-      faults: parseFaults(flags.faults, FAULTS, (message) => this.error(message)),
-      faultIntervalMs: flags['fault-interval'],
+      ...this.nemesisOptions(flags, FAULTS),
       opTimeoutMs: flags['op-timeout'],
-      seed: flags.seed ?? Date.now() % 1_000_000,
-      historyPath: flags.history ?? join(flags['data-dir'], 'check', `kv-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+      historyPath: flags.history ?? this.historyPath(flags['data-dir'], 'kv'),
     })
-    if (!this.jsonEnabled()) this.log(describe(report))
-    if (report.result.linearizable !== true) {
-      if (this.jsonEnabled()) this.log(JSON.stringify(report, null, 2))
-      this.exit(report.result.linearizable === false ? 1 : 2)
-    }
-    return report
+    const linearizable = report.result.linearizable
+    return this.finish(report, describe(report), linearizable === true ? 0 : linearizable === false ? 1 : 2)
   }
 }
 
@@ -50,7 +41,7 @@ function describe(r: KvCheckReport): string {
   const lines = [
     renderTable(
       ['clients', 'keys', 'seconds', 'operations', 'ok', 'fail', 'unknown', 'faults'],
-      [[r.clients, r.keys, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, r.faults.map((f) => `${f.atS.toFixed(1)}s ${f.action} ${f.node}`).join('\n') || '-']],
+      [[r.clients, r.keys, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, faultsCell(r.faults)]],
     ),
     `history: ${r.history} (seed ${r.seed}); checked in ${r.checkMs.toFixed(0)} ms`,
   ]

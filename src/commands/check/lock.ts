@@ -1,12 +1,9 @@
-import {join} from 'node:path'
-
-import {DsysCommand} from '../../cli/base-command.js'
-import {nemesisFlags, parseFaults} from '../../cli/faults.js'
+import {CheckCommand, faultsCell, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {LOCK_FAULTS, LockCheckReport, runLockCheck} from '../../core/check/lock-check.js'
 
-export default class CheckLock extends DsysCommand {
+export default class CheckLock extends CheckCommand {
   static override summary = 'Check the lock server for mutual exclusion and fencing-token order under kill -9 and pauses'
   static override description = `Clients acquire one of a few locks, hold it briefly and release it, recording each step with its fencing token (JSON Lines), while a nemesis kills and restarts or pauses (SIGSTOP) the lock server. The history is then checked: no grant while an earlier holder's lease was still valid and unreleased, tokens in real-time order, no token granted twice. Exit code 1 on any violation.`
   static override examples = ['<%= config.bin %> check lock --duration 30s', '<%= config.bin %> check lock --faults kill --fault-interval 2s --json']
@@ -29,17 +26,10 @@ export default class CheckLock extends DsysCommand {
       ttlMs: flags.ttl,
       holdMs: flags.hold,
       durationMs: flags.duration,
-      faults: parseFaults(flags.faults, LOCK_FAULTS, (message) => this.error(message)),
-      faultIntervalMs: flags['fault-interval'],
-      seed: flags.seed ?? Date.now() % 1_000_000,
-      historyPath: join(flags['data-dir'], 'check', `lock-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`),
+      ...this.nemesisOptions(flags, LOCK_FAULTS),
+      historyPath: this.historyPath(flags['data-dir'], 'lock'),
     })
-    if (!this.jsonEnabled()) this.log(describe(report))
-    if (report.result.violations.length > 0) {
-      if (this.jsonEnabled()) this.log(JSON.stringify(report, null, 2))
-      this.exit(1)
-    }
-    return report
+    return this.finish(report, describe(report), report.result.violations.length > 0 ? 1 : 0)
   }
 }
 
@@ -49,7 +39,7 @@ function describe(r: LockCheckReport): string {
   return [
     renderTable(
       ['clients', 'locks', 'seconds', 'operations', 'ok', 'fail', 'unknown', 'grants', 'faults'],
-      [[r.clients, r.locks, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, r.result.grants, r.faults.map((f) => `${f.atS.toFixed(1)}s ${f.action} ${f.node}`).join('\n') || '-']],
+      [[r.clients, r.locks, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, r.result.grants, faultsCell(r.faults)]],
     ),
     `history: ${r.history} (seed ${r.seed})`,
     v.length === 0 ? 'mutual exclusion: held (no overlap, tokens in order)' : `mutual exclusion: VIOLATED ${v.length} times\n${v.slice(0, 10).map((x) => `- ${x.kind} on ${x.lock}: ${x.detail}`).join('\n')}`,

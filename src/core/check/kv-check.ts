@@ -1,5 +1,4 @@
 import {performance} from 'node:perf_hooks'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {fetchHealth} from '../cluster/health.js'

@@ -1,6 +1,6 @@
 import type {Message, MessageType} from '../../core/raft/index.js'
 import {badRequest} from '../../core/net/http-error.js'
-import {parseMessageBatch, type Schema} from '../../core/net/validate.js'
+import {messageBatchParser, type Schema} from '../../core/net/validate.js'
 
 const peer = {type: 'string', minLength: 1} as const
 const index = {type: 'int', min: 0} as const
@@ -21,6 +21,8 @@ export const RAFT_MESSAGE_SCHEMAS = {
   readIndexResponse: {...envelope, requestId: {type: 'string'}, index},
 } satisfies Record<MessageType, Schema>
 
+const parseBatch = messageBatchParser(RAFT_MESSAGE_SCHEMAS)
+
 /**
  * A peer batch, checked whole before the core sees any of it. Peers are
  * trusted (loopback by default), so this guards against malformed bodies, not
@@ -29,7 +31,7 @@ export const RAFT_MESSAGE_SCHEMAS = {
  * entries are consecutive from prevIndex + 1 and no newer than the sender's term.
  */
 export function parseRaftMessages(body: unknown): Message[] {
-  const messages = parseMessageBatch(body, RAFT_MESSAGE_SCHEMAS) as unknown as Message[]
+  const messages = parseBatch(body) as unknown as Message[]
   messages.forEach((m, i) => {
     if (m.type !== 'appendEntries') return
     m.entries.forEach((e, j) => {

@@ -1,5 +1,5 @@
 import {tooLarge} from '../../core/net/http-error.js'
-import {parseMessageBatch, type Schema} from '../../core/net/validate.js'
+import {messageBatchParser, type Schema} from '../../core/net/validate.js'
 import type {Message} from '../../core/txn/index.js'
 
 /** Limits on a client's transaction (named in the README); the body limit backs them up. */
@@ -37,13 +37,15 @@ export const TXN_MESSAGE_SCHEMAS = {
   query: envelope,
 } satisfies Record<Message['type'], Schema>
 
+const parseBatch = messageBatchParser(TXN_MESSAGE_SCHEMAS)
+
 /**
  * Peer messages are checked whole before any reaches a core: peers are our
  * own nodes, but a malformed batch must be a 400 that changes nothing, not a
  * crash or a half-applied batch inside a core.
  */
 export function parseMessages(body: unknown): Message[] {
-  return parseMessageBatch(body, TXN_MESSAGE_SCHEMAS) as unknown as Message[]
+  return parseBatch(body) as unknown as Message[]
 }
 
 /** The `:key` of `GET /kv/:key`, bounded like a transaction's keys. */

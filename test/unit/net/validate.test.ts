@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {parseBody, parseMessageBatch} from '../../../src/core/net/validate.js'
+import {messageBatchParser, parseBody} from '../../../src/core/net/validate.js'
 
 const schema = {owner: {type: 'string', minLength: 1}, ttlMs: {type: 'int', min: 1, optional: true}} as const
 
@@ -36,11 +36,11 @@ describe('nested objects and fixed values', () => {
   })
 })
 
-describe('parseMessageBatch', () => {
-  const variants = {ping: {from: {type: 'string'}}, pong: {from: {type: 'string'}, n: {type: 'int'}}} as const
+describe('messageBatchParser', () => {
+  const parseMessageBatch = messageBatchParser({ping: {from: {type: 'string'}}, pong: {from: {type: 'string'}, n: {type: 'int'}}})
 
   test('parses each message by its type', () => {
-    expect(parseMessageBatch({messages: [{type: 'ping', from: 'a'}, {type: 'pong', from: 'b', n: 2}]}, variants)).toEqual([
+    expect(parseMessageBatch({messages: [{type: 'ping', from: 'a'}, {type: 'pong', from: 'b', n: 2}]})).toEqual([
       {type: 'ping', from: 'a'},
       {type: 'pong', from: 'b', n: 2},
     ])
@@ -55,6 +55,6 @@ describe('parseMessageBatch', () => {
     ['a field of the wrong type', {messages: [{type: 'pong', from: 'a', n: 'two'}]}, /field "n" in messages\[0\] must be an integer/],
     ['a field of another variant', {messages: [{type: 'ping', from: 'a', n: 1}]}, /unknown field "n" in messages\[0\]/],
   ])('rejects %s', (_what, body, message) => {
-    expect(() => parseMessageBatch(body, variants)).toThrow(message)
+    expect(() => parseMessageBatch(body)).toThrow(message)
   })
 })

@@ -1,0 +1,61 @@
+import {join} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import type {Fault, FaultEvent} from '../core/check/nemesis.js'
+import {DsysCommand} from './base-command.js'
+import {durationFlag, positiveIntFlag} from './flags.js'
+
+/** The nemesis flags of a `dsys check` command whose subsystem can suffer `faults` (all of them by default). */
+export function nemesisFlags(faults: readonly Fault[]) {
+  return {
+    faults: Flags.string({description: `comma-separated faults to inject: ${faults.join(', ')}, or none`, default: faults.join(',')}),
+    'fault-interval': durationFlag({description: 'how long each fault lasts, and the pause before the next', default: 3_000}),
+    seed: positiveIntFlag({description: "seed of the clients' and the nemesis' choices (default: from the clock)"}),
+  }
+}
+
+/** `--faults kill,pause` (or `none`) as a list; a name not in `allowed` goes to `fail` with the choices. */
+export function parseFaults(text: string, allowed: readonly Fault[], fail: (message: string) => never): Fault[] {
+  if (text.trim() === 'none') return []
+  const names = text.split(',').map((f) => f.trim())
+  const unknown = names.find((f) => !(allowed as readonly string[]).includes(f))
+  if (unknown !== undefined) fail(`unknown fault "${unknown}" here; choose from: ${allowed.join(', ')}, none`)
+  return names as Fault[]
+}
+
+/** A `dsys check` command: nemesis options from its flags, a default history file, and its verdict as the exit code. */
+export abstract class CheckCommand extends DsysCommand {
+  /** The nemesis options every check runner takes, from the flags of nemesisFlags. */
+  protected nemesisOptions(flags: {faults: string; 'fault-interval': number; seed?: number}, allowed: readonly Fault[]) {
+    return {
+      faults: parseFaults(flags.faults, allowed, (message) => this.error(message)),
+      faultIntervalMs: flags['fault-interval'],
+      seed: flags.seed ?? Date.now() % 1_000_000,
+    }
+  }
+
+  /** `<data-dir>/check/<name>-<time>.jsonl`, where a check writes its history unless told otherwise. */
+  protected historyPath(dataDir: string, name: string): string {
+    return join(dataDir, 'check', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
+  }
+
+  /**
+   * Shows the report (`text` for people; with --json oclif prints what run()
+   * returns) and exits with `exitCode` when the check failed, the report
+   * printed first since oclif prints nothing after an exit.
+   */
+  protected finish<R>(report: R, text: string, exitCode: number): R {
+    if (!this.jsonEnabled()) this.log(text)
+    if (exitCode !== 0) {
+      if (this.jsonEnabled()) this.log(JSON.stringify(report, null, 2))
+      this.exit(exitCode)
+    }
+    return report
+  }
+}
+
+/** The faults column of a check's table. */
+export function faultsCell(faults: readonly FaultEvent[]): string {
+  return faults.map((f) => `${f.atS.toFixed(1)}s ${f.action} ${f.node}`).join('\n') || '-'
+}
