@@ -14,7 +14,8 @@ export class RawResponse {
   constructor(
     readonly status: number,
     readonly body: Buffer,
-    private readonly rawHeaders: Buffer[],
+    /** Name, value, name, value...: undici hands over Buffers, the raw client strings. */
+    private readonly rawHeaders: ReadonlyArray<Buffer | string>,
   ) {}
 
   header(name: string): string | undefined {

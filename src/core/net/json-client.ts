@@ -1,6 +1,7 @@
 import {Pool} from 'undici'
 
-import {dispatchRequest, RawResponse} from './dispatch-request.js'
+import {dispatchRequest, RawRequest, RawResponse} from './dispatch-request.js'
+import {RawHttpClient} from './raw-http-client.js'
 
 export interface JsonResponse<T = unknown> {
   status: number
@@ -14,23 +15,38 @@ export interface JsonClientOptions {
   /** Bound on waiting for response headers; long-polls must pass a larger one per request. */
   headersTimeoutMs?: number
   bodyTimeoutMs?: number
+  /**
+   * undici (the default) or dsys's raw-socket client, which the load driver
+   * uses where the client's own cost per request would be what it measures.
+   */
+  transport?: 'undici' | 'raw'
 }
 
-/** A JSON-over-HTTP client on an undici keep-alive pool. */
+/** A JSON-over-HTTP client on a keep-alive pool. */
 export class JsonClient {
-  private readonly pool: Pool
+  private readonly send: (req: RawRequest) => Promise<RawResponse>
+  readonly close: () => Promise<void>
 
   constructor(
     readonly baseUrl: string,
     options: JsonClientOptions = {},
   ) {
-    this.pool = new Pool(baseUrl, {
-      connections: options.connections ?? 16,
+    const connections = options.connections ?? 16
+    if (options.transport === 'raw') {
+      const raw = new RawHttpClient(baseUrl, {connections, timeoutMs: options.headersTimeoutMs ?? 30_000})
+      this.send = (req) => raw.request(req)
+      this.close = () => raw.close()
+      return
+    }
+    const pool = new Pool(baseUrl, {
+      connections,
       pipelining: 1,
       keepAliveTimeout: 60_000,
       headersTimeout: options.headersTimeoutMs ?? 30_000,
       bodyTimeout: options.bodyTimeoutMs ?? 30_000,
     })
+    this.send = (req) => dispatchRequest(pool, req)
+    this.close = () => pool.close()
   }
 
   async request<T = unknown>(
@@ -39,7 +55,7 @@ export class JsonClient {
     body?: unknown,
     opts: {signal?: AbortSignal; headersTimeoutMs?: number} = {},
   ): Promise<JsonResponse<T>> {
-    const res = await dispatchRequest(this.pool, {
+    const res = await this.send({
       method,
       path,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -47,10 +63,6 @@ export class JsonClient {
       headersTimeoutMs: opts.headersTimeoutMs,
     })
     return {status: res.status, body: (res.body.length > 0 ? JSON.parse(res.body.toString('utf8')) : undefined) as T, raw: res}
-  }
-
-  close(): Promise<void> {
-    return this.pool.close()
   }
 }
 
