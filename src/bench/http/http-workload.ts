@@ -1,6 +1,4 @@
-import {Pool} from 'undici'
-
-import {dispatchRequest} from '../../core/net/dispatch-request.js'
+import {openTransport, Transport, TransportName} from '../../core/net/transport.js'
 
 import {OpError, Operation, Workload} from '../workload.js'
 
@@ -11,23 +9,24 @@ import {OpError, Operation, Workload} from '../workload.js'
  */
 export class HttpGetWorkload implements Workload {
   readonly name = 'http'
-  private readonly pool: Pool
+  private readonly http: Transport
   private readonly path: string
 
   constructor(
     readonly target: string,
     clients: number,
+    transport: TransportName = 'undici',
   ) {
     const url = new URL(target)
     this.path = url.pathname + url.search
-    this.pool = new Pool(url.origin, {connections: clients, pipelining: 1})
+    this.http = openTransport(url.origin, {connections: clients, transport})
   }
 
   async createClient(): Promise<Operation> {
     return async () => {
       let status: number
       try {
-        status = (await dispatchRequest(this.pool, {method: 'GET', path: this.path})).status
+        status = (await this.http.request({method: 'GET', path: this.path})).status
       } catch (err) {
         throw new OpError('unavailable', (err as Error).message)
       }
@@ -37,6 +36,6 @@ export class HttpGetWorkload implements Workload {
   }
 
   close(): Promise<void> {
-    return this.pool.close()
+    return this.http.close()
   }
 }

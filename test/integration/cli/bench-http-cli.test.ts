@@ -1,0 +1,35 @@
+import {createServer, Server} from 'node:http'
+
+import {afterAll, beforeAll, expect, test} from 'vitest'
+
+import {runCli} from './run-cli.js'
+
+let server: Server
+let url: string
+
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    res.writeHead(200, {'content-type': 'application/json', 'content-length': 2})
+    res.end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as {port: number}).port}/`
+})
+
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+test.each(['undici', 'raw'])('bench http drives an endpoint through the %s transport', async (transport) => {
+  const r = await runCli(['bench', 'http', url, '--transport', transport, '--clients', '4', '--ops', '300', '--warmup', '0s', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  const report = JSON.parse(r.stdout)
+  expect([report.ops, report.errors]).toEqual([300, 0])
+})
+
+test('bench http names the transports it knows', async () => {
+  const r = await runCli(['bench', 'http', url, '--transport', 'carrier-pigeon'])
+  expect(r.code).not.toBe(0)
+  expect(r.stderr).toMatch(/carrier-pigeon.*undici, raw|undici, raw/s)
+})
