@@ -1,7 +1,6 @@
 import {connect, Socket} from 'node:net'
 
-import type {RawRequest} from './dispatch-request.js'
-import {RawResponse} from './dispatch-request.js'
+import {RawRequest, RawResponse} from './dispatch-request.js'
 import {MAX_HEAD_BYTES} from './http-connection.js'
 
 /** A response the client cannot read, or a connection that failed under a request. */
@@ -149,21 +148,19 @@ class RawConnection {
   private onData(chunk: Buffer): void {
     if (!this.exchange) return this.fail(new HttpClientError('response without a request'))
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
-    let res: RawResponse | undefined
-    let close: boolean
+    let parsed: ParsedResponse | undefined
     try {
-      const parsed = parseResponse(this.pending)
-      if (!parsed) return
-      ;({res, close} = parsed)
-      if (parsed.end !== this.pending.length) throw new HttpClientError('bytes after the response: the server answered something not asked')
+      parsed = parseResponse(this.pending)
     } catch (err) {
       return this.fail(err as Error)
     }
+    if (!parsed) return
+    if (parsed.end !== this.pending.length) return this.fail(new HttpClientError('bytes after the response: the server answered something not asked'))
     this.pending = EMPTY
     const ex = this.end()!
-    if (close) this.destroy()
+    if (parsed.close) this.destroy()
     else this.pool.reusable(this)
-    ex.resolve(res)
+    ex.resolve(parsed.res)
   }
 
   /** Ends the exchange on the connection, if any, and the connection with it. */
@@ -182,8 +179,16 @@ class RawConnection {
   }
 }
 
-/** The response at the start of `buf` and where it ends, or undefined while incomplete. */
-function parseResponse(buf: Buffer): {res: RawResponse; end: number; close: boolean} | undefined {
+interface ParsedResponse {
+  res: RawResponse
+  /** Where the response ends in the buffer. */
+  end: number
+  /** The server will close the connection after it. */
+  close: boolean
+}
+
+/** The response at the start of `buf`, or undefined while incomplete. */
+function parseResponse(buf: Buffer): ParsedResponse | undefined {
   const headEnd = buf.indexOf(HEAD_END)
   if (headEnd < 0) {
     if (buf.length > MAX_HEAD_BYTES) throw new HttpClientError(`response head over ${MAX_HEAD_BYTES} bytes`)

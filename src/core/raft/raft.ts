@@ -9,7 +9,6 @@ import type {
   Heartbeat,
   Message,
   VoteRequest,
-  VoteResponse,
 } from './messages.js'
 import {Progress} from './progress.js'
 import {majority, quorumIndex, voteOutcome} from './quorum.js'
