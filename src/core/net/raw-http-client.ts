@@ -137,6 +137,7 @@ class RawConnection {
       signal.addEventListener('abort', onAbort, {once: true})
     }
     this.exchange = {resolve, reject, timer, signal, onAbort}
+    this.socket.ref()
     this.socket.write(text)
   }
 
@@ -159,7 +160,11 @@ class RawConnection {
     this.pending = EMPTY
     const ex = this.end()!
     if (parsed.close) this.destroy()
-    else this.pool.reusable(this)
+    else {
+      // An idle connection does not keep the process alive, as with undici.
+      this.socket.unref()
+      this.pool.reusable(this)
+    }
     ex.resolve(parsed.res)
   }
 

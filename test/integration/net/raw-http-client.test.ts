@@ -1,11 +1,15 @@
+import {execFile} from 'node:child_process'
 import {createServer, Server, Socket} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {promisify} from 'node:util'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
 
 import {JsonClient} from '../../../src/core/net/json-client.js'
 import {JsonServer} from '../../../src/core/net/json-server.js'
 import {RawHttpClient} from '../../../src/core/net/raw-http-client.js'
+
+const run = promisify(execFile)
 
 describe('raw HTTP client against the dsys JSON server', () => {
   let server: JsonServer
@@ -40,6 +44,17 @@ describe('raw HTTP client against the dsys JSON server', () => {
       expect([moved.status, moved.raw.header('location')]).toEqual([307, '/elsewhere'])
       await client.close()
     }
+  })
+
+  test('idle keep-alive connections do not keep the process alive', async () => {
+    // The built module: the child is plain node.
+    const module = new URL('../../../dist/src/core/net/raw-http-client.js', import.meta.url).href
+    const script = `import('${module}').then(async ({RawHttpClient}) => {
+      const client = new RawHttpClient('${url}', {connections: 1, timeoutMs: 2000})
+      console.log((await client.request({method: 'POST', path: '/echo', body: '{}'})).status)
+    })`
+    const {stdout} = await run(process.execPath, ['-e', script], {timeout: 10_000})
+    expect(stdout.trim()).toBe('200')
   })
 
   test('requests beyond the connection limit wait for a free connection and all complete', async () => {
