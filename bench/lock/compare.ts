@@ -88,11 +88,10 @@ async function driverCalibration(): Promise<string[]> {
   return lines
 }
 
-/** One measured run, with the CPU that the server (whole round) and this driver (measured time) spent per acquisition. */
+/** One measured run, with the CPU the server spent per acquisition over the whole round (the driver's is in the report). */
 interface Round {
   report: LoadReport
   serverCpuUs: number | undefined
-  clientCpuUs: number
 }
 
 interface Scenario {
@@ -125,7 +124,7 @@ async function lockComparison(): Promise<string[]> {
         const report = await runLoad(workload, {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
         const after = processCpuMicros(serverPid)
         const serverCpuUs = before === undefined || after === undefined ? undefined : (after - before) / Math.max(1, report.acquisitions as number)
-        return {report, serverCpuUs, clientCpuUs: report.driver.cpuMicrosPerOp}
+        return {report, serverCpuUs}
       }
       const dsysRuns: Round[] = []
       const redisRuns: Round[] = []
@@ -200,7 +199,7 @@ function row(label: string, target: string, rounds: Round[]): string {
 
 function cpuRow(label: string, target: string, rounds: Round[]): string {
   const server = rounds.every((x) => x.serverCpuUs !== undefined) ? median(rounds.map((x) => x.serverCpuUs!)) : undefined
-  const client = median(rounds.map((x) => x.clientCpuUs))
+  const client = median(rounds.map((x) => x.report.driver.cpuMicrosPerOp))
   const together = server === undefined ? 'n/a' : fmt(server + client, 1)
   return `| ${label} | ${target} | ${server === undefined ? 'n/a (no /proc)' : fmt(server, 1)} | ${fmt(client, 1)} | ${together} |`
 }

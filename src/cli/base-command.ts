@@ -23,3 +23,12 @@ export abstract class DsysCommand extends Command {
     process.stderr.write(message + '\n')
   }
 }
+
+/**
+ * Makes the command exit with `code` once run() has returned its result. Not
+ * Command.exit(): it throws, and with --json oclif then prints an EEXIT error
+ * instead of the report the failure is about.
+ */
+export function exitAfterRun(code: number): void {
+  process.exitCode = code
+}

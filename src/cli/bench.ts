@@ -5,6 +5,7 @@ import {LoadReport} from '../bench/report.js'
 import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
 import {evaluateThresholds, parseThreshold, Threshold} from '../bench/thresholds.js'
 import {Workload} from '../bench/workload.js'
+import {exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'
 
 /** Flags every `dsys bench` command shares. */
@@ -60,9 +61,8 @@ export async function runBenchCommand(
   }
   const failed = results.filter((r) => !r.passed)
   if (failed.length > 0) {
-    if (cmd.jsonEnabled()) cmd.log(JSON.stringify(report, null, 2))
     process.stderr.write(`thresholds failed: ${failed.map((r) => `${r.expression} (actual ${+r.actual.toFixed(3)})`).join(', ')}\n`)
-    cmd.exit(1)
+    exitAfterRun(1)
   }
   return report
 }

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import type {Fault, FaultEvent} from '../core/check/nemesis.js'
-import {DsysCommand} from './base-command.js'
+import {DsysCommand, exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'
 
 /** The nemesis flags of a `dsys check` command whose subsystem can suffer `faults` (all of them by default). */
@@ -40,17 +40,10 @@ export abstract class CheckCommand extends DsysCommand {
     return join(dataDir, 'check', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
   }
 
-  /**
-   * Shows the report (`text` for people; with --json oclif prints what run()
-   * returns) and exits with `exitCode` when the check failed, the report
-   * printed first since oclif prints nothing after an exit.
-   */
+  /** Shows the report (`text` for people; with --json oclif prints what run() returns) and exits with `exitCode`. */
   protected finish<R>(report: R, text: string, exitCode: number): R {
     if (!this.jsonEnabled()) this.log(text)
-    if (exitCode !== 0) {
-      if (this.jsonEnabled()) this.log(JSON.stringify(report, null, 2))
-      this.exit(exitCode)
-    }
+    exitAfterRun(exitCode)
     return report
   }
 }

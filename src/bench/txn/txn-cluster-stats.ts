@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {fetchHealth} from '../../core/cluster/health.js'
 import {histogramSince, summarizeHistogram, type HistogramSnapshot, type HistogramSummary} from '../../nodes/txn-common/bucket-histogram.js'
 
@@ -49,6 +51,25 @@ export async function snapshotTxnCluster(coordinatorUrl: string, participantUrls
 /** Nothing active at the coordinator, nothing in doubt or locked at any participant: every transaction has ended everywhere. */
 export function isSettled(s: TxnClusterSnapshot): boolean {
   return s.coordinator.activeTxns === 0 && s.participants.every((p) => p.inDoubtCount === 0 && p.lockedKeys === 0)
+}
+
+/**
+ * Polls the nodes until the cluster is settled or `timeoutMs` has passed, and
+ * gives the last snapshot, or the error of the last poll (a node restarting).
+ */
+export async function waitSettled(coordinatorUrl: string, participantUrls: readonly string[], timeoutMs: number): Promise<TxnClusterSnapshot | Error> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    let last: TxnClusterSnapshot | Error
+    try {
+      last = await snapshotTxnCluster(coordinatorUrl, participantUrls)
+      if (isSettled(last)) return last
+    } catch (err) {
+      last = err as Error
+    }
+    if (Date.now() >= deadline) return last
+    await sleep(50)
+  }
 }
 
 /** What the nodes did between two snapshots: cost per transaction and, after a crash, how recovery went. */

@@ -1,11 +1,9 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import {SeededRng} from '../../core/common/rng.js'
 import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
-import {compareSnapshots, isSettled, snapshotTxnCluster, type TxnClusterSnapshot} from './txn-cluster-stats.js'
+import {compareSnapshots, snapshotTxnCluster, waitSettled, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
 
 const SETTLE_MS = 10_000
@@ -76,12 +74,8 @@ export class TxnWorkload implements Workload {
 
   async summarize(): Promise<Record<string, unknown>> {
     // Clients hear the decision before phase 2 ends: let the last commits finish so "still in doubt" means stuck.
-    const settleBy = Date.now() + SETTLE_MS
-    let after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
-    while (Date.now() < settleBy && !isSettled(after)) {
-      await sleep(50)
-      after = await snapshotTxnCluster(this.targets.coordinator, Object.values(this.targets.participants))
-    }
+    const after = await waitSettled(this.targets.coordinator, Object.values(this.targets.participants), SETTLE_MS)
+    if (after instanceof Error) throw after
     return {txn: compareSnapshots(this.before, after)}
   }
 

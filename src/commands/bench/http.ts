@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
 import {HttpGetWorkload} from '../../bench/http/http-workload.js'
-import {TRANSPORTS} from '../../core/net/transport.js'
+import {TRANSPORTS, TransportName} from '../../core/net/transport.js'
 
 export default class BenchHttp extends DsysCommand {
   static override summary = 'GET one URL under load: calibrates the harness against autocannon or wrk on the same endpoint'
@@ -22,6 +22,6 @@ export default class BenchHttp extends DsysCommand {
   async run() {
     const {args, flags} = await this.parse(BenchHttp)
     if (!/^https?:\/\//.test(args.url)) this.error(`expected an http(s) URL, got "${args.url}"`)
-    return runBenchCommand(this, new HttpGetWorkload(args.url, flags.clients, flags.transport as (typeof TRANSPORTS)[number]), flags)
+    return runBenchCommand(this, new HttpGetWorkload(args.url, flags.clients, flags.transport as TransportName), flags)
   }
 }

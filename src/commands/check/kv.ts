@@ -8,7 +8,7 @@ import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckKv extends CheckCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
-  static override description = `Clients run random puts, gets and compare-and-sets on a few fresh keys and record a history (JSON Lines) while a nemesis partitions or kills one replica at a time and heals or restarts it. The history is then checked for linearizability key by key. Exit code 1 when it is not linearizable, 2 when the check could not decide.`
+  static override description = `Clients run random puts, gets and compare-and-sets on a few fresh keys and record a history (JSON Lines) while a nemesis partitions, kills or pauses (SIGSTOP) one replica at a time and heals, restarts or resumes it. The history is then checked for linearizability key by key. Exit code 1 when it is not linearizable, 2 when the check could not decide.`
   static override examples = ['<%= config.bin %> check kv --duration 30s', '<%= config.bin %> check kv --faults partition --fault-interval 2s --clients 10 --json']
 
   static override flags = {

@@ -6,7 +6,7 @@ import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckTxn extends CheckCommand {
   static override summary = 'Check 2PC atomicity with bank transfers under crashes and partitions, Jepsen style'
-  static override description = `Opens fresh accounts, then transfers money between two of them at a time (each transfer conditioned on the balances it read) while audits read every balance in one transaction, and a nemesis kills the coordinator or a participant, or cuts a participant off from the coordinator, one at a time. After the run the cluster must settle with nothing in doubt; the final balances and every committed audit must sum to the money put in. Exit code 1 when they do not.`
+  static override description = `Opens fresh accounts, then transfers money between two of them at a time (each transfer conditioned on the balances it read) while audits read every balance in one transaction, and a nemesis kills or pauses (SIGSTOP) the coordinator or a participant, or cuts a participant off from the coordinator, one at a time. After the run the cluster must settle with nothing in doubt; the final balances and every committed audit must sum to the money put in. Exit code 1 when they do not.`
   static override examples = ['<%= config.bin %> check txn --duration 30s', '<%= config.bin %> check txn --faults partition --fault-interval 3s --json']
 
   static override flags = {

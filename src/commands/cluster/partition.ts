@@ -12,7 +12,7 @@ export default class ClusterPartition extends DsysCommand {
   static override examples = [
     '<%= config.bin %> cluster partition raft-1                    # isolate raft-1 from raft-2 and raft-3',
     '<%= config.bin %> cluster partition raft-1,raft-2 --from raft-3',
-    '<%= config.bin %> cluster partition txn-p1                    # a participant loses its coordinator',
+    '<%= config.bin %> cluster partition txn-participant-1         # a participant loses its coordinator',
   ]
 
   static override args = {nodes: Args.string({description: 'comma-separated node names: one side of the partition', required: true})}

@@ -64,7 +64,8 @@ function checkRegister(key: string, ops: KvOperation[], maxSteps: number): Exclu
       const next = apply(state, ops[e.op])
       if (next !== undefined) {
         linearized[e.op >> 5] ^= 1 << (e.op & 31)
-        const memo = `${linearized.join(',')}|${next}`
+        // JSON: an absent key (null) must not meet the value "null".
+        const memo = `${linearized.join(',')}|${JSON.stringify(next)}`
         if (!seen.has(memo)) {
           seen.add(memo)
           stack.push({entry: e, state})

@@ -1,39 +1,27 @@
-import {setTimeout as sleep} from 'node:timers/promises'
-
-import {isSettled, snapshotTxnCluster} from '../../bench/txn/txn-cluster-stats.js'
+import {isSettled, waitSettled} from '../../bench/txn/txn-cluster-stats.js'
 import {JsonClient, segment} from '../net/json-client.js'
 import {keyOwner} from '../txn/key-owner.js'
+import type {Condition, Write} from '../txn/types.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
-
-export interface TxnWrite {
-  key: string
-  value: string
-}
-
-export interface TxnCondition {
-  key: string
-  /** null: the key must be absent. */
-  value: string | null
-}
 
 /** Transactions through the coordinator, committed reads from the participant owning each key, and the cluster's settling. */
 export class TxnClusterClient {
-  readonly ownerOf: (key: string) => string
+  private readonly ownerOf: (key: string) => string
   private readonly coordinator: JsonClient
   private readonly participants: Map<string, JsonClient>
 
   constructor(
     private readonly coordinatorUrl: string,
     private readonly participantUrls: Record<string, string>,
-    connections = 64,
   ) {
+    const connections = 64
     this.ownerOf = keyOwner(Object.keys(participantUrls))
     this.coordinator = new JsonClient(coordinatorUrl, {connections})
     this.participants = new Map(Object.entries(participantUrls).map(([name, url]) => [name, new JsonClient(url, {connections})]))
   }
 
   /** POST /txn; undefined when the outcome is unknown (the coordinator died or did not answer). A refusal throws. */
-  async txn(writes: TxnWrite[], conditions: TxnCondition[] = []): Promise<TxnAnswer | undefined> {
+  async txn(writes: Write[], conditions: Condition[] = []): Promise<TxnAnswer | undefined> {
     let res
     try {
       res = await this.coordinator.request<TxnAnswer>('POST', '/txn', {writes, conditions}, {headersTimeoutMs: 10_000})
@@ -55,19 +43,13 @@ export class TxnClusterClient {
 
   /** Waits (bounded) until no participant is in doubt or holds a lock and the coordinator has nothing active. */
   async waitSettled(timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    let last = ''
-    while (Date.now() < deadline) {
-      try {
-        const snapshot = await snapshotTxnCluster(this.coordinatorUrl, Object.values(this.participantUrls))
-        if (isSettled(snapshot)) return
-        last = JSON.stringify({active: snapshot.coordinator.activeTxns, participants: snapshot.participants.map((p) => ({id: p.id, inDoubt: p.inDoubtCount, locked: p.lockedKeys}))})
-      } catch (err) {
-        last = (err as Error).message // a node restarting
-      }
-      await sleep(100)
-    }
-    throw new Error(`the transaction cluster did not settle within ${timeoutMs} ms: ${last}`)
+    const last = await waitSettled(this.coordinatorUrl, Object.values(this.participantUrls), timeoutMs)
+    if (!(last instanceof Error) && isSettled(last)) return
+    const state =
+      last instanceof Error
+        ? last.message
+        : JSON.stringify({active: last.coordinator.activeTxns, participants: last.participants.map((p) => ({id: p.id, inDoubt: p.inDoubtCount, locked: p.lockedKeys}))})
+    throw new Error(`the transaction cluster did not settle within ${timeoutMs} ms: ${state}`)
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@ export const PARTITION_PATH = '/admin/partition'
 
 /**
  * The peers a node is cut off from, as `dsys cluster partition` sets it: the
- * node drops its peer messages to them and from them, so a partition is
- * symmetric once both sides are told. Client requests are not touched, as
+ * node drops its peer messages to them and from them, so the cut is
+ * symmetric even where only one side has been told. Client requests are not touched, as
  * with Jepsen's partitions between servers. It lives in memory: a restarted
  * node comes back healed.
  */

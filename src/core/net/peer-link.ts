@@ -1,6 +1,4 @@
-import {Pool} from 'undici'
-
-import {dispatchRequest} from './dispatch-request.js'
+import {openTransport, Transport} from './transport.js'
 
 /** What became of one POSTed batch: answered 200, answered otherwise, no answer, or no connection at all. */
 export type BatchOutcome = 'delivered' | 'rejected' | 'failed' | 'refused'
@@ -32,10 +30,10 @@ export class PeerLink<M> {
   private queue: M[] = []
   /** POST loops running; each sends batches until the queue is empty. */
   private lanes = 0
-  private readonly pool: Pool
+  private readonly http: Transport
 
   constructor(private readonly options: PeerLinkOptions<M>) {
-    this.pool = new Pool(options.url, {connections: options.inflight, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs})
+    this.http = openTransport(options.url, {connections: options.inflight, headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs})
   }
 
   /** Queues an item; false when the queue is full and the item was not taken. */
@@ -53,10 +51,11 @@ export class PeerLink<M> {
     }
   }
 
-  /** Drops what is queued and what is in flight: peers' protocols re-send after a restart. */
+  /** Drops what is queued (settled as failed) and what is in flight: peers' protocols re-send after a restart. */
   close(): Promise<void> {
-    this.queue = []
-    return this.pool.destroy()
+    const dropped = this.queue.splice(0)
+    if (dropped.length > 0) this.options.settled(dropped, 'failed')
+    return this.http.destroy()
   }
 
   /** Sends batch after batch while anything is queued: what queued during a POST goes in the next. */
@@ -71,7 +70,7 @@ export class PeerLink<M> {
   private async post(batch: M[]): Promise<BatchOutcome> {
     try {
       const body = JSON.stringify({messages: batch.map((item) => this.options.message(item))})
-      const res = await dispatchRequest(this.pool, {method: 'POST', path: this.options.path, body})
+      const res = await this.http.request({method: 'POST', path: this.options.path, body})
       return res.status === 200 ? 'delivered' : 'rejected'
     } catch (err) {
       return isConnectionRefused(err) ? 'refused' : 'failed'

@@ -1,6 +1,7 @@
 import {connect, Socket} from 'node:net'
 
 import {RawRequest, RawResponse} from './dispatch-request.js'
+import {parseHeaderFields} from './header-fields.js'
 import {MAX_HEAD_BYTES} from './http-connection.js'
 
 /** A response the client cannot read, or a connection that failed under a request. */
@@ -40,10 +41,11 @@ export class RawHttpClient {
   private readonly host: string
   private readonly port: number
   private readonly hostHeader: string
+  /** Every open connection, busy or idle: at most `connections`. */
+  private readonly open = new Set<RawConnection>()
   private readonly idle: RawConnection[] = []
-  /** Requests waiting for a connection: at most `connections` are open. */
+  /** Requests waiting for a connection. */
   private readonly queue: Array<{send: (c: RawConnection) => void; reject: (err: Error) => void}> = []
-  private open = 0
   private closed = false
 
   constructor(
@@ -79,12 +81,19 @@ export class RawHttpClient {
     return Promise.resolve()
   }
 
+  /** Closes every connection now: requests in flight fail. */
+  destroy(): Promise<void> {
+    for (const c of this.open) c.destroy()
+    return this.close()
+  }
+
   private take(): RawConnection | undefined {
     const idle = this.idle.pop()
     if (idle) return idle
-    if (this.open >= this.options.connections) return undefined
-    this.open++
-    return new RawConnection(connect({host: this.host, port: this.port, noDelay: true}), this)
+    if (this.open.size >= this.options.connections) return undefined
+    const c = new RawConnection(connect({host: this.host, port: this.port, noDelay: true}), this)
+    this.open.add(c)
+    return c
   }
 
   /** A connection finished its exchange and can carry the next one. */
@@ -97,7 +106,7 @@ export class RawHttpClient {
 
   /** A connection closed, idle or not: a waiting request may open another. */
   closedConnection(c: RawConnection): void {
-    this.open--
+    this.open.delete(c)
     const i = this.idle.indexOf(c)
     if (i >= 0) this.idle.splice(i, 1)
     if (this.closed || this.queue.length === 0) return
@@ -110,6 +119,8 @@ export class RawHttpClient {
 class RawConnection {
   private exchange: Exchange | undefined
   private pending: Buffer = EMPTY
+  /** The head of the response being read, once it has all arrived. */
+  private head: ResponseHead | undefined
   private dead = false
 
   constructor(
@@ -149,23 +160,25 @@ class RawConnection {
   private onData(chunk: Buffer): void {
     if (!this.exchange) return this.fail(new HttpClientError('response without a request'))
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
-    let parsed: ParsedResponse | undefined
     try {
-      parsed = parseResponse(this.pending)
+      this.head ??= parseResponseHead(this.pending)
     } catch (err) {
       return this.fail(err as Error)
     }
-    if (!parsed) return
-    if (parsed.end !== this.pending.length) return this.fail(new HttpClientError('bytes after the response: the server answered something not asked'))
+    const head = this.head
+    if (!head || this.pending.length < head.end) return
+    if (this.pending.length > head.end) return this.fail(new HttpClientError('bytes after the response: the server answered something not asked'))
+    const res = new RawResponse(head.status, this.pending.subarray(head.bodyStart), head.rawHeaders)
     this.pending = EMPTY
+    this.head = undefined
     const ex = this.end()!
-    if (parsed.close) this.destroy()
+    if (head.close) this.destroy()
     else {
       // An idle connection does not keep the process alive, as with undici.
       this.socket.unref()
       this.pool.reusable(this)
     }
-    ex.resolve(parsed.res)
+    ex.resolve(res)
   }
 
   /** Ends the exchange on the connection, if any, and the connection with it. */
@@ -184,51 +197,32 @@ class RawConnection {
   }
 }
 
-interface ParsedResponse {
-  res: RawResponse
+/** A response's status line and headers, read once; its body may still be arriving. */
+interface ResponseHead {
+  status: number
+  rawHeaders: string[]
+  bodyStart: number
   /** Where the response ends in the buffer. */
   end: number
   /** The server will close the connection after it. */
   close: boolean
 }
 
-/** The response at the start of `buf`, or undefined while incomplete. */
-function parseResponse(buf: Buffer): ParsedResponse | undefined {
+/** The head of the response at the start of `buf`, or undefined while incomplete. */
+function parseResponseHead(buf: Buffer): ResponseHead | undefined {
   const headEnd = buf.indexOf(HEAD_END)
   if (headEnd < 0) {
     if (buf.length > MAX_HEAD_BYTES) throw new HttpClientError(`response head over ${MAX_HEAD_BYTES} bytes`)
     return undefined
   }
   const lines = buf.toString('latin1', 0, headEnd).split('\r\n')
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0])
-  if (!status) throw new HttpClientError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`)
-  let length: number | undefined
-  let close = lines[0].startsWith('HTTP/1.0')
-  const rawHeaders: string[] = []
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(':')
-    if (colon <= 0) throw new HttpClientError(`malformed header line: ${JSON.stringify(lines[i].slice(0, 80))}`)
-    const name = lines[i].slice(0, colon).trim().toLowerCase()
-    const value = lines[i].slice(colon + 1).trim()
-    rawHeaders.push(name, value)
-    if (name === 'content-length') {
-      if (!/^\d{1,15}$/.test(value) || (length !== undefined && length !== Number(value))) throw new HttpClientError(`bad content-length: ${JSON.stringify(value)}`)
-      length = Number(value)
-    } else if (name === 'transfer-encoding') {
-      throw new HttpClientError(`unsupported transfer-encoding: ${value}`)
-    } else if (name === 'connection') {
-      const tokens = value.toLowerCase().split(',').map((t) => t.trim())
-      if (tokens.includes('close')) close = true
-      else if (tokens.includes('keep-alive')) close = false
-    }
-  }
-  const code = Number(status[1])
-  if (code < 200) throw new HttpClientError(`unexpected interim response ${code}`)
-  if (length === undefined) {
-    if (code !== 204 && code !== 304) throw new HttpClientError(`response ${code} without content-length`)
-    length = 0
-  }
-  const end = headEnd + HEAD_END.length + length
-  if (buf.length < end) return undefined
-  return {res: new RawResponse(code, buf.subarray(headEnd + HEAD_END.length, end), rawHeaders), end, close}
+  const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0])
+  if (!statusLine) throw new HttpClientError(`malformed status line: ${JSON.stringify(lines[0].slice(0, 80))}`)
+  const fields = parseHeaderFields(lines, statusLine[1] === '0', (message) => new HttpClientError(message))
+  if (fields.transferEncoding !== undefined) throw new HttpClientError(`unsupported transfer-encoding: ${fields.transferEncoding}`)
+  const status = Number(statusLine[2])
+  if (status < 200) throw new HttpClientError(`unexpected interim response ${status}`)
+  if (fields.contentLength === undefined && status !== 204 && status !== 304) throw new HttpClientError(`response ${status} without content-length`)
+  const bodyStart = headEnd + HEAD_END.length
+  return {status, rawHeaders: fields.raw, bodyStart, end: bodyStart + (fields.contentLength ?? 0), close: !fields.keepAlive}
 }

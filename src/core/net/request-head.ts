@@ -1,3 +1,4 @@
+import {parseHeaderFields} from './header-fields.js'
 import {HttpError} from './http-error.js'
 
 /** What the server needs from a request's line and headers. */
@@ -12,9 +13,7 @@ export interface RequestHead {
   expectContinue: boolean
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s]+) HTTP\/(\d)\.(\d)$/
-const DIGITS = /^\d+$/
 
 /**
  * Parses the head of an HTTP/1.x request (the text before the blank line),
@@ -27,36 +26,14 @@ export function parseRequestHead(text: string): RequestHead {
   const line = REQUEST_LINE.exec(lines[0])
   if (!line) throw new HttpError(400, `malformed request line "${lines[0].slice(0, 100)}"`)
   if (line[3] !== '1') throw new HttpError(505, `HTTP/${line[3]}.${line[4]} is not supported; use HTTP/1.1`)
-  const http10 = line[4] === '0'
-
-  let contentLength: string | undefined
-  let connection = ''
-  let expectContinue = false
-  for (let i = 1; i < lines.length; i++) {
-    const header = lines[i]
-    const colon = header.indexOf(':')
-    // A line starting with white space is an obsolete folded header; RFC 9112 lets servers refuse it.
-    if (colon <= 0 || !TOKEN.test(header.slice(0, colon))) throw new HttpError(400, `malformed header line "${header.slice(0, 100)}"`)
-    const name = header.slice(0, colon).toLowerCase()
-    const value = header.slice(colon + 1).trim()
-    if (name === 'content-length') {
-      if (!DIGITS.test(value) || (contentLength !== undefined && contentLength !== value)) throw new HttpError(400, `bad content-length "${value}"`)
-      contentLength = value
-    } else if (name === 'transfer-encoding') {
-      throw new HttpError(411, 'chunked request bodies are not supported; send Content-Length')
-    } else if (name === 'connection') {
-      connection += `,${value.toLowerCase()}`
-    } else if (name === 'expect') {
-      if (value.toLowerCase() !== '100-continue') throw new HttpError(417, `cannot meet expectation "${value}"`)
-      expectContinue = true
-    }
-  }
-  const tokens = connection === '' ? [] : connection.split(',').map((t) => t.trim())
+  const fields = parseHeaderFields(lines, line[4] === '0', (message) => new HttpError(400, message))
+  if (fields.transferEncoding !== undefined) throw new HttpError(411, 'chunked request bodies are not supported; send Content-Length')
+  if (fields.expect !== undefined && fields.expect.toLowerCase() !== '100-continue') throw new HttpError(417, `cannot meet expectation "${fields.expect}"`)
   return {
     method: line[1],
     target: line[2],
-    contentLength: contentLength === undefined ? 0 : Number(contentLength),
-    keepAlive: http10 ? tokens.includes('keep-alive') : !tokens.includes('close'),
-    expectContinue,
+    contentLength: fields.contentLength ?? 0,
+    keepAlive: fields.keepAlive,
+    expectContinue: fields.expect !== undefined,
   }
 }

@@ -13,7 +13,10 @@ export type TransportName = (typeof TRANSPORTS)[number]
 /** One keep-alive pool of HTTP/1.1 connections to one origin. */
 export interface Transport {
   request(req: RawRequest): Promise<RawResponse>
+  /** Lets requests in flight finish; later ones fail. */
   close(): Promise<void>
+  /** Ends every connection now: requests in flight fail. */
+  destroy(): Promise<void>
 }
 
 export interface TransportOptions {
@@ -35,5 +38,5 @@ export function openTransport(origin: string, options: TransportOptions): Transp
     headersTimeout,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
   })
-  return {request: (req) => dispatchRequest(pool, req), close: () => pool.close()}
+  return {request: (req) => dispatchRequest(pool, req), close: () => pool.close(), destroy: () => pool.destroy()}
 }

@@ -24,7 +24,7 @@ import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import type {Partition} from '../../core/net/partition.js'
+import {Partition} from '../../core/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface CoordinatorNodeOptions {
@@ -85,7 +85,10 @@ export class CoordinatorService {
     recent: Array<{txn: TxnId; acknowledgedAfterMs: number}>
   }
 
-  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger, partition: Partition) {
+  /** Peers this node is cut off from: messages to and from them are dropped. */
+  readonly partition = new Partition()
+
+  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger) {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
@@ -106,7 +109,7 @@ export class CoordinatorService {
     this.transport = new PeerTransport(
       (peer) => options.participants[peer],
       (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
-      partition,
+      this.partition,
     )
     const redriven = this.core.stats.recoveredCommits
     this.recovery = {
@@ -140,7 +143,7 @@ export class CoordinatorService {
   }
 
   receive(messages: readonly Message[]): void {
-    for (const m of messages) this.driver.input((now) => this.core.step(m, now))
+    for (const m of this.partition.pass(messages)) this.driver.input((now) => this.core.step(m, now))
   }
 
   arm(name: FailpointName): void {

@@ -1,6 +1,5 @@
 import {unavailable} from '../../core/net/http-error.js'
 import {JsonClient, segment} from '../../core/net/json-client.js'
-import {Partition} from '../../core/net/partition.js'
 import {parseBody} from '../../core/net/validate.js'
 import {runNode} from '../run-node.js'
 import {failpointRoute} from '../txn-common/failpoint-route.js'
@@ -11,8 +10,7 @@ import {parseCoordinatorOptions} from './options.js'
 
 await runNode('txn-coordinator', async (config, log) => {
   const options = parseCoordinatorOptions(config.options)
-  const partition = new Partition()
-  const service = new CoordinatorService(config.dataDir, options, config.id, log, partition)
+  const service = new CoordinatorService(config.dataDir, options, config.id, log)
   log.info('coordinator recovered', service.recovery)
   const readers = new Map(Object.entries(options.participants).map(([name, url]) => [name, new JsonClient(url)]))
   return {
@@ -23,7 +21,7 @@ await runNode('txn-coordinator', async (config, log) => {
       await service.close()
       await Promise.all([...readers.values()].map((c) => c.close()))
     },
-    partition,
+    partition: service.partition,
     routes: [
       {
         method: 'POST',
@@ -33,7 +31,7 @@ await runNode('txn-coordinator', async (config, log) => {
           return {body: await service.run(req.writes, req.conditions ?? [])}
         },
       },
-      {method: 'POST', path: MESSAGES_PATH, handler: ({body}) => (service.receive(partition.pass(parseMessages(body))), {body: {ok: true}})},
+      {method: 'POST', path: MESSAGES_PATH, handler: ({body}) => (service.receive(parseMessages(body)), {body: {ok: true}})},
       {
         method: 'GET',
         path: '/kv/:key',

@@ -1,5 +1,4 @@
 import {notFound} from '../../core/net/http-error.js'
-import {Partition} from '../../core/net/partition.js'
 import {runNode} from '../run-node.js'
 import {failpointRoute} from '../txn-common/failpoint-route.js'
 import {MESSAGES_PATH} from '../txn-common/peer-transport.js'
@@ -8,20 +7,19 @@ import {parseParticipantOptions} from './options.js'
 import {ParticipantService} from './participant-service.js'
 
 await runNode('txn-participant', async (config, log) => {
-  const partition = new Partition()
-  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log, partition)
+  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log)
   log.info('participant recovered', service.recovery)
   return {
     maxBodyBytes: TXN_LIMITS.bodyBytes,
     health: () => service.health(),
     close: () => service.close(),
-    partition,
+    partition: service.partition,
     routes: [
       {
         method: 'POST',
         path: MESSAGES_PATH,
         handler: ({body}) => {
-          service.receive(partition.pass(parseMessages(body)))
+          service.receive(parseMessages(body))
           return {body: {ok: true}}
         },
       },

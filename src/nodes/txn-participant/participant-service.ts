@@ -5,7 +5,7 @@ import {BucketHistogram} from '../txn-common/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import type {Partition} from '../../core/net/partition.js'
+import {Partition} from '../../core/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface ParticipantNodeOptions {
@@ -43,7 +43,10 @@ export class ParticipantService {
   private readonly orphans = {count: 0, committed: 0, aborted: 0, keyBlockedMs: 0, maxInDoubtMs: 0, recent: [] as OrphanResolution[]}
   readonly recovery: {logRecords: number; tornBytesTruncated: number; replayMs: number; inDoubtAtStart: number}
 
-  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger, partition: Partition) {
+  /** Peers this node is cut off from: messages to and from them are dropped. */
+  readonly partition = new Partition()
+
+  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger) {
     const startMs = nowMs()
     const {records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord>(dataDir, 'log', logger)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
@@ -60,7 +63,7 @@ export class ParticipantService {
       nowMs(),
     )
     this.log = log
-    this.transport = new PeerTransport(() => options.coordinator, () => undefined, partition)
+    this.transport = new PeerTransport(() => options.coordinator, () => undefined, this.partition)
     this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
     this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
       taken: (ready) => {
@@ -74,7 +77,7 @@ export class ParticipantService {
   }
 
   receive(messages: readonly Message[]): void {
-    for (const m of messages) this.driver.input((now) => this.core.step(m, now))
+    for (const m of this.partition.pass(messages)) this.driver.input((now) => this.core.step(m, now))
   }
 
   arm(name: FailpointName): void {

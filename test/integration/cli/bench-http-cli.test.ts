@@ -28,6 +28,14 @@ test.each(['undici', 'raw'])('bench http drives an endpoint through the %s trans
   expect([report.ops, report.errors]).toEqual([300, 0])
 })
 
+test('a --json run that misses a threshold still prints its report, and exits 1', async () => {
+  const r = await runCli(['bench', 'http', url, '--ops', '50', '--warmup', '0s', '--json', '--threshold', 'errors>5'])
+  expect(r.code).toBe(1)
+  const report = JSON.parse(r.stdout)
+  expect([report.ops, report.thresholds[0].passed]).toEqual([50, false])
+  expect(r.stderr).toContain('thresholds failed: errors>5')
+})
+
 test('bench http names the transports it knows', async () => {
   const r = await runCli(['bench', 'http', url, '--transport', 'carrier-pigeon'])
   expect(r.code).not.toBe(0)

@@ -17,7 +17,10 @@ import {TXN_MESSAGE_SCHEMAS} from '../../../src/nodes/txn-common/wire.js'
  * handed. So every batch is checked whole first: a batch with one malformed
  * message anywhere in it must get a 400 that names the problem, and change
  * nothing on the node (its term, log, commit, votes, locks and data stay as
- * they were). Seeded property runs against real nodes.
+ * they were). Seeded property runs against real nodes. The lone Raft replica
+ * ignores messages from a non-member (raft-9), so its half rests on the 400;
+ * the 2PC nodes act on what they are sent, so theirs also shows that no
+ * message of a refused batch was applied.
  */
 
 type Message = Record<string, unknown>

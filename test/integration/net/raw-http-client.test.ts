@@ -217,6 +217,14 @@ describe('raw HTTP client against a scripted server', () => {
     expect((await queued).status).toBe(200)
   })
 
+  test('destroy fails the request in flight at once', async () => {
+    const client = await start(() => {})
+    const inFlight = client.request({method: 'GET', path: '/', headersTimeoutMs: 5_000})
+    await sleep(20)
+    await client.destroy()
+    await expect(inFlight).rejects.toThrow(/connection closed before the response was complete/)
+  })
+
   test('close fails waiting and later requests', async () => {
     const client = await start(() => {})
     const first = client.request({method: 'GET', path: '/', headersTimeoutMs: 200})
