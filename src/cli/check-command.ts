@@ -16,7 +16,7 @@ export function nemesisFlags(faults: readonly Fault[]) {
 }
 
 /** `--faults kill,pause` (or `none`) as a list; a name not in `allowed` goes to `fail` with the choices. */
-export function parseFaults(text: string, allowed: readonly Fault[], fail: (message: string) => never): Fault[] {
+function parseFaults(text: string, allowed: readonly Fault[], fail: (message: string) => never): Fault[] {
   if (text.trim() === 'none') return []
   const names = text.split(',').map((f) => f.trim())
   const unknown = names.find((f) => !(allowed as readonly string[]).includes(f))
