@@ -95,6 +95,8 @@ describe('2PC crash recovery at every failpoint (real processes)', () => {
       const after = await runAll(`${fp}/after`)
       expect(after.every((t) => t.answer !== undefined)).toBe(true)
       expect(after.some((t) => t.answer?.outcome === 'committed'), 'the cluster commits again after recovery').toBe(true)
+      // A client hears "committed" before phase 2 ends: read the participants once it has.
+      await cluster.waitSettled()
       await checkAtomic([...before, ...during, ...after])
     })
   }
