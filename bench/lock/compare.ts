@@ -132,7 +132,7 @@ async function lockComparison(): Promise<string[]> {
         process.stderr.write(`${s.label}: round ${round + 1} of ${ROUNDS}\n`)
         dsysRuns.push(await run(new DsysLockBackend(state.nodes[0].url, CLIENTS), state.nodes[0].pid))
         const redisBackend = new RedisLockBackend(`redis://127.0.0.1:${redisPort}`, CLIENTS, 1)
-        await redisBackend.ready()
+        await redisBackend.preflight()
         redisRuns.push(await run(redisBackend, redis.pid))
       }
       rows.push(row(s.label, 'dsys', dsysRuns), row(s.label, 'redis (spin, 1ms retry)', redisRuns))

@@ -2,42 +2,69 @@ import {renderTable} from '../cli/table.js'
 import type {LatencySummary} from './histogram.js'
 import type {LoadReport} from './report.js'
 
-const fmt = (n: number, digits = 2): string => (Number.isInteger(n) ? String(n) : n.toFixed(digits))
-const latencyRow = (name: string, ops: number | string, l: LatencySummary): Array<string | number> => [
+/** Counts with thousands separators; other numbers with a fixed number of decimals, so a column reads alike. */
+export const formatNumber = (n: number, decimals = 3): string =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', {minimumFractionDigits: decimals, maximumFractionDigits: decimals})
+const ms = (n: number): string => n.toFixed(2)
+const latencyRow = (name: string, ops: number | string, l: LatencySummary): string[] => [
   name,
-  ops,
-  fmt(l.p50),
-  fmt(l.p90),
-  fmt(l.p99),
-  fmt(l.p999),
-  fmt(l.max),
-  fmt(l.mean),
+  typeof ops === 'number' ? formatNumber(ops) : ops,
+  ms(l.p50),
+  ms(l.p90),
+  ms(l.p99),
+  ms(l.p999),
+  ms(l.max),
+  ms(l.mean),
 ]
 
 /** A driver this busy is likely what limits the run (one event loop, one core). */
 const DRIVER_BUSY_PERCENT = 90
 
-/** The human rendering of a report: a summary line, latency tables, errors. */
+/** The human rendering of a report: what ran, the schedule it kept, latency tables, errors and the workload's facts. */
 export function formatReport(report: LoadReport, extraRows: Array<[string, string | number]> = []): string {
   const lines: string[] = []
-  const mode = report.rate ? `open loop at ${report.rate} ops/s (latency from intended start)` : 'closed loop'
-  lines.push(`${report.workload} against ${report.target}: ${report.clients} clients, ${mode}, ${fmt(report.durationS)} s measured after ${report.warmupS} s warmup`)
-  lines.push(`${report.ops} ops, ${fmt(report.throughput, 1)} ops/s, ${report.errors} errors`)
+  const mode = report.rate ? `open loop at ${formatNumber(report.rate)} ops/s (latency from each operation's slot)` : 'closed loop'
+  const threads = report.threads > 1 ? ` on ${report.threads} threads` : ''
+  lines.push(`${report.workload} against ${report.target}: ${formatNumber(report.clients)} clients${threads}, ${mode}, ${report.durationS.toFixed(2)} s measured after ${report.warmupS.toFixed(2)} s warmup`)
+  lines.push(`${formatNumber(report.ops)} ops, ${formatNumber(report.throughput, 1)} ops/s, ${formatNumber(report.errors)} errors`)
+  const s = report.schedule
+  if (s) {
+    const fraction = s.scheduled > 0 ? s.issued / s.scheduled : 1
+    const kept = `schedule: ${formatNumber(s.issued)} of ${formatNumber(s.scheduled)} operations sent (${(100 * fraction).toFixed(1)}%), ${formatNumber(s.achievedRate, 1)} of ${formatNumber(s.requestedRate)} ops/s, lag p99 ${ms(s.lagMs.p99)} ms`
+    lines.push(s.notIssued > 0 ? `${kept}; FELL SHORT by ${formatNumber(s.notIssued)} operations` : kept)
+  }
   const busy = report.driver.cpuPercentOfOneCore
-  lines.push(`driver: ${fmt(busy, 0)}% of one core, ${fmt(report.driver.cpuMicrosPerOp, 1)} µs of its CPU per op${busy >= DRIVER_BUSY_PERCENT ? ' (busy: the numbers may measure the driver rather than the target)' : ''}`)
+  const warning = busy >= DRIVER_BUSY_PERCENT * report.threads ? ' (busy: the numbers may measure the driver rather than the target)' : ''
+  lines.push(`driver: ${busy.toFixed(0)}% of one core, ${report.driver.cpuMicrosPerOp.toFixed(1)} µs of its CPU per op${warning}`)
   const head = ['latency (ms)', 'ops', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean']
-  const rows = [latencyRow('all', report.ops, report.latencyMs)]
-  for (const [type, op] of Object.entries(report.operations)) if (Object.keys(report.operations).length > 1) rows.push(latencyRow(type, op.ops, op.latencyMs))
+  const rows = [latencyRow(report.uncorrectedLatencyMs ? 'all (from slot)' : 'all', report.ops, report.latencyMs)]
+  if (report.uncorrectedLatencyMs) rows.push(latencyRow('all (from send)', report.ops, report.uncorrectedLatencyMs))
+  const types = Object.entries(report.operations)
+  if (types.length > 1) for (const [type, op] of types) rows.push(latencyRow(type, op.ops, op.latencyMs))
   for (const [name, l] of Object.entries(report.histograms)) rows.push(latencyRow(name, '', l))
-  if (report.behindScheduleMs) rows.push(latencyRow('behind schedule', '', report.behindScheduleMs))
+  if (s) rows.push(latencyRow('behind schedule', '', s.lagMs))
   lines.push(renderTable(head, rows))
+  // Errors most common first, counters by name: the same run always prints its rows in the same order.
   const facts: Array<[string, string | number]> = [
-    ...Object.entries(report.errorsByKind).map(([k, v]): [string, number] => [`errors: ${k}`, v]),
-    ...Object.entries(report.counters).map(([k, v]): [string, number] => [k, v]),
+    ...Object.entries(report.errorsByKind)
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .map(([k, v]): [string, number] => [`errors: ${k}`, v]),
+    ...Object.entries(report.counters)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]): [string, number] => [k, v]),
     ...extraRows,
   ]
-  if (facts.length > 0) lines.push(renderTable(['', 'value'], facts.map(([k, v]) => [k, typeof v === 'number' ? fmt(v, 3) : v])))
-  for (const e of report.events) lines.push(`event ${JSON.stringify(e)}`)
+  if (facts.length > 0) lines.push(renderTable(['', 'value'], facts.map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v) : v])))
+  for (const e of report.events) lines.push(formatEvent(e))
   if (report.firstUnexpectedError) lines.push(`first unexpected error: ${report.firstUnexpectedError.split('\n')[0]}`)
   return lines.join('\n')
+}
+
+function formatEvent(e: Record<string, unknown>): string {
+  const {name, atS, tookS, outlastedRun, ...rest} = e
+  const took = typeof tookS === 'number' ? `, took ${tookS.toFixed(2)} s${outlastedRun ? ' (went on after the measured window)' : ''}` : ''
+  const details = Object.entries(rest)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}`)
+    .join(', ')
+  return `event ${String(name)} at ${(atS as number).toFixed(2)} s${took}${details ? `: ${details}` : ''}`
 }

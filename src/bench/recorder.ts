@@ -17,16 +17,26 @@ interface Second {
 
 /**
  * Collects what a run measures: latency per operation type, named
- * sub-latencies, counters, errors by kind, and a per-second timeline.
- * Operations that end during warmup appear only in the timeline.
+ * sub-latencies, counters, errors by kind, and a per-second timeline. The
+ * driver says whether each operation is measured (it was issued, or in open
+ * loop scheduled, inside the measured window); the others appear only in the
+ * timeline and in the per-client counts.
  */
 export class Recorder {
+  /** Latency as reported: from the intended start in open loop (coordinated-omission corrected). */
   readonly overall = createHistogram()
+  /** Open loop: latency from the moment the request was actually sent, as wrk2's --u_latency. */
+  readonly uncorrected = createHistogram()
   readonly byType = new Map<string, Histogram>()
   readonly named = new Map<string, Histogram>()
   readonly counters = new Map<string, number>()
   readonly errorsByKind = new Map<string, number>()
+  /** The first message seen for each error kind, to name the most common error. */
+  readonly errorSamples = new Map<string, string>()
+  /** Open loop: how late operations were sent against their schedule. */
   readonly lagMicros = createHistogram()
+  /** Successful operations per client over the whole run, warmup included: fairness is about shares. */
+  readonly perClient: number[] = []
   private readonly seconds: Second[] = []
   ops = 0
   errors = 0
@@ -36,59 +46,51 @@ export class Recorder {
     private readonly warmupMs: number,
   ) {}
 
-  measuring(nowMs: number): boolean {
-    return nowMs - this.startMs >= this.warmupMs
-  }
-
-  ok(type: string, latencyMicros: number, nowMs: number): void {
+  ok(client: number, type: string, measured: boolean, latencyMicros: number, uncorrectedMicros: number, nowMs: number): void {
     const second = this.second(nowMs)
     second.ops++
     recordMicros(second.latency, latencyMicros)
-    if (!this.measuring(nowMs)) return
+    this.perClient[client] = (this.perClient[client] ?? 0) + 1
+    if (!measured) return
     this.ops++
     recordMicros(this.overall, latencyMicros)
+    recordMicros(this.uncorrected, uncorrectedMicros)
     let h = this.byType.get(type)
     if (!h) this.byType.set(type, (h = createHistogram()))
     recordMicros(h, latencyMicros)
   }
 
-  error(kind: string, nowMs: number): void {
+  error(kind: string, message: string, measured: boolean, nowMs: number): void {
     this.second(nowMs).errors++
-    if (!this.measuring(nowMs)) return
+    if (!this.errorSamples.has(kind)) this.errorSamples.set(kind, message)
+    if (!measured) return
     this.errors++
     this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + 1)
   }
 
-  record(name: string, micros: number, nowMs: number): void {
-    if (!this.measuring(nowMs)) return
+  record(name: string, micros: number, measured: boolean): void {
+    if (!measured) return
     let h = this.named.get(name)
     if (!h) this.named.set(name, (h = createHistogram()))
     recordMicros(h, micros)
   }
 
-  count(name: string, n: number, nowMs: number): void {
-    if (!this.measuring(nowMs)) return
-    this.counters.set(name, (this.counters.get(name) ?? 0) + n)
+  count(name: string, n: number, measured: boolean): void {
+    if (measured) this.counters.set(name, (this.counters.get(name) ?? 0) + n)
   }
 
-  /** How far an open-loop operation started after its scheduled time. */
-  lag(micros: number, nowMs: number): void {
-    if (this.measuring(nowMs)) recordMicros(this.lagMicros, micros)
+  lag(micros: number): void {
+    recordMicros(this.lagMicros, micros)
   }
 
   timeline(): TimelinePoint[] {
     const warmupSeconds = this.warmupMs / 1000
-    return this.seconds.map((s, i) => ({second: i, warmup: i < warmupSeconds, ops: s?.ops ?? 0, errors: s?.errors ?? 0, p99Ms: s ? summarize(s.latency).p99 : 0}))
+    return this.seconds.map((s, i) => ({second: i, warmup: i < warmupSeconds, ops: s.ops, errors: s.errors, p99Ms: summarize(s.latency).p99}))
   }
-
 
   private second(nowMs: number): Second {
     const i = Math.max(0, Math.floor((nowMs - this.startMs) / 1000))
-    let s = this.seconds[i]
-    if (!s) {
-      for (let j = this.seconds.length; j < i; j++) this.seconds[j] = {ops: 0, errors: 0, latency: createHistogram()}
-      this.seconds[i] = s = {ops: 0, errors: 0, latency: createHistogram()}
-    }
-    return s
+    for (let j = this.seconds.length; j <= i; j++) this.seconds[j] = {ops: 0, errors: 0, latency: createHistogram()}
+    return this.seconds[i]
   }
 }

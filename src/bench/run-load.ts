@@ -1,10 +1,11 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {drive, DrivePlan, DriveResult} from './drive.js'
 import {summarize} from './histogram.js'
 import {Recorder} from './recorder.js'
 import {LoadReport} from './report.js'
-import {OpContext, OpError, Operation, Workload} from './workload.js'
+import type {Workload} from './workload.js'
 
 export interface LoadOptions {
   clients: number
@@ -30,150 +31,145 @@ export interface Progress {
 }
 
 /**
- * Drives a workload. Closed loop: each client issues operations back to back.
- * Open loop (`rate`): each client owns a slice of a fixed schedule, as in
- * wrk2, and latency is measured from each operation's intended start, so a
- * stalled server shows up as latency instead of as silently fewer requests
- * (coordinated omission).
+ * Drives a workload (see drive() for closed and open loop) and builds its
+ * report. The measured window is the one asked for: events (a node added, a
+ * coordinator killed) run beside the load and never stretch it; one that is
+ * still going when the window closes is awaited and reported with its own
+ * duration.
  */
 export async function runLoad(workload: Workload, opts: LoadOptions): Promise<LoadReport> {
   if (opts.durationMs === undefined && opts.ops === undefined) throw new Error('a run needs a duration or an operation count')
-  const clients = await Promise.all(Array.from({length: opts.clients}, (_, i) => workload.createClient(i)))
-
+  const operations = await Promise.all(Array.from({length: opts.clients}, (_, i) => workload.createClient(i)))
+  const plan: DrivePlan = {
+    startEpochMs: performance.timeOrigin + performance.now(),
+    warmupMs: opts.warmupMs,
+    durationMs: opts.durationMs,
+    ops: opts.ops,
+    rate: opts.rate,
+    totalClients: opts.clients,
+  }
   const startMs = performance.now()
-  const rec = new Recorder(startMs, opts.warmupMs)
-  const endMs = opts.durationMs === undefined ? Infinity : startMs + opts.warmupMs + opts.durationMs
-  let measuredIssued = 0
-  let stopped = false
-  // The driver's CPU from the first measured operation on.
-  let cpuAtMeasureStart: {usage: NodeJS.CpuUsage; atMs: number} | undefined
-  const stop = (now: number): boolean => {
-    if (stopped) return true
-    if (now >= endMs || (opts.ops !== undefined && measuredIssued >= opts.ops)) stopped = true
-    return stopped
-  }
-  const claim = (now: number): boolean => {
-    if (stop(now)) return false
-    if (rec.measuring(now)) {
-      measuredIssued++
-      cpuAtMeasureStart ??= {usage: process.cpuUsage(), atMs: now}
-    }
-    return true
-  }
-
-  const unexpected: unknown[] = []
-  const issue = async (op: Operation, ctx: OpContext, scheduledMs: number): Promise<void> => {
-    try {
-      const type = await op(ctx)
-      const now = performance.now()
-      rec.ok(type, (now - scheduledMs) * 1000, now)
-    } catch (err) {
-      rec.error(err instanceof OpError ? err.kind : 'unexpected', performance.now())
-      if (!(err instanceof OpError)) unexpected.push(err)
-    }
-  }
-  const contextFor = (clientIndex: number): OpContext => ({
-    clientIndex,
-    record: (name, micros) => rec.record(name, micros, performance.now()),
-    count: (name, n = 1) => rec.count(name, n, performance.now()),
-  })
-
-  const closedLoop = async (op: Operation, ctx: OpContext): Promise<void> => {
-    for (;;) {
-      const now = performance.now()
-      if (!claim(now)) return
-      await issue(op, ctx, now)
-    }
-  }
-
-  const openLoop = async (op: Operation, ctx: OpContext, rate: number): Promise<void> => {
-    const intervalMs = (1000 * opts.clients) / rate
-    const offsetMs = (ctx.clientIndex * intervalMs) / opts.clients
-    const warmupEndMs = startMs + opts.warmupMs
-    let scheduled = startMs + offsetMs
-    for (;;) {
-      let now = performance.now()
-      // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
-      // calibration does: the measured schedule starts at the end of warmup.
-      if (scheduled < warmupEndMs && now >= warmupEndMs) scheduled = warmupEndMs + offsetMs
-      // Never start early: timers fire up to a millisecond before their time, which would flatter latency.
-      while (now < scheduled) {
-        if (scheduled - now >= 2) await sleep(scheduled - now - 1)
-        else await new Promise((resolve) => setImmediate(resolve))
-        now = performance.now()
-      }
-      if (!claim(Math.max(now, scheduled))) return
-      rec.lag(Math.max(0, now - scheduled) * 1000, now)
-      await issue(op, ctx, scheduled)
-      scheduled += intervalMs
-    }
-  }
-
-  const progressTimer =
-    opts.onProgress &&
-    setInterval(() => {
-      const now = performance.now()
-      opts.onProgress!({
-        elapsedMs: now - startMs,
-        totalMs: Number.isFinite(endMs) ? endMs - startMs : undefined,
-        ops: rec.ops,
-        errors: rec.errors,
-        warmup: !rec.measuring(now),
-      })
-    }, 1000)
-
-  const events: Array<Record<string, unknown>> = []
-  const eventRuns = (opts.events ?? []).map(async (e) => {
-    await sleep(Math.max(0, startMs + e.atMs - performance.now()))
-    if (stopped) return
-    const began = performance.now()
-    try {
-      events.push({name: e.name, atS: (began - startMs) / 1000, ...(await e.run()), tookS: (performance.now() - began) / 1000})
-    } catch (err) {
-      events.push({name: e.name, atS: (began - startMs) / 1000, error: (err as Error).message})
-    }
-  })
-
+  let claimed = 0
+  const claim = (): boolean => opts.ops === undefined || claimed++ < opts.ops
+  const window = measureWindow(startMs, opts)
+  const events = startEvents(startMs, opts)
+  const recorder = new Recorder(startMs, opts.warmupMs)
+  const progress = opts.onProgress && progressTimer(startMs, opts, () => recorder)
   try {
-    await Promise.all(clients.map((op, i) => (opts.rate ? openLoop(op, contextFor(i), opts.rate) : closedLoop(op, contextFor(i)))))
-    await Promise.all(eventRuns)
+    const measured = await drive(operations, 0, plan, claim, recorder)
+    const cpu = window.end()
+    const report = buildReport(workload, opts, measured, cpu, startMs)
+    report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
+    Object.assign(report, (await workload.summarize?.(report)) ?? {})
+    return report
   } finally {
-    if (progressTimer) clearInterval(progressTimer)
+    clearInterval(progress)
+    await workload.close()
   }
-  const measuredMs = Math.max(1, performance.now() - startMs - opts.warmupMs)
-  const driverCpu = cpuAtMeasureStart && process.cpuUsage(cpuAtMeasureStart.usage)
-  const driverCpuMicros = driverCpu ? driverCpu.user + driverCpu.system : 0
-  const driverWallMs = cpuAtMeasureStart ? Math.max(1, performance.now() - cpuAtMeasureStart.atMs) : 1
-  if (unexpected.length > 0 && rec.ops === 0) throw unexpected[0]
+}
 
-  const extra = (await workload.summarize?.()) ?? {}
-  await workload.close()
+/** The driver's CPU over the measured window: from the end of warmup to the last operation's end. */
+function measureWindow(startMs: number, opts: LoadOptions) {
+  let at: {usage: NodeJS.CpuUsage; ms: number} | undefined
+  const mark = () => (at = {usage: process.cpuUsage(), ms: performance.now()})
+  const timer = opts.warmupMs > 0 ? setTimeout(mark, Math.max(0, startMs + opts.warmupMs - performance.now())) : (mark(), undefined)
+  return {
+    end(): {micros: number; wallMs: number} {
+      clearTimeout(timer)
+      if (!at) return {micros: 0, wallMs: 0}
+      const cpu = process.cpuUsage(at.usage)
+      return {micros: cpu.user + cpu.system, wallMs: performance.now() - at.ms}
+    },
+  }
+}
 
-  const durationS = measuredMs / 1000
+function startEvents(startMs: number, opts: LoadOptions) {
+  let cancelled = false
+  const runs = (opts.events ?? []).map(async (e): Promise<Record<string, unknown> | undefined> => {
+    await sleep(Math.max(0, startMs + e.atMs - performance.now()))
+    if (cancelled) return undefined
+    const began = performance.now()
+    const atS = (began - startMs) / 1000
+    try {
+      const outcome = await e.run()
+      return {name: e.name, atS, ...outcome, endedMs: performance.now()}
+    } catch (err) {
+      return {name: e.name, atS, error: (err as Error).message, endedMs: performance.now()}
+    }
+  })
+  return {
+    /** Waits for the events that began; those not yet due when the window closed never run. */
+    async settle(windowEndMs: number): Promise<Array<Record<string, unknown>>> {
+      cancelled = true
+      const done = (await Promise.all(runs)).filter((e) => e !== undefined)
+      return done.map(({endedMs, ...e}) => {
+        const ended = endedMs as number
+        const tookS = (ended - startMs) / 1000 - (e.atS as number)
+        return ended > windowEndMs ? {...e, tookS, outlastedRun: true} : {...e, tookS}
+      })
+    },
+  }
+}
+
+function progressTimer(startMs: number, opts: LoadOptions, counts: () => {ops: number; errors: number}): NodeJS.Timeout {
+  return setInterval(() => {
+    const {ops, errors} = counts()
+    const now = performance.now()
+    opts.onProgress!({
+      elapsedMs: now - startMs,
+      totalMs: opts.durationMs === undefined ? undefined : opts.warmupMs + opts.durationMs,
+      ops,
+      errors,
+      warmup: now - startMs < opts.warmupMs,
+    })
+  }, 1000)
+}
+
+function buildReport(workload: Workload, opts: LoadOptions, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {
+  const rec = run.recorder
+  const windowMs = opts.durationMs ?? Math.max(1, run.lastEndMs - (startMs + opts.warmupMs))
+  const durationS = windowMs / 1000
   const operations = Object.fromEntries(
     [...rec.byType.entries()].map(([type, h]) => [type, {ops: h.totalCount, throughput: h.totalCount / durationS, latencyMs: summarize(h)}]),
   )
+  const open = opts.rate !== undefined
+  const scheduled = opts.durationMs === undefined ? (opts.ops ?? 0) : run.scheduled
+  const uncorrected = summarize(rec.uncorrected)
   return {
     workload: workload.name,
     target: workload.target,
     clients: opts.clients,
+    threads: 1,
     durationS,
     warmupS: opts.warmupMs / 1000,
     ops: rec.ops,
     errors: rec.errors,
     errorsByKind: Object.fromEntries(rec.errorsByKind),
-    firstUnexpectedError: unexpected.length > 0 ? String((unexpected[0] as Error)?.stack ?? unexpected[0]) : undefined,
+    errorSamples: Object.fromEntries(rec.errorSamples),
+    firstUnexpectedError: run.unexpected === undefined ? undefined : String((run.unexpected as Error)?.stack ?? run.unexpected),
     throughput: rec.ops / durationS,
     latencyMs: summarize(rec.overall),
     rate: opts.rate ?? null,
-    coordinatedOmissionCorrected: opts.rate !== undefined,
-    behindScheduleMs: opts.rate !== undefined ? summarize(rec.lagMicros) : null,
+    coordinatedOmissionCorrected: open,
+    uncorrectedLatencyMs: open ? uncorrected : null,
+    schedule: open
+      ? {
+          requestedRate: opts.rate!,
+          achievedRate: run.issued / durationS,
+          scheduled,
+          issued: run.issued,
+          notIssued: Math.max(0, scheduled - run.issued),
+          lagMs: summarize(rec.lagMicros),
+          clientsNeeded: Math.ceil((opts.rate! * uncorrected.mean) / 1000),
+        }
+      : null,
     operations,
     histograms: Object.fromEntries([...rec.named.entries()].map(([name, h]) => [name, summarize(h)])),
     counters: Object.fromEntries(rec.counters),
+    perClientOps: Array.from({length: opts.clients}, (_, i) => rec.perClient[i] ?? 0),
     timeline: rec.timeline(),
-    events,
-    driver: {cpuPercentOfOneCore: driverCpuMicros / 10 / driverWallMs, cpuMicrosPerOp: rec.ops + rec.errors > 0 ? driverCpuMicros / (rec.ops + rec.errors) : 0},
-    ...extra,
+    events: [],
+    driver: {cpuPercentOfOneCore: cpu.wallMs > 0 ? cpu.micros / 10 / cpu.wallMs : 0, cpuMicrosPerOp: rec.ops + rec.errors > 0 ? cpu.micros / (rec.ops + rec.errors) : 0},
+    failures: [],
   }
 }

@@ -14,6 +14,7 @@ export interface Threshold {
 
 export interface ThresholdResult {
   expression: string
+  metric: string
   actual: number
   passed: boolean
 }
@@ -56,11 +57,35 @@ export function metricValue(report: LoadReport, metric: string): number {
   return latency[percentile]
 }
 
+/** Refuses, before any load, a threshold on an operation type or histogram this workload never reports. */
+export function checkThresholdMetrics(thresholds: Threshold[], metrics: readonly string[]): void {
+  for (const t of thresholds) {
+    const parts = t.metric.split('.')
+    if (parts.length < 2) continue
+    const type = parts.slice(0, -1).join('.')
+    if (!metrics.includes(type)) throw new Error(`invalid threshold "${t.expression}": this workload reports no "${type}"; it reports ${metrics.join(', ')}`)
+  }
+}
+
+/** A metric's value with its unit, as a threshold result shows it. */
+export function formatMetric(metric: string, value: number): string {
+  switch (metric) {
+    case 'errors':
+    case 'ops':
+      return value.toLocaleString('en-US')
+    case 'error_rate':
+      return `${+(100 * value).toFixed(3)}%`
+    case 'throughput':
+      return `${value.toFixed(1)} ops/s`
+  }
+  return `${value.toFixed(3)} ms`
+}
+
 export function evaluateThresholds(report: LoadReport, thresholds: Threshold[]): ThresholdResult[] {
   return thresholds.map((t) => {
     const actual = metricValue(report, t.metric)
     const passed =
       t.op === '<' ? actual < t.limit : t.op === '<=' ? actual <= t.limit : t.op === '>' ? actual > t.limit : t.op === '>=' ? actual >= t.limit : actual === t.limit
-    return {expression: t.expression, actual, passed}
+    return {expression: t.expression, metric: t.metric, actual, passed}
   })
 }

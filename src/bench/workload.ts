@@ -1,8 +1,9 @@
 /**
  * The contract between the load harness and a workload. The harness owns
  * scheduling (closed or open loop), timing and statistics; a workload only
- * knows how to issue one operation against its target.
+ * knows how to check its target and issue one operation against it.
  */
+import type {LoadReport} from './report.js'
 
 /** Handed to every operation: where sub-latencies and custom counts go. */
 export interface OpContext {
@@ -25,10 +26,19 @@ export interface Workload {
   readonly name: string
   /** "dsys", "redis://...", "etcd://..." */
   readonly target: string
+  /** Every operation type and named histogram this workload can report: thresholds are checked against them before the run. */
+  readonly metrics: readonly string[]
+  /** The most clients the target documents it can take, and why; more are refused before the run. */
+  readonly clientLimit?: {max: number; why: string}
+  /**
+   * One request to the target before any load: throws PreflightError with one
+   * clear line when it is unreachable, of the wrong kind, or answers 404.
+   */
+  preflight(): Promise<void>
   /** One operation function per client, created before the clock starts. */
   createClient(clientIndex: number): Promise<Operation>
-  /** Workload-specific report fields, computed after the run (fairness, safety, per-shard load). */
-  summarize?(): Record<string, unknown> | Promise<Record<string, unknown>>
+  /** Workload-specific report fields, computed after the run from the harness's report (fairness, safety, per-shard load). */
+  summarize?(report: LoadReport): Record<string, unknown> | Promise<Record<string, unknown>>
   close(): Promise<void>
 }
 
@@ -42,4 +52,9 @@ export class OpError extends Error {
   ) {
     super(message)
   }
+}
+
+/** The target failed its preflight check: the run does not start. */
+export class PreflightError extends Error {
+  override name = 'PreflightError'
 }

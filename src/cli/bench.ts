@@ -1,12 +1,18 @@
 import {Command, Flags} from '@oclif/core'
 
 import {formatReport} from '../bench/print-report.js'
+import {openFileLimit} from '../bench/open-files.js'
 import {LoadReport} from '../bench/report.js'
 import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
-import {evaluateThresholds, parseThreshold, Threshold} from '../bench/thresholds.js'
-import {Workload} from '../bench/workload.js'
+import {checkThresholdMetrics, evaluateThresholds, formatMetric, parseThreshold, Threshold} from '../bench/thresholds.js'
+import {runFailures} from '../bench/verdict.js'
+import {PreflightError, Workload} from '../bench/workload.js'
 import {exitAfterRun} from './base-command.js'
-import {durationFlag, positiveIntFlag} from './flags.js'
+import {UsageError} from './errors.js'
+import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
+
+/** File descriptors kept for everything but the clients' connections (logs, the event loop, a preflight). */
+const RESERVED_FILES = 64
 
 /** Flags every `dsys bench` command shares. */
 export const benchFlags = {
@@ -14,7 +20,9 @@ export const benchFlags = {
   duration: durationFlag({description: 'measured time after warmup (e.g. 10s); default 10s unless --ops is given'}),
   ops: positiveIntFlag({description: 'stop after this many measured operations'}),
   warmup: durationFlag({description: 'time excluded from the statistics at the start', default: 1_000}),
-  rate: positiveIntFlag({description: 'open loop: total operations per second on a fixed schedule (coordinated-omission corrected)'}),
+  rate: positiveIntFlag({description: 'open loop: total operations per second on a fixed schedule, latency from each slot (coordinated-omission corrected)'}),
+  'allow-behind-schedule': Flags.boolean({description: 'open loop: pass even when less than 95% of the schedule was sent'}),
+  'max-error-rate': numberFlag(0, 1)({description: 'fail the run when more than this fraction of operations failed', default: 0.1}),
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
 }
 
@@ -24,19 +32,42 @@ interface BenchFlags {
   ops?: number
   warmup: number
   rate?: number
+  'allow-behind-schedule': boolean
+  'max-error-rate': number
   threshold?: string[]
 }
 
-/** Reads the shared flags into harness options; thresholds are parsed up front so a typo fails before the run. */
-function loadOptions(flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
-  const thresholds = (flags.threshold ?? []).map(parseThreshold)
+/** Everything that can be refused before the target is touched: each is a usage error (exit 2). */
+function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
+  const usage = (fn: () => void): void => {
+    try {
+      fn()
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+  }
+  if (flags.duration === 0) throw new UsageError('--duration must be longer than 0s')
+  let thresholds: Threshold[] = []
+  usage(() => {
+    thresholds = (flags.threshold ?? []).map(parseThreshold)
+    checkThresholdMetrics(thresholds, workload.metrics)
+  })
+  const files = openFileLimit()
+  if (files !== undefined && flags.clients > files - RESERVED_FILES) {
+    throw new UsageError(`--clients ${flags.clients} is more than this process may open connections for: the open-file limit (ulimit -n) is ${files}, so at most ${files - RESERVED_FILES} clients`)
+  }
+  const limit = workload.clientLimit
+  if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
   return {thresholds, options: {clients: flags.clients, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, onProgress: progressPrinter()}}
 }
 
 /**
- * Runs a workload and reports it: a table (or the JSON document with --json),
- * then the thresholds; a missed threshold is named on stderr and the exit code is 1.
+ * Runs a workload and reports it: checks the flags and the target first
+ * (nothing is sent when they are wrong), then the run, then a table (or the
+ * JSON document with --json) and the verdict: a run with no successes, too
+ * many errors, a schedule it could not keep or a missed threshold fails
+ * with one line each on stderr and exit code 1.
  */
 export async function runBenchCommand(
   cmd: Command & {jsonEnabled(): boolean},
@@ -44,26 +75,28 @@ export async function runBenchCommand(
   flags: BenchFlags,
   extra: {events?: LoadOptions['events']; rows?: (report: LoadReport) => Array<[string, string | number]>} = {},
 ): Promise<LoadReport> {
-  let prepared: ReturnType<typeof loadOptions>
+  let prepared: ReturnType<typeof prepare>
   try {
-    prepared = loadOptions(flags)
+    prepared = prepare(workload, flags)
+    await workload.preflight()
   } catch (err) {
     await workload.close()
-    throw err
+    // A preflight failure is the run failing (exit 1), in one line.
+    throw err instanceof PreflightError ? new Error(err.message) : err
   }
   const report = await runLoad(workload, {...prepared.options, events: extra.events})
   if (prepared.options.onProgress) process.stderr.write('\r\x1b[2K') // clear the progress line
   const results = evaluateThresholds(report, prepared.thresholds)
   if (results.length > 0) report.thresholds = results
+  report.failures = runFailures(report, {maxErrorRate: flags['max-error-rate'], allowBehindSchedule: flags['allow-behind-schedule']})
   if (!cmd.jsonEnabled()) {
     cmd.log(formatReport(report, extra.rows?.(report) ?? []))
-    for (const r of results) cmd.log(`threshold ${r.expression}: ${r.passed ? 'passed' : 'FAILED'} (actual ${+r.actual.toFixed(3)})`)
+    for (const r of results) cmd.log(`threshold ${r.expression}: ${r.passed ? 'passed' : 'FAILED'} (actual ${formatMetric(r.metric, r.actual)})`)
   }
   const failed = results.filter((r) => !r.passed)
-  if (failed.length > 0) {
-    process.stderr.write(`thresholds failed: ${failed.map((r) => `${r.expression} (actual ${+r.actual.toFixed(3)})`).join(', ')}\n`)
-    exitAfterRun(1)
-  }
+  if (failed.length > 0) report.failures.push(`thresholds failed: ${failed.map((r) => `${r.expression} (actual ${formatMetric(r.metric, r.actual)})`).join(', ')}`)
+  for (const f of report.failures) process.stderr.write(`run failed: ${f}\n`)
+  if (report.failures.length > 0) exitAfterRun(1)
   return report
 }
 

@@ -1,5 +1,6 @@
 import {openTransport, Transport, TransportName} from '../../core/net/transport.js'
 
+import {preflightGet} from '../preflight.js'
 import {OpError, Operation, Workload} from '../workload.js'
 
 /**
@@ -9,6 +10,7 @@ import {OpError, Operation, Workload} from '../workload.js'
  */
 export class HttpGetWorkload implements Workload {
   readonly name = 'http'
+  readonly metrics = ['get']
   private readonly http: Transport
   private readonly path: string
 
@@ -20,6 +22,10 @@ export class HttpGetWorkload implements Workload {
     const url = new URL(target)
     this.path = url.pathname + url.search
     this.http = openTransport(url.origin, {connections: clients, transport})
+  }
+
+  async preflight(): Promise<void> {
+    await preflightGet(this.target)
   }
 
   async createClient(): Promise<Operation> {

@@ -1,5 +1,6 @@
 import {fetchHealth} from '../../core/cluster/health.js'
 import {KvRequestError, KvUnavailableError, RaftKvClient} from '../../core/kv/raft-kv-client.js'
+import {preflightNode} from '../preflight.js'
 import {OpError} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'
 
@@ -14,6 +15,13 @@ export class DsysKvTarget implements KvTarget {
     opTimeoutMs: number,
   ) {
     this.kv = new RaftKvClient(urls, {connectionsPerNode: clients, opTimeoutMs})
+  }
+
+  /** At least one replica must answer as a Raft KV replica. */
+  async preflight(): Promise<void> {
+    const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, 'raft-node', 'Raft KV replica')))
+    const failed = answers.find((a) => a.status === 'rejected')
+    if (answers.every((a) => a.status === 'rejected')) throw failed!.reason
   }
 
   client(): KvTargetClient {

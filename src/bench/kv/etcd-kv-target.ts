@@ -2,7 +2,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {Pool, request} from 'undici'
 
 import {dispatchRequest} from '../../core/net/dispatch-request.js'
-import {OpError} from '../workload.js'
+import {preflightGet} from '../preflight.js'
+import {OpError, PreflightError} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'
 
 /** Pause before retrying on another member after an error. */
@@ -34,6 +35,21 @@ export class EtcdKvTarget implements KvTarget {
     if (hosts.length === 0) throw new Error(`--target etcd://HOST:PORT[,HOST:PORT...], got "${name}"`)
     this.origins = hosts.map((h) => `http://${h}`)
     this.pools = this.origins.map((o) => new Pool(o, {connections: clients, pipelining: 1, keepAliveTimeout: 60_000}))
+  }
+
+  /** etcd's GET /health on each member until one answers as etcd does ({"health": ...}). */
+  async preflight(): Promise<void> {
+    let failure: Error | undefined
+    for (const origin of this.origins) {
+      try {
+        const {status, body} = await preflightGet(`${origin}/health`)
+        if (status === 200 && /"health"/.test(body)) return
+        failure = new PreflightError(`${origin} does not answer as etcd (GET /health answered ${status})`)
+      } catch (err) {
+        failure = err as Error
+      }
+    }
+    throw failure
   }
 
   client(index: number): KvTargetClient {

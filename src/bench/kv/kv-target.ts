@@ -2,6 +2,8 @@
 export interface KvTarget {
   /** "dsys" or the etcd URL. */
   readonly name: string
+  /** One request before any load: throws PreflightError when no member answers as the right kind of server. */
+  preflight(): Promise<void>
   /** One client's connection to the service; operations are issued one at a time per client. */
   client(index: number): KvTargetClient
   /** Cumulative server-side counters (messages, fsyncs, committed entries), summed over the members. */

@@ -1,4 +1,5 @@
 import {SeededRng} from '../../core/common/rng.js'
+import type {LoadReport} from '../report.js'
 import type {Operation, Workload} from '../workload.js'
 import type {KvTarget} from './kv-target.js'
 import {ZipfDistribution} from './zipf.js'
@@ -23,12 +24,14 @@ export interface KvWorkloadOptions {
  */
 export class KvWorkload implements Workload {
   readonly name = 'kv'
+  readonly metrics = ['read', 'write']
   private readonly zipf: ZipfDistribution | undefined
   private readonly value: string
   /** One snapshot for the run: clients are created concurrently, so the promise is what is shared. */
   private countersBefore: Promise<Record<string, number>> | undefined
-  private reads = 0
-  private writes = 0
+  /** Over the whole run, warmup included, like the server counters they divide. */
+  private runReads = 0
+  private runWrites = 0
 
   constructor(
     private readonly kv: KvTarget,
@@ -42,6 +45,10 @@ export class KvWorkload implements Workload {
     return this.kv.name
   }
 
+  preflight(): Promise<void> {
+    return this.kv.preflight()
+  }
+
   async createClient(clientIndex: number): Promise<Operation> {
     this.countersBefore ??= this.kv.counters()
     await this.countersBefore
@@ -53,20 +60,20 @@ export class KvWorkload implements Workload {
       const key = `key-${zipf === undefined ? rng.int(keys) : zipf.sample(rng.next())}`
       if (rng.next() < readRatio) {
         await client.get(key)
-        this.reads++
+        this.runReads++
         return 'read'
       }
       await client.put(key, this.value)
-      this.writes++
+      this.runWrites++
       return 'write'
     }
   }
 
-  async summarize(): Promise<Record<string, unknown>> {
+  async summarize(report: LoadReport): Promise<Record<string, unknown>> {
     const after = await this.kv.counters()
     const before = (await this.countersBefore) ?? {}
     const delta = Object.fromEntries(Object.entries(after).map(([name, n]) => [name, n - (before[name] ?? 0)]))
-    const ops = this.reads + this.writes
+    const ops = this.runReads + this.runWrites
     const ratio = (a: number | undefined, b: number) => (a === undefined || b === 0 ? null : +(a / b).toFixed(3))
     return {
       readRatio: this.options.readRatio,
@@ -74,13 +81,14 @@ export class KvWorkload implements Workload {
       dist: this.options.dist,
       ...(this.options.dist === 'zipf' ? {zipfTheta: this.options.zipfTheta} : {}),
       valueSize: this.options.valueSize,
-      reads: this.reads,
-      writes: this.writes,
+      // The measured window's, as every count in the report.
+      reads: report.operations.read?.ops ?? 0,
+      writes: report.operations.write?.ops ?? 0,
       server: {
         ...delta,
         messagesPerOp: ratio(delta.messagesSent, ops),
         fsyncsPerCommittedEntry: ratio(delta.fsyncs, delta.committedEntries ?? 0),
-        fsyncsPerWrite: ratio(delta.fsyncs, this.writes),
+        fsyncsPerWrite: ratio(delta.fsyncs, this.runWrites),
       },
     }
   }

@@ -1,6 +1,10 @@
 import {JsonClient, segment} from '../../core/net/json-client.js'
+import {preflightNode} from '../preflight.js'
 import {OpError} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
+
+/** README, Limits: a lock's wait queue holds at most this many; the next waiter gets a 503. */
+const MAX_WAITERS_PER_LOCK = 10_000
 
 interface GrantBody {
   token: number
@@ -12,6 +16,8 @@ interface GrantBody {
 export class DsysLockBackend implements LockBackend {
   readonly fencing = true
   private readonly http: JsonClient
+
+  readonly waitersPerLock = MAX_WAITERS_PER_LOCK
 
   constructor(
     readonly target: string,
@@ -34,6 +40,10 @@ export class DsysLockBackend implements LockBackend {
     if (res.status === 200) return true
     if (res.status === 409) return false
     throw new OpError(`http-${res.status}`, res.body.error)
+  }
+
+  async preflight(): Promise<void> {
+    await preflightNode(this.target, 'lock-server', 'dsys lock server')
   }
 
   close(): Promise<void> {

@@ -3,6 +3,10 @@ export interface LockBackend {
   readonly target: string
   /** Fencing tokens come with grants. */
   readonly fencing: boolean
+  /** The most waiters one lock may have, where the service documents a bound. */
+  readonly waitersPerLock?: number
+  /** One request before any load: throws PreflightError when the service is unreachable or of the wrong kind. */
+  preflight(): Promise<void>
   /** Resolves with the grant, or undefined when `waitMs` passed without one. */
   acquire(client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined>
   /** False when the lock was no longer ours (lease lost). */

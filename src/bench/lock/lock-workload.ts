@@ -41,8 +41,20 @@ export class LockWorkload implements Workload {
     this.resource = new ProtectedResource(backend.fencing)
   }
 
+  readonly metrics = ['acquire-release', 'acquire', 'wait', 'release']
+
   get target(): string {
     return this.backend.target
+  }
+
+  get clientLimit(): {max: number; why: string} | undefined {
+    const perLock = this.backend.waitersPerLock
+    if (perLock === undefined) return undefined
+    return {max: perLock * this.opts.locks, why: `the target queues at most ${perLock.toLocaleString('en-US')} waiters per lock, over ${this.opts.locks} lock(s)`}
+  }
+
+  preflight(): Promise<void> {
+    return this.backend.preflight()
   }
 
   async createClient(client: number): Promise<Operation> {
@@ -82,10 +94,11 @@ export class LockWorkload implements Workload {
       waitMs: this.opts.waitMs,
       // Counted over the whole run (warmup too): fairness is about shares, not rates.
       acquisitions,
-      fairness: jainIndex(this.acquisitions),
+      // Without a single grant there is nothing to be fair or safe about: null, not a perfect score.
+      fairness: acquisitions === 0 ? null : jainIndex(this.acquisitions),
       perClientAcquisitions: {min: Math.min(...this.acquisitions), max: Math.max(...this.acquisitions)},
       fencingTokens: this.backend.fencing ? 'yes' : 'no: this target issues no fencing tokens, so stale holders cannot be fenced off',
-      safety: this.resource.report(),
+      safety: acquisitions === 0 ? null : this.resource.report(),
     }
   }
 

@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {Redis} from 'ioredis'
 
-import {OpError} from '../workload.js'
+import {OpError, PreflightError} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
 
 // Delete the key only if it still holds our value: a late release must not free someone else's lock.
@@ -22,21 +22,20 @@ export class RedisLockBackend implements LockBackend {
     clients: number,
     private readonly retryDelayMs: number,
   ) {
-    // One connection per client, as separate processes would have.
-    this.connections = Array.from({length: clients}, () => {
-      // No reconnect loop: a Redis that goes away fails the operations, which the report counts.
-      const redis = new Redis(target, {maxRetriesPerRequest: 0, retryStrategy: () => null})
-      redis.on('error', () => {})
-      return redis
-    })
+    // One connection per client, as separate processes would have; each connects on its first command.
+    this.connections = Array.from({length: clients}, () => connect(target, true))
   }
 
-  async ready(): Promise<void> {
+  /** One PING on a connection of its own: an unreachable Redis fails here, before any load. */
+  async preflight(): Promise<void> {
+    const probe = connect(this.target, true)
     try {
-      await Promise.all(this.connections.map((c) => c.ping()))
+      await probe.connect()
+      await probe.ping()
     } catch (err) {
-      await this.close()
-      throw new Error(`cannot reach Redis at ${this.target}: ${(err as Error).message}`)
+      throw new PreflightError(`cannot reach Redis at ${this.target}: ${(err as Error).message}`)
+    } finally {
+      probe.disconnect()
     }
   }
 
@@ -71,4 +70,11 @@ export class RedisLockBackend implements LockBackend {
   async close(): Promise<void> {
     for (const c of this.connections) c.disconnect()
   }
+}
+
+/** No reconnect loop: a Redis that goes away fails the operations, which the report counts. */
+function connect(target: string, lazyConnect: boolean): Redis {
+  const redis = new Redis(target, {lazyConnect, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null})
+  redis.on('error', () => {})
+  return redis
 }

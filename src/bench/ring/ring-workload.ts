@@ -1,6 +1,7 @@
 import {fetchHealth} from '../../core/cluster/health.js'
 import type {RingAdmin, RouterHealth} from '../../nodes/ring-router/admin-client.js'
 import {KvWorkload, type KvWorkloadOptions} from '../kv/kv-workload.js'
+import type {LoadReport} from '../report.js'
 import type {Operation, Workload} from '../workload.js'
 import type {RouterKvTarget} from './router-kv-target.js'
 import {shardLoad} from './shard-load.js'
@@ -14,6 +15,7 @@ import {shardLoad} from './shard-load.js'
 export class RingWorkload implements Workload {
   readonly name = 'ring'
   readonly target = 'dsys'
+  readonly metrics = ['read', 'write']
   private readonly kv: KvWorkload
   /** The router's per-shard counts when the first client was created: one /health call shared by every client. */
   private requestsBefore: Promise<Record<string, number>> | undefined
@@ -24,6 +26,10 @@ export class RingWorkload implements Workload {
     private readonly options: KvWorkloadOptions,
   ) {
     this.kv = new KvWorkload(router, options)
+  }
+
+  preflight(): Promise<void> {
+    return this.router.preflight()
   }
 
   /** Writes every key once before the clock starts, so reads find values and shards hold the key set. */
@@ -44,9 +50,9 @@ export class RingWorkload implements Workload {
     return this.kv.createClient(clientIndex)
   }
 
-  async summarize(): Promise<Record<string, unknown>> {
+  async summarize(report: LoadReport): Promise<Record<string, unknown>> {
     // The kv workload's server counters are Raft costs; the ring's cost is its shard spread.
-    const {server: _raftCounters, ...kv} = await this.kv.summarize()
+    const {server: _raftCounters, ...kv} = await this.kv.summarize(report)
     const health = await this.admin.health()
     const keys = Object.fromEntries(
       await Promise.all(Object.entries(health.shards).map(async ([name, {url}]) => [name, ((await fetchHealth(url, 2_000))?.keys as number | undefined) ?? null] as const)),

@@ -1,5 +1,6 @@
 import {JsonClient, segment} from '../../core/net/json-client.js'
 import type {KvTargetClient, KvTarget} from '../kv/kv-target.js'
+import {preflightNode} from '../preflight.js'
 import {OpError} from '../workload.js'
 
 /** The ring router as a KV target: one keep-alive pool shared by the clients; a read of an absent key is a success. */
@@ -7,8 +8,15 @@ export class RouterKvTarget implements KvTarget {
   readonly name = 'dsys'
   private readonly router: JsonClient
 
-  constructor(routerUrl: string, clients: number) {
+  constructor(
+    private readonly routerUrl: string,
+    clients: number,
+  ) {
     this.router = new JsonClient(routerUrl, {connections: clients})
+  }
+
+  async preflight(): Promise<void> {
+    await preflightNode(this.routerUrl, 'ring-router', 'ring router')
   }
 
   client(): KvTargetClient {

@@ -2,6 +2,7 @@ import {SeededRng} from '../../core/common/rng.js'
 import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
+import {preflightNode} from '../preflight.js'
 import {OpError, type Operation, type Workload} from '../workload.js'
 import {compareSnapshots, snapshotTxnCluster, waitSettled, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
@@ -24,6 +25,7 @@ export interface TxnTargets {
  */
 export class TxnWorkload implements Workload {
   readonly name = 'txn'
+  readonly metrics = ['commit', 'abort', 'prepare', 'decision log']
   private readonly client: JsonClient
   private readonly chooser: TxnKeyChooser
 
@@ -46,6 +48,10 @@ export class TxnWorkload implements Workload {
 
   get target(): string {
     return this.targets.coordinator
+  }
+
+  async preflight(): Promise<void> {
+    await preflightNode(this.targets.coordinator, 'txn-coordinator', '2PC coordinator')
   }
 
   async createClient(clientIndex: number): Promise<Operation> {

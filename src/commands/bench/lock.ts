@@ -34,19 +34,21 @@ Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --
 
   async run() {
     const {flags} = await this.parse(BenchLock)
-    if (flags.ttl < 1) this.error('--ttl must be at least 1ms')
+    if (flags.ttl < 1) this.usageError('--ttl must be at least 1ms')
     const backend = await this.backend(flags.target, flags['data-dir'], flags.clients, flags['retry-delay'])
     const workload = new LockWorkload(backend, {locks: flags.locks, holdMs: flags.hold, ttlMs: flags.ttl, waitMs: flags.wait, seed: flags.seed})
     return runBenchCommand(this, workload, flags, {
       rows: (r) => {
-        const safety = r.safety as SafetyReport
+        const safety = r.safety as SafetyReport | null
+        const fairness = r.fairness as number | null
+        const nothingHeld = 'n/a: no lock was granted'
         return [
-          ['acquisitions/s', r.throughput],
+          ['acquisitions/s', r.throughput.toFixed(1)],
           ['timeouts', r.errorsByKind.timeout ?? 0],
-          ['fairness (Jain)', r.fairness as number],
+          ['fairness (Jain)', fairness === null ? nothingHeld : fairness.toFixed(3)],
           ['fencing tokens', r.fencingTokens as string],
-          ['safety violations', safety.violations],
-          ['stale writes fenced off', safety.staleWritesRejected],
+          ['safety violations', safety ? safety.violations : nothingHeld],
+          ['stale writes fenced off', safety ? safety.staleWritesRejected : nothingHeld],
         ]
       },
     })
@@ -54,11 +56,9 @@ Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --
 
   private async backend(target: string | undefined, dataDir: string, clients: number, retryDelayMs: number): Promise<LockBackend> {
     if (target?.startsWith('redis://')) {
-      const redis = new RedisLockBackend(target, clients, retryDelayMs)
-      await redis.ready()
-      return redis
+      return new RedisLockBackend(target, clients, retryDelayMs)
     }
-    if (target && !/^https?:\/\//.test(target)) this.error(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
+    if (target && !/^https?:\/\//.test(target)) this.usageError(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
     return new DsysLockBackend(target ?? localNodeUrl(dataDir, 'lock-server'), clients)
   }
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
   for (let i = 0; i < 100; i++) {
     const probe = new RedisLockBackend(url, 1, 1)
     try {
-      await probe.ready()
+      await probe.preflight()
       await probe.close()
       return
     } catch {
@@ -44,7 +44,7 @@ afterAll(() => {
 
 test.skipIf(!hasRedis)('the Redis spin lock runs the same workload: no fencing tokens, no overlapping holds', async () => {
   const backend = new RedisLockBackend(url, 4, 1)
-  await backend.ready()
+  await backend.preflight()
   const report = await runLoad(new LockWorkload(backend, {locks: 2, holdMs: 1, ttlMs: 2000, waitMs: 2000, seed: 3}), {clients: 4, durationMs: 1000, warmupMs: 0})
   expect(report.ops).toBeGreaterThan(0)
   expect(report.errors).toBe(0)

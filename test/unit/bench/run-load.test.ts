@@ -3,6 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {expect, test} from 'vitest'
 
 import {runLoad} from '../../../src/bench/run-load.js'
+import {EARLY_MS} from '../../../src/bench/slot-timer.js'
 import {OpError, Workload} from '../../../src/bench/workload.js'
 
 /** A workload whose operation sleeps `opMs`; every third one fails when `failEvery` is set. */
@@ -12,6 +13,8 @@ function sleeper(opMs: number, failEvery = 0): Workload & {started: number[]} {
   return {
     name: 'sleep',
     target: 'memory',
+    metrics: ['nap', 'inner'],
+    preflight: async () => {},
     started,
     createClient: async () => async (ctx) => {
       started.push(performance.now())
@@ -38,15 +41,50 @@ test('open loop: a server slower than the schedule shows up as latency from the 
   const report = await runLoad(sleeper(20), {clients: 1, ops: 30, warmupMs: 0, rate: 100})
   expect(report.coordinatedOmissionCorrected).toBe(true)
   expect(report.latencyMs.max).toBeGreaterThan(200)
-  expect(report.behindScheduleMs!.max).toBeGreaterThan(150)
+  expect(report.schedule!.lagMs.max).toBeGreaterThan(150)
+  // Measured from the send instead, each operation took its 20 ms: the stall is invisible there.
+  expect(report.uncorrectedLatencyMs!.max).toBeLessThan(100)
 })
 
-test('open loop never starts an operation before its scheduled time', async () => {
-  const w = sleeper(0)
+test('open loop sends no operation more than EARLY_MS before its slot, and one sent early is measured from its send', async () => {
+  const w = sleeper(3)
   const t0 = performance.now()
-  await runLoad(w, {clients: 1, ops: 20, warmupMs: 0, rate: 200})
-  // Op i is scheduled 5·i ms after the start.
-  w.started.forEach((at, i) => expect(at - t0).toBeGreaterThanOrEqual(5 * i - 0.01))
+  const report = await runLoad(w, {clients: 1, ops: 20, warmupMs: 0, rate: 200})
+  // Op i's slot is 5·i ms after the start.
+  w.started.forEach((at, i) => expect(at - t0).toBeGreaterThanOrEqual(5 * i - EARLY_MS - 0.01))
+  // Measured from a later slot, an early op would look faster than the 3 ms it took.
+  expect(report.latencyMs.p50).toBeGreaterThanOrEqual(3)
+})
+
+test('the measured window is the one asked for: an open-loop run reports its duration and rate, not its drain', async () => {
+  const report = await runLoad(sleeper(1), {clients: 4, durationMs: 500, warmupMs: 0, rate: 40})
+  expect(report.durationS).toBe(0.5)
+  expect(report.schedule).toMatchObject({scheduled: 20, issued: 20, notIssued: 0})
+  expect(report.ops).toBe(20)
+  expect(report.throughput).toBe(40)
+})
+
+test('slots the window closes on are counted as not sent, and Little\'s law says how many clients the schedule needed', async () => {
+  // One client, 10 ms per op, asked for 400 ops/s: it can send about 100/s, and needs about 4 clients.
+  const report = await runLoad(sleeper(10), {clients: 1, durationMs: 500, warmupMs: 0, rate: 400})
+  const s = report.schedule!
+  expect(s.scheduled).toBe(200)
+  expect(s.issued).toBeLessThan(100)
+  expect(s.notIssued).toBe(s.scheduled - s.issued)
+  expect(s.clientsNeeded).toBeGreaterThanOrEqual(4)
+})
+
+test('an event never stretches the measured window; one that outlasts it is reported with its own duration', async () => {
+  let finish!: () => void
+  const slow = new Promise<void>((resolve) => (finish = resolve))
+  const events = [{atMs: 50, name: 'slow', run: async () => (await slow, {})}]
+  const run = runLoad(sleeper(1), {clients: 2, durationMs: 200, warmupMs: 0, events})
+  // The event ends only after the load has (the report waits for it), long after the window closed.
+  setTimeout(finish, 400)
+  const report = await run
+  expect(report.durationS).toBe(0.2)
+  expect(report.events).toEqual([expect.objectContaining({name: 'slow', outlastedRun: true})])
+  expect(report.events[0].tookS as number).toBeGreaterThan(0.3)
 })
 
 test("the report carries the driver's own CPU per operation, so a busy driver shows", async () => {
@@ -58,6 +96,8 @@ test("the report carries the driver's own CPU per operation, so a busy driver sh
   const burner: Workload = {
     name: 'burn',
     target: 'memory',
+    metrics: ['burn'],
+    preflight: async () => {},
     createClient: async () => async () => {
       const until = cpuMicros() + 2000
       while (cpuMicros() < until);

@@ -1,0 +1,142 @@
+import {performance} from 'node:perf_hooks'
+
+import type {Recorder} from './recorder.js'
+import {SlotTimer} from './slot-timer.js'
+import {OpContext, OpError, Operation} from './workload.js'
+
+/** When and how one thread's clients run: every thread of a run gets the same plan and its own slice of clients. */
+export interface DrivePlan {
+  /** performance.timeOrigin + performance.now() at the run's start, shared by every thread. */
+  startEpochMs: number
+  warmupMs: number
+  /** Length of the measured window; undefined when the run stops at `ops`. */
+  durationMs?: number
+  /** Measured operations to issue, over all threads (the run stops at whichever of durationMs and ops comes first). */
+  ops?: number
+  /** Open loop: total operations per second over all clients; closed loop when undefined. */
+  rate?: number
+  /** All clients of the run, over all threads. */
+  totalClients: number
+}
+
+/** What one thread measured. */
+export interface DriveResult {
+  recorder: Recorder
+  /** Measured operations sent (open loop: of the measured schedule). */
+  issued: number
+  /** Open loop with a duration: slots of these clients inside the measured window. */
+  scheduled: number
+  /** performance.now() of this thread when the last measured operation ended. */
+  lastEndMs: number
+  /** The first error that was not an OpError: a bug in a workload, shown in the report. */
+  unexpected: unknown
+}
+
+/** Shared between the threads of a run that stops at `ops`: the next measured operation's number. */
+export type OpsClaim = () => boolean
+
+/**
+ * Runs `operations` (clients `firstClient`, `firstClient + 1`, ...) to the
+ * end of the plan. Closed loop: each client issues back to back. Open loop:
+ * each client owns a slice of a fixed schedule, as in wrk2 (client i's slots
+ * are `offset_i + k · clients/rate`), waits for its slot on one shared timer,
+ * and when it falls behind sends at once; latency is measured from the slot,
+ * so a stalled target shows up as latency instead of as silently fewer
+ * requests (coordinated omission). Slots left unsent when the window closes
+ * are counted, never dropped silently.
+ */
+export async function drive(operations: Operation[], firstClient: number, plan: DrivePlan, claimOp: OpsClaim, recorder: Recorder): Promise<DriveResult> {
+  const startMs = plan.startEpochMs - performance.timeOrigin
+  const warmEndMs = startMs + plan.warmupMs
+  const windowEndMs = plan.durationMs === undefined ? Infinity : warmEndMs + plan.durationMs
+  const slots = new SlotTimer()
+  const result: DriveResult = {recorder, issued: 0, scheduled: 0, lastEndMs: warmEndMs, unexpected: undefined}
+  let done = false
+
+  /** Whether one more measured operation may start (the --ops budget). */
+  const claimMeasured = (): boolean => {
+    if (done) return false
+    if (!claimOp()) {
+      done = true
+      return false
+    }
+    result.issued++
+    return true
+  }
+
+  const issue = async (op: Operation, ctx: ClientContext, slotMs: number, measured: boolean): Promise<void> => {
+    ctx.measured = measured
+    const sentMs = performance.now()
+    try {
+      const type = await op(ctx)
+      const endMs = performance.now()
+      // Sent early (see EARLY_MS): measure from the send, never from the later slot.
+      recorder.ok(ctx.clientIndex, type, measured, (endMs - Math.min(sentMs, slotMs)) * 1000, (endMs - sentMs) * 1000, endMs)
+      if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
+    } catch (err) {
+      const endMs = performance.now()
+      recorder.error(err instanceof OpError ? err.kind : 'unexpected', (err as Error)?.message ?? String(err), measured, endMs)
+      if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
+      if (!(err instanceof OpError)) result.unexpected ??= err
+    }
+  }
+
+  const closedLoop = async (op: Operation, ctx: ClientContext): Promise<void> => {
+    for (;;) {
+      const now = performance.now()
+      if (done || now >= windowEndMs) return
+      const measured = now >= warmEndMs
+      if (measured && !claimMeasured()) return
+      await issue(op, ctx, now, measured)
+    }
+  }
+
+  const openLoop = async (op: Operation, ctx: ClientContext, rate: number): Promise<void> => {
+    const intervalMs = (1000 * plan.totalClients) / rate
+    const offsetMs = (ctx.clientIndex * intervalMs) / plan.totalClients
+    if (plan.durationMs !== undefined) result.scheduled += Math.max(0, Math.ceil((plan.durationMs - offsetMs) / intervalMs))
+    let slot = startMs + offsetMs < warmEndMs ? startMs + offsetMs : warmEndMs + offsetMs
+    for (;;) {
+      if (done || slot >= windowEndMs) return
+      await slots.wait(slot)
+      const now = performance.now()
+      if (done || now >= windowEndMs) return
+      const measured = slot >= warmEndMs
+      if (measured) {
+        if (!claimMeasured()) return
+        recorder.lag(Math.max(0, now - slot) * 1000)
+      }
+      await issue(op, ctx, slot, measured)
+      slot += intervalMs
+      // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
+      // calibration does: the measured schedule starts at the end of warmup, on its own grid.
+      if (!measured && (slot >= warmEndMs || performance.now() >= warmEndMs)) slot = warmEndMs + offsetMs
+    }
+  }
+
+  await Promise.all(
+    operations.map((op, i) => {
+      const ctx = new ClientContext(firstClient + i, recorder)
+      return plan.rate ? openLoop(op, ctx, plan.rate) : closedLoop(op, ctx)
+    }),
+  )
+  return result
+}
+
+/** A client's context; `measured` says whether the operation in flight counts (one at a time per client). */
+class ClientContext implements OpContext {
+  measured = false
+
+  constructor(
+    readonly clientIndex: number,
+    private readonly recorder: Recorder,
+  ) {}
+
+  record(name: string, micros: number): void {
+    this.recorder.record(name, micros, this.measured)
+  }
+
+  count(name: string, n = 1): void {
+    this.recorder.count(name, n, this.measured)
+  }
+}
