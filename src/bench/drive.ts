@@ -79,6 +79,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
       if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
       if (!(err instanceof OpError)) result.unexpected ??= err
     }
+    slots.poll()
   }
 
   const closedLoop = async (op: Operation, ctx: ClientContext): Promise<void> => {
