@@ -27,11 +27,14 @@ const ms = (micros: number): number => Math.round(micros) / 1000
 
 export function summarize(h: Histogram): LatencySummary {
   if (h.totalCount === 0) return {p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0}
+  // A percentile is the top of its bucket (up to 0.1% above the values in it);
+  // no value was above the maximum, so neither is any percentile.
+  const at = (percentile: number): number => ms(Math.min(h.getValueAtPercentile(percentile), h.maxValue))
   return {
-    p50: ms(h.getValueAtPercentile(50)),
-    p90: ms(h.getValueAtPercentile(90)),
-    p99: ms(h.getValueAtPercentile(99)),
-    p999: ms(h.getValueAtPercentile(99.9)),
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
     max: ms(h.maxValue),
     mean: ms(h.mean),
   }

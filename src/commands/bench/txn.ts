@@ -60,15 +60,15 @@ With --kill-coordinator-at the coordinator is killed with SIGKILL during the run
               },
             },
           ]
-    return runBenchCommand(this, workload, flags, {events, rows: (r) => rows(r.txn as TxnClusterReport, r.counters)})
+    return runBenchCommand(this, workload, flags, {events, rows: (r) => txnRows(r.txn as TxnClusterReport)})
   }
 }
 
-function rows(t: TxnClusterReport, counters: Record<string, number>): Array<[string, string | number]> {
+/** The cluster's side of the run. Aborts by reason are the report's counters, which the report prints itself. */
+export function txnRows(t: TxnClusterReport): Array<[string, string | number]> {
   const ms = (l: {p50: number; p99: number; max: number; count: number}): string => `p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (${l.count})`
   const out: Array<[string, string | number]> = [
     ['transactions begun (incl. warmup)', t.txnsBegun],
-    ...Object.entries(counters).filter(([k]) => k.startsWith('aborted')).map(([k, v]): [string, number] => [k, v]),
     ['messages per txn', t.messagesPerTxn],
     ['fsyncs per committed txn (all nodes)', t.fsyncsPerCommittedTxn],
     ['decision-log fsyncs per committed txn', t.coordinatorFsyncsPerCommittedTxn],

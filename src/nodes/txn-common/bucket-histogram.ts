@@ -47,15 +47,21 @@ export class BucketHistogram {
   }
 }
 
-/** What was recorded between two snapshots of one histogram. `maxMs` is the later snapshot's (an upper bound). */
+/**
+ * What was recorded between two snapshots of one histogram. A node keeps one
+ * maximum for its lifetime, so the window's own maximum is that one only
+ * when it grew during the window; otherwise it is bounded by the top of the
+ * highest bucket the window used (at most ~9% high, as the percentiles).
+ */
 export function histogramSince(after: HistogramSnapshot, before: HistogramSnapshot | undefined): HistogramSnapshot {
   if (!before) return after
-  return {
-    counts: after.counts.map((n, i) => n - (before.counts[i] ?? 0)),
-    count: after.count - before.count,
-    sumMs: after.sumMs - before.sumMs,
-    maxMs: after.maxMs,
+  const counts = after.counts.map((n, i) => n - (before.counts[i] ?? 0))
+  let maxMs = after.maxMs
+  if (after.maxMs <= before.maxMs) {
+    const top = counts.findLastIndex((n) => n > 0)
+    maxMs = top < 0 ? 0 : Math.min(upperBoundMs(top), after.maxMs)
   }
+  return {counts, count: after.count - before.count, sumMs: after.sumMs - before.sumMs, maxMs}
 }
 
 /** Percentiles as bucket upper bounds (at most ~9% high), capped by the recorded maximum. */
