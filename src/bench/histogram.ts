@@ -23,6 +23,15 @@ export function recordMicros(h: Histogram, micros: number): void {
   h.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, Math.round(micros))))
 }
 
+/** A histogram as compressed base64 (HdrHistogram's own encoding), to cross a thread boundary. */
+export function encodeHistogram(h: Histogram): string {
+  return hdr.encodeIntoCompressedBase64(h)
+}
+
+export function decodeHistogram(base64: string): Histogram {
+  return hdr.decodeFromCompressedBase64(base64)
+}
+
 const ms = (micros: number): number => Math.round(micros) / 1000
 
 export function summarize(h: Histogram): LatencySummary {

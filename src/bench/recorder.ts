@@ -1,4 +1,4 @@
-import {createHistogram, Histogram, recordMicros, summarize} from './histogram.js'
+import {createHistogram, decodeHistogram, encodeHistogram, Histogram, recordMicros, summarize} from './histogram.js'
 
 export interface TimelinePoint {
   /** Seconds since the run started (warmup included). */
@@ -13,6 +13,22 @@ interface Second {
   ops: number
   errors: number
   latency: Histogram
+}
+
+/** A recorder as one worker thread hands it to the main thread: histograms compressed, maps as entries. */
+export interface RecorderSnapshot {
+  ops: number
+  errors: number
+  overall: string
+  uncorrected: string
+  lag: string
+  byType: Array<[string, string]>
+  named: Array<[string, string]>
+  counters: Array<[string, number]>
+  errorsByKind: Array<[string, number]>
+  errorSamples: Array<[string, string]>
+  perClient: Array<[number, number]>
+  seconds: Array<{ops: number; errors: number; latency: string}>
 }
 
 /**
@@ -83,13 +99,62 @@ export class Recorder {
     recordMicros(this.lagMicros, micros)
   }
 
+  snapshot(): RecorderSnapshot {
+    const encoded = (m: Map<string, Histogram>): Array<[string, string]> => [...m].map(([k, h]) => [k, encodeHistogram(h)])
+    return {
+      ops: this.ops,
+      errors: this.errors,
+      overall: encodeHistogram(this.overall),
+      uncorrected: encodeHistogram(this.uncorrected),
+      lag: encodeHistogram(this.lagMicros),
+      byType: encoded(this.byType),
+      named: encoded(this.named),
+      counters: [...this.counters],
+      errorsByKind: [...this.errorsByKind],
+      errorSamples: [...this.errorSamples],
+      perClient: this.perClient.flatMap((n, i): Array<[number, number]> => (n === undefined ? [] : [[i, n]])),
+      seconds: this.seconds.map((s) => ({ops: s.ops, errors: s.errors, latency: encodeHistogram(s.latency)})),
+    }
+  }
+
+  /** Adds another thread's measurements: counts add, histograms add (never averaged percentiles). */
+  absorb(s: RecorderSnapshot): void {
+    this.ops += s.ops
+    this.errors += s.errors
+    this.overall.add(decodeHistogram(s.overall))
+    this.uncorrected.add(decodeHistogram(s.uncorrected))
+    this.lagMicros.add(decodeHistogram(s.lag))
+    const addInto = (m: Map<string, Histogram>, entries: Array<[string, string]>) => {
+      for (const [k, b64] of entries) {
+        let h = m.get(k)
+        if (!h) m.set(k, (h = createHistogram()))
+        h.add(decodeHistogram(b64))
+      }
+    }
+    addInto(this.byType, s.byType)
+    addInto(this.named, s.named)
+    for (const [k, n] of s.counters) this.counters.set(k, (this.counters.get(k) ?? 0) + n)
+    for (const [k, n] of s.errorsByKind) this.errorsByKind.set(k, (this.errorsByKind.get(k) ?? 0) + n)
+    for (const [k, m] of s.errorSamples) if (!this.errorSamples.has(k)) this.errorSamples.set(k, m)
+    for (const [i, n] of s.perClient) this.perClient[i] = (this.perClient[i] ?? 0) + n
+    s.seconds.forEach((theirs, i) => {
+      const ours = this.secondAt(i)
+      ours.ops += theirs.ops
+      ours.errors += theirs.errors
+      ours.latency.add(decodeHistogram(theirs.latency))
+    })
+  }
+
   timeline(): TimelinePoint[] {
     const warmupSeconds = this.warmupMs / 1000
     return this.seconds.map((s, i) => ({second: i, warmup: i < warmupSeconds, ops: s.ops, errors: s.errors, p99Ms: summarize(s.latency).p99}))
   }
 
   private second(nowMs: number): Second {
-    const i = Math.max(0, Math.floor((nowMs - this.startMs) / 1000))
+    return this.secondAt(Math.max(0, Math.floor((nowMs - this.startMs) / 1000)))
+  }
+
+  private secondAt(i: number): Second {
     for (let j = this.seconds.length; j <= i; j++) this.seconds[j] = {ops: 0, errors: 0, latency: createHistogram()}
     return this.seconds[i]
   }

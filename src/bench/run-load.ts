@@ -5,7 +5,8 @@ import {drive, DrivePlan, DriveResult} from './drive.js'
 import {summarize} from './histogram.js'
 import {Recorder} from './recorder.js'
 import {LoadReport} from './report.js'
-import type {Workload} from './workload.js'
+import {startThreads} from './threads.js'
+import type {Workload, WorkloadRecipe} from './workload.js'
 
 export interface LoadOptions {
   clients: number
@@ -16,6 +17,8 @@ export interface LoadOptions {
   warmupMs: number
   /** Open loop: total operations per second on a fixed schedule; closed loop when undefined. */
   rate?: number
+  /** Worker threads to spread the clients over (default 1: this thread); needs the workload's recipe. */
+  threads?: number
   /** Called about once a second while the run goes on (progress display). */
   onProgress?: (p: Progress) => void
   /** Actions at a time into the run (e.g. add a node at 5 s); their outcome lands in the report's events. */
@@ -39,43 +42,65 @@ export interface Progress {
  */
 export async function runLoad(workload: Workload, opts: LoadOptions): Promise<LoadReport> {
   if (opts.durationMs === undefined && opts.ops === undefined) throw new Error('a run needs a duration or an operation count')
-  const operations = await Promise.all(Array.from({length: opts.clients}, (_, i) => workload.createClient(i)))
-  const plan: DrivePlan = {
-    startEpochMs: performance.timeOrigin + performance.now(),
-    warmupMs: opts.warmupMs,
-    durationMs: opts.durationMs,
-    ops: opts.ops,
-    rate: opts.rate,
-    totalClients: opts.clients,
-  }
-  const startMs = performance.now()
-  let claimed = 0
-  const claim = (): boolean => opts.ops === undefined || claimed++ < opts.ops
-  const window = measureWindow(startMs, opts)
-  const events = startEvents(startMs, opts)
-  const recorder = new Recorder(startMs, opts.warmupMs)
-  const progress = opts.onProgress && progressTimer(startMs, opts, () => recorder)
+  const threads = opts.threads ?? 1
+  const plan = {warmupMs: opts.warmupMs, durationMs: opts.durationMs, ops: opts.ops, rate: opts.rate, totalClients: opts.clients}
   try {
-    const measured = await drive(operations, 0, plan, claim, recorder)
-    const cpu = window.end()
-    const report = buildReport(workload, opts, measured, cpu, startMs)
+    const driver = threads > 1 ? await startThreads(recipeOf(workload), plan, threads) : await inProcess(workload, plan)
+    // Every thread starts from this instant; times below are this thread's performance.now().
+    const startMs = performance.now()
+    const recorder = new Recorder(startMs, opts.warmupMs)
+    const window = measureWindow(startMs, opts, workload)
+    const events = startEvents(startMs, opts)
+    const progress = opts.onProgress && progressTimer(startMs, opts, driver.counts ?? (() => recorder))
+    let measured: DriveResult
+    try {
+      measured = await driver.run(performance.timeOrigin + startMs, recorder)
+    } finally {
+      clearInterval(progress)
+    }
+    const cpu = await window.end()
+    const report = buildReport(workload, opts, threads, measured, cpu, startMs)
     report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
     Object.assign(report, (await workload.summarize?.(report)) ?? {})
     return report
   } finally {
-    clearInterval(progress)
     await workload.close()
   }
 }
 
-/** The driver's CPU over the measured window: from the end of warmup to the last operation's end. */
-function measureWindow(startMs: number, opts: LoadOptions) {
+function recipeOf(workload: Workload): WorkloadRecipe {
+  if (!workload.recipe) throw new Error(`the ${workload.name} workload runs on one thread only`)
+  return workload.recipe
+}
+
+/** One thread: this one. */
+async function inProcess(workload: Workload, plan: Omit<DrivePlan, 'startEpochMs'>) {
+  const operations = await Promise.all(Array.from({length: plan.totalClients}, (_, i) => workload.createClient(i)))
+  let claimed = 0
+  const claim = (): boolean => plan.ops === undefined || claimed++ < plan.ops
+  return {
+    counts: undefined,
+    run: (startEpochMs: number, recorder: Recorder) => drive(operations, 0, {...plan, startEpochMs}, claim, recorder),
+  }
+}
+
+/**
+ * The start of the measured window on this thread: the workload's
+ * beginMeasurement (servers' counters) and the driver's CPU (the whole
+ * process, every thread), from the end of warmup to the last operation's end.
+ */
+function measureWindow(startMs: number, opts: LoadOptions, workload: Workload) {
   let at: {usage: NodeJS.CpuUsage; ms: number} | undefined
-  const mark = () => (at = {usage: process.cpuUsage(), ms: performance.now()})
+  let began: Promise<void> | undefined
+  const mark = () => {
+    at = {usage: process.cpuUsage(), ms: performance.now()}
+    began = workload.beginMeasurement?.()
+  }
   const timer = opts.warmupMs > 0 ? setTimeout(mark, Math.max(0, startMs + opts.warmupMs - performance.now())) : (mark(), undefined)
   return {
-    end(): {micros: number; wallMs: number} {
+    async end(): Promise<{micros: number; wallMs: number}> {
       clearTimeout(timer)
+      await began
       if (!at) return {micros: 0, wallMs: 0}
       const cpu = process.cpuUsage(at.usage)
       return {micros: cpu.user + cpu.system, wallMs: performance.now() - at.ms}
@@ -125,7 +150,7 @@ function progressTimer(startMs: number, opts: LoadOptions, counts: () => {ops: n
   }, 1000)
 }
 
-function buildReport(workload: Workload, opts: LoadOptions, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {
+function buildReport(workload: Workload, opts: LoadOptions, threads: number, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {
   const rec = run.recorder
   const windowMs = opts.durationMs ?? Math.max(1, run.lastEndMs - (startMs + opts.warmupMs))
   const durationS = windowMs / 1000
@@ -139,7 +164,7 @@ function buildReport(workload: Workload, opts: LoadOptions, run: DriveResult, cp
     workload: workload.name,
     target: workload.target,
     clients: opts.clients,
-    threads: 1,
+    threads,
     durationS,
     warmupS: opts.warmupMs / 1000,
     ops: rec.ops,

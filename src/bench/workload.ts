@@ -3,7 +3,9 @@
  * scheduling (closed or open loop), timing and statistics; a workload only
  * knows how to check its target and issue one operation against it.
  */
+import type {KvWorkloadOptions} from './kv/kv-workload.js'
 import type {LoadReport} from './report.js'
+import type {KeyChoice} from './txn/txn-keys.js'
 
 /** Handed to every operation: where sub-latencies and custom counts go. */
 export interface OpContext {
@@ -35,12 +37,29 @@ export interface Workload {
    * clear line when it is unreachable, of the wrong kind, or answers 404.
    */
   preflight(): Promise<void>
+  /** How a worker thread opens its own copy of this workload (--threads); none: the workload runs on one thread. */
+  readonly recipe?: WorkloadRecipe
+  /** Without a recipe: why the workload must stay on one thread. */
+  readonly singleThreadReason?: string
+  /** Called on the main thread when warmup ends, e.g. to read the servers' counters. */
+  beginMeasurement?(): Promise<void>
   /** One operation function per client, created before the clock starts. */
   createClient(clientIndex: number): Promise<Operation>
   /** Workload-specific report fields, computed after the run from the harness's report (fairness, safety, per-shard load). */
   summarize?(report: LoadReport): Record<string, unknown> | Promise<Record<string, unknown>>
   close(): Promise<void>
 }
+
+/** What a worker thread needs to open a workload's clients on its own (recipes.ts opens it): plain data. */
+export type WorkloadRecipe =
+  | {kind: 'http'; url: string; transport: 'undici' | 'raw'}
+  | {kind: 'kv'; target: KvTargetRecipe; options: KvWorkloadOptions}
+  | {kind: 'txn'; coordinator: string; participants: Record<string, string>; choice: KeyChoice; seed: number}
+
+export type KvTargetRecipe =
+  | {kind: 'dsys'; urls: string[]; opTimeoutMs: number}
+  | {kind: 'etcd'; name: string; opTimeoutMs: number; attemptTimeoutMs: number}
+  | {kind: 'router'; url: string}
 
 /** A failed operation, counted under `kind` ("timeout", "conflict", "http-503"...). */
 export class OpError extends Error {

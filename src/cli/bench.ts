@@ -21,6 +21,7 @@ export const benchFlags = {
   ops: positiveIntFlag({description: 'stop after this many measured operations'}),
   warmup: durationFlag({description: 'time excluded from the statistics at the start', default: 1_000}),
   rate: positiveIntFlag({description: 'open loop: total operations per second on a fixed schedule, latency from each slot (coordinated-omission corrected)'}),
+  threads: positiveIntFlag({description: 'worker threads to spread the clients over, when one driver thread is the bottleneck (see README)', default: 1}),
   'allow-behind-schedule': Flags.boolean({description: 'open loop: pass even when less than 95% of the schedule was sent'}),
   'max-error-rate': numberFlag(0, 1)({description: 'fail the run when more than this fraction of operations failed', default: 0.1}),
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
@@ -28,6 +29,7 @@ export const benchFlags = {
 
 interface BenchFlags {
   clients: number
+  threads: number
   duration?: number
   ops?: number
   warmup: number
@@ -56,10 +58,12 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
   if (files !== undefined && flags.clients > files - RESERVED_FILES) {
     throw new UsageError(`--clients ${flags.clients} is more than this process may open connections for: the open-file limit (ulimit -n) is ${files}, so at most ${files - RESERVED_FILES} clients`)
   }
+  if (flags.threads > flags.clients) throw new UsageError(`--threads ${flags.threads} is more than --clients ${flags.clients}: each thread needs at least one client`)
+  if (flags.threads > 1 && !workload.recipe) throw new UsageError(`bench ${workload.name} runs on one thread: ${workload.singleThreadReason ?? 'its clients share state in memory'}`)
   const limit = workload.clientLimit
   if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
-  return {thresholds, options: {clients: flags.clients, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, onProgress: progressPrinter()}}
+  return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, onProgress: progressPrinter()}}
 }
 
 /**

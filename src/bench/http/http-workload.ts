@@ -1,7 +1,7 @@
 import {openTransport, Transport, TransportName} from '../../core/net/transport.js'
 
 import {preflightGet} from '../preflight.js'
-import {OpError, Operation, Workload} from '../workload.js'
+import {OpError, Operation, Workload, WorkloadRecipe} from '../workload.js'
 
 /**
  * GET one URL: the harness's calibration workload. Run against a trivial
@@ -17,11 +17,15 @@ export class HttpGetWorkload implements Workload {
   constructor(
     readonly target: string,
     clients: number,
-    transport: TransportName = 'undici',
+    private readonly transport: TransportName = 'undici',
   ) {
     const url = new URL(target)
     this.path = url.pathname + url.search
     this.http = openTransport(url.origin, {connections: clients, transport})
+  }
+
+  get recipe(): WorkloadRecipe {
+    return {kind: 'http', url: this.target, transport: this.transport}
   }
 
   async preflight(): Promise<void> {

@@ -1,7 +1,7 @@
 import {fetchHealth} from '../../core/cluster/health.js'
 import {KvRequestError, KvUnavailableError, RaftKvClient} from '../../core/kv/raft-kv-client.js'
 import {preflightNode} from '../preflight.js'
-import {OpError} from '../workload.js'
+import {OpError, type KvTargetRecipe} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'
 
 /** The dsys Raft KV replicas: clients find the leader through redirects and stay with it. */
@@ -12,9 +12,13 @@ export class DsysKvTarget implements KvTarget {
   constructor(
     private readonly urls: readonly string[],
     clients: number,
-    opTimeoutMs: number,
+    private readonly opTimeoutMs: number,
   ) {
     this.kv = new RaftKvClient(urls, {connectionsPerNode: clients, opTimeoutMs})
+  }
+
+  get recipe(): KvTargetRecipe {
+    return {kind: 'dsys', urls: [...this.urls], opTimeoutMs: this.opTimeoutMs}
   }
 
   /** At least one replica must answer as a Raft KV replica. */

@@ -3,7 +3,7 @@ import {Pool, request} from 'undici'
 
 import {dispatchRequest} from '../../core/net/dispatch-request.js'
 import {preflightGet} from '../preflight.js'
-import {OpError, PreflightError} from '../workload.js'
+import {OpError, PreflightError, type KvTargetRecipe} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'
 
 /** Pause before retrying on another member after an error. */
@@ -35,6 +35,10 @@ export class EtcdKvTarget implements KvTarget {
     if (hosts.length === 0) throw new Error(`--target etcd://HOST:PORT[,HOST:PORT...], got "${name}"`)
     this.origins = hosts.map((h) => `http://${h}`)
     this.pools = this.origins.map((o) => new Pool(o, {connections: clients, pipelining: 1, keepAliveTimeout: 60_000}))
+  }
+
+  get recipe(): KvTargetRecipe {
+    return {kind: 'etcd', name: this.name, opTimeoutMs: this.opTimeoutMs, attemptTimeoutMs: this.attemptTimeoutMs}
   }
 
   /** etcd's GET /health on each member until one answers as etcd does ({"health": ...}). */

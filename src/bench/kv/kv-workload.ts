@@ -1,6 +1,6 @@
 import {SeededRng} from '../../core/common/rng.js'
 import type {LoadReport} from '../report.js'
-import type {Operation, Workload} from '../workload.js'
+import type {Operation, Workload, WorkloadRecipe} from '../workload.js'
 import type {KvTarget} from './kv-target.js'
 import {ZipfDistribution} from './zipf.js'
 
@@ -20,18 +20,14 @@ export interface KvWorkloadOptions {
  * seeded RNG, so a run's operation sequence replays from --seed. The report
  * splits reads and writes (the harness keys histograms by op type) and adds
  * the server's cost per operation: peer messages and fsyncs, counted by the
- * servers over the whole run (warmup included, like the ops they are divided by).
+ * servers from the end of warmup on, like the operations they are divided by.
  */
 export class KvWorkload implements Workload {
   readonly name = 'kv'
   readonly metrics = ['read', 'write']
   private readonly zipf: ZipfDistribution | undefined
   private readonly value: string
-  /** One snapshot for the run: clients are created concurrently, so the promise is what is shared. */
-  private countersBefore: Promise<Record<string, number>> | undefined
-  /** Over the whole run, warmup included, like the server counters they divide. */
-  private runReads = 0
-  private runWrites = 0
+  private countersBefore: Record<string, number> = {}
 
   constructor(
     private readonly kv: KvTarget,
@@ -50,8 +46,6 @@ export class KvWorkload implements Workload {
   }
 
   async createClient(clientIndex: number): Promise<Operation> {
-    this.countersBefore ??= this.kv.counters()
-    await this.countersBefore
     const rng = new SeededRng(this.options.seed * 1_000_003 + clientIndex)
     const client = this.kv.client(clientIndex)
     const {readRatio, keys} = this.options
@@ -60,20 +54,28 @@ export class KvWorkload implements Workload {
       const key = `key-${zipf === undefined ? rng.int(keys) : zipf.sample(rng.next())}`
       if (rng.next() < readRatio) {
         await client.get(key)
-        this.runReads++
         return 'read'
       }
       await client.put(key, this.value)
-      this.runWrites++
       return 'write'
     }
   }
 
+  get recipe(): WorkloadRecipe | undefined {
+    return this.kv.recipe && {kind: 'kv', target: this.kv.recipe, options: this.options}
+  }
+
+  async beginMeasurement(): Promise<void> {
+    this.countersBefore = await this.kv.counters()
+  }
+
   async summarize(report: LoadReport): Promise<Record<string, unknown>> {
     const after = await this.kv.counters()
-    const before = (await this.countersBefore) ?? {}
+    const before = this.countersBefore
     const delta = Object.fromEntries(Object.entries(after).map(([name, n]) => [name, n - (before[name] ?? 0)]))
-    const ops = this.runReads + this.runWrites
+    const reads = report.operations.read?.ops ?? 0
+    const writes = report.operations.write?.ops ?? 0
+    const ops = reads + writes
     const ratio = (a: number | undefined, b: number) => (a === undefined || b === 0 ? null : +(a / b).toFixed(3))
     return {
       readRatio: this.options.readRatio,
@@ -81,14 +83,13 @@ export class KvWorkload implements Workload {
       dist: this.options.dist,
       ...(this.options.dist === 'zipf' ? {zipfTheta: this.options.zipfTheta} : {}),
       valueSize: this.options.valueSize,
-      // The measured window's, as every count in the report.
-      reads: report.operations.read?.ops ?? 0,
-      writes: report.operations.write?.ops ?? 0,
+      reads,
+      writes,
       server: {
         ...delta,
         messagesPerOp: ratio(delta.messagesSent, ops),
         fsyncsPerCommittedEntry: ratio(delta.fsyncs, delta.committedEntries ?? 0),
-        fsyncsPerWrite: ratio(delta.fsyncs, this.runWrites),
+        fsyncsPerWrite: ratio(delta.fsyncs, writes),
       },
     }
   }

@@ -42,6 +42,7 @@ export class LockWorkload implements Workload {
   }
 
   readonly metrics = ['acquire-release', 'acquire', 'wait', 'release']
+  readonly singleThreadReason = 'every holder enters one protected resource in memory, which checks mutual exclusion and fencing across all clients'
 
   get target(): string {
     return this.backend.target

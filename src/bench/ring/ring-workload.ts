@@ -2,14 +2,14 @@ import {fetchHealth} from '../../core/cluster/health.js'
 import type {RingAdmin, RouterHealth} from '../../nodes/ring-router/admin-client.js'
 import {KvWorkload, type KvWorkloadOptions} from '../kv/kv-workload.js'
 import type {LoadReport} from '../report.js'
-import type {Operation, Workload} from '../workload.js'
+import type {Operation, Workload, WorkloadRecipe} from '../workload.js'
 import type {RouterKvTarget} from './router-kv-target.js'
 import {shardLoad} from './shard-load.js'
 
 /**
  * The kv workload (reads and writes over `keys` keys, uniform or Zipf)
  * through the ring router, reporting how the load spread over the shards:
- * requests per shard during the run (the router's counts, warmup included)
+ * requests per shard in the measured window (the router's counts)
  * and keys per shard at the end, each with max/mean.
  */
 export class RingWorkload implements Workload {
@@ -17,8 +17,8 @@ export class RingWorkload implements Workload {
   readonly target = 'dsys'
   readonly metrics = ['read', 'write']
   private readonly kv: KvWorkload
-  /** The router's per-shard counts when the first client was created: one /health call shared by every client. */
-  private requestsBefore: Promise<Record<string, number>> | undefined
+  /** The router's per-shard counts at the end of warmup. */
+  private requestsBefore: Record<string, number> = {}
 
   constructor(
     private readonly router: RouterKvTarget,
@@ -45,9 +45,17 @@ export class RingWorkload implements Workload {
   }
 
   async createClient(clientIndex: number): Promise<Operation> {
-    this.requestsBefore ??= this.admin.health().then(requestCounts)
-    await this.requestsBefore
     return this.kv.createClient(clientIndex)
+  }
+
+  /** A worker thread's clients need only the kv workload on the router. */
+  get recipe(): WorkloadRecipe | undefined {
+    return this.kv.recipe
+  }
+
+  async beginMeasurement(): Promise<void> {
+    const [health] = await Promise.all([this.admin.health(), this.kv.beginMeasurement()])
+    this.requestsBefore = requestCounts(health)
   }
 
   async summarize(report: LoadReport): Promise<Record<string, unknown>> {
@@ -57,7 +65,7 @@ export class RingWorkload implements Workload {
     const keys = Object.fromEntries(
       await Promise.all(Object.entries(health.shards).map(async ([name, {url}]) => [name, ((await fetchHealth(url, 2_000))?.keys as number | undefined) ?? null] as const)),
     )
-    return {...kv, algorithm: health.algorithm, nodes: health.nodes, shardLoad: shardLoad((await this.requestsBefore) ?? {}, requestCounts(health), keys)}
+    return {...kv, algorithm: health.algorithm, nodes: health.nodes, shardLoad: shardLoad(this.requestsBefore, requestCounts(health), keys)}
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import {JsonClient, segment} from '../../core/net/json-client.js'
 import type {KvTargetClient, KvTarget} from '../kv/kv-target.js'
 import {preflightNode} from '../preflight.js'
-import {OpError} from '../workload.js'
+import {OpError, type KvTargetRecipe} from '../workload.js'
 
 /** The ring router as a KV target: one keep-alive pool shared by the clients; a read of an absent key is a success. */
 export class RouterKvTarget implements KvTarget {
@@ -13,6 +13,10 @@ export class RouterKvTarget implements KvTarget {
     clients: number,
   ) {
     this.router = new JsonClient(routerUrl, {connections: clients})
+  }
+
+  get recipe(): KvTargetRecipe {
+    return {kind: 'router', url: this.routerUrl}
   }
 
   async preflight(): Promise<void> {

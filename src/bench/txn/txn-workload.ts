@@ -3,7 +3,7 @@ import {JsonClient} from '../../core/net/json-client.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {preflightNode} from '../preflight.js'
-import {OpError, type Operation, type Workload} from '../workload.js'
+import {OpError, type Operation, type Workload, type WorkloadRecipe} from '../workload.js'
 import {compareSnapshots, snapshotTxnCluster, waitSettled, type TxnClusterSnapshot} from './txn-cluster-stats.js'
 import {TxnKeyChooser, type KeyChoice} from './txn-keys.js'
 
@@ -31,7 +31,7 @@ export class TxnWorkload implements Workload {
 
   private constructor(
     private readonly targets: TxnTargets,
-    choice: KeyChoice,
+    private readonly choice: KeyChoice,
     clients: number,
     private readonly seed: number,
     private readonly before: TxnClusterSnapshot,
@@ -48,6 +48,10 @@ export class TxnWorkload implements Workload {
 
   get target(): string {
     return this.targets.coordinator
+  }
+
+  get recipe(): WorkloadRecipe {
+    return {kind: 'txn', ...this.targets, choice: this.choice, seed: this.seed}
   }
 
   async preflight(): Promise<void> {

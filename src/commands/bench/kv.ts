@@ -6,7 +6,7 @@ import {durationFlag} from '../../cli/flags.js'
 import {requireClusterState} from '../../core/cluster/cluster-state.js'
 import {DsysKvTarget} from '../../bench/kv/dsys-kv-target.js'
 import {EtcdKvTarget} from '../../bench/kv/etcd-kv-target.js'
-import {kvWorkloadFlags, kvWorkloadOptions} from '../../bench/kv/kv-flags.js'
+import {kvWorkloadFlags, kvWorkloadOptions, readsWritesRow} from '../../bench/kv/kv-flags.js'
 import type {KvTarget} from '../../bench/kv/kv-target.js'
 import {KvWorkload} from '../../bench/kv/kv-workload.js'
 
@@ -35,7 +35,7 @@ The default target is the local cluster's Raft replicas (clients follow redirect
       rows: (r) => {
         const server = r.server as Record<string, number | null>
         return [
-          ['reads / writes', `${r.reads as number} / ${r.writes as number}`],
+          readsWritesRow(r),
           ['peer messages per op', server.messagesPerOp ?? 'n/a'],
           ['fsyncs per committed entry', server.fsyncsPerCommittedEntry ?? 'n/a'],
           ['fsyncs per write', server.fsyncsPerWrite ?? 'n/a'],

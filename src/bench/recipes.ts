@@ -1,0 +1,39 @@
+import {HttpGetWorkload} from './http/http-workload.js'
+import {DsysKvTarget} from './kv/dsys-kv-target.js'
+import {EtcdKvTarget} from './kv/etcd-kv-target.js'
+import type {KvTarget} from './kv/kv-target.js'
+import {KvWorkload} from './kv/kv-workload.js'
+import {RouterKvTarget} from './ring/router-kv-target.js'
+import {TxnWorkload} from './txn/txn-workload.js'
+import type {KvTargetRecipe, Workload, WorkloadRecipe} from './workload.js'
+
+/** Opens, in a worker thread, the workload a recipe describes, for `clients` of the run's clients. */
+export async function openWorkload(recipe: WorkloadRecipe, clients: number): Promise<Workload> {
+  switch (recipe.kind) {
+    case 'http':
+      return new HttpGetWorkload(recipe.url, clients, recipe.transport)
+    case 'kv':
+      return new KvWorkload(openKvTarget(recipe.target, clients), recipe.options)
+    case 'txn':
+      return TxnWorkload.create({coordinator: recipe.coordinator, participants: recipe.participants}, recipe.choice, clients, recipe.seed)
+    default: {
+      const _exhaustive: never = recipe
+      throw new Error(`unknown workload recipe ${JSON.stringify(_exhaustive)}`)
+    }
+  }
+}
+
+function openKvTarget(recipe: KvTargetRecipe, clients: number): KvTarget {
+  switch (recipe.kind) {
+    case 'dsys':
+      return new DsysKvTarget(recipe.urls, clients, recipe.opTimeoutMs)
+    case 'etcd':
+      return new EtcdKvTarget(recipe.name, clients, recipe.opTimeoutMs, recipe.attemptTimeoutMs)
+    case 'router':
+      return new RouterKvTarget(recipe.url, clients)
+    default: {
+      const _exhaustive: never = recipe
+      throw new Error(`unknown kv target recipe ${JSON.stringify(_exhaustive)}`)
+    }
+  }
+}
