@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
-import {durationFlag, numberFlag} from '../../cli/flags.js'
-import {kvWorkloadFlags, kvWorkloadOptions} from '../../bench/kv/kv-flags.js'
+import {durationFlag} from '../../cli/flags.js'
+import {kvWorkloadFlags, kvWorkloadOptions, readsWritesRow} from '../../bench/kv/kv-flags.js'
 import {RouterKvTarget} from '../../bench/ring/router-kv-target.js'
 import {RingWorkload} from '../../bench/ring/ring-workload.js'
 import type {ShardLoad} from '../../bench/ring/shard-load.js'
@@ -22,8 +22,6 @@ The report adds requests per shard during the run (router counts, warmup include
   static override flags = {
     ...benchFlags,
     ...kvWorkloadFlags,
-    // Through a router a mixed load is the common case; bench kv defaults to writes only.
-    'read-ratio': numberFlag(0, 1)({description: 'fraction of operations that are reads', default: 0.5}),
     preload: Flags.boolean({description: 'write every key once before the run', default: true, allowNo: true}),
     'add-node-at': durationFlag({description: 'add a shard this far into the run (warmup included), e.g. 5s'}),
   }
@@ -45,7 +43,7 @@ The report adds requests per shard during the run (router counts, warmup include
         rows: (r) => {
           const load = r.shardLoad as ShardLoad
           return [
-            ['reads / writes', `${r.reads as number} / ${r.writes as number}`],
+            readsWritesRow(r),
             ['algorithm', `${r.algorithm as string} over ${(r.nodes as string[]).length} shards`],
             ...Object.entries(load.shards).map(([name, s]): [string, string] => [`  ${name}`, `${s.requests} requests, ${s.keys ?? '?'} keys`]),
             ['requests max/mean', load.requests.maxOverMean.toFixed(3)],
