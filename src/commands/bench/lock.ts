@@ -9,6 +9,7 @@ import {LockBackend} from '../../bench/lock/lock-backend.js'
 import {LockWorkload} from '../../bench/lock/lock-workload.js'
 import {RedisLockBackend} from '../../bench/lock/redis-lock-backend.js'
 import {SafetyReport} from '../../bench/lock/protected-resource.js'
+import type {LoadReport} from '../../bench/report.js'
 
 export default class BenchLock extends DsysCommand {
   static override summary = 'Lock contention: acquisitions/s, acquire and wait latency, fairness, and a mutual-exclusion check'
@@ -37,21 +38,7 @@ Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --
     if (flags.ttl < 1) this.usageError('--ttl must be at least 1ms')
     const backend = await this.backend(flags.target, flags['data-dir'], flags.clients, flags['retry-delay'])
     const workload = new LockWorkload(backend, {locks: flags.locks, holdMs: flags.hold, ttlMs: flags.ttl, waitMs: flags.wait, seed: flags.seed})
-    return runBenchCommand(this, workload, flags, {
-      rows: (r) => {
-        const safety = r.safety as SafetyReport | null
-        const fairness = r.fairness as number | null
-        const nothingHeld = 'n/a: no lock was granted'
-        return [
-          ['acquisitions/s', r.throughput.toFixed(1)],
-          ['timeouts', r.errorsByKind.timeout ?? 0],
-          ['fairness (Jain)', fairness === null ? nothingHeld : fairness.toFixed(3)],
-          ['fencing tokens', r.fencingTokens as string],
-          ['safety violations', safety ? safety.violations : nothingHeld],
-          ['stale writes fenced off', safety ? safety.staleWritesRejected : nothingHeld],
-        ]
-      },
-    })
+    return runBenchCommand(this, workload, flags, {rows: lockRows})
   }
 
   private async backend(target: string | undefined, dataDir: string, clients: number, retryDelayMs: number): Promise<LockBackend> {
@@ -61,4 +48,21 @@ Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --
     if (target && !/^https?:\/\//.test(target)) this.usageError(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
     return new DsysLockBackend(target ?? localNodeUrl(dataDir, 'lock-server'), clients)
   }
+}
+
+/**
+ * The lock's own facts, the same rows in the same order on every run.
+ * Timeouts are not among them: the report prints them with the other errors ("errors: timeout").
+ */
+export function lockRows(r: LoadReport): Array<[string, string | number]> {
+  const safety = r.safety as SafetyReport | null
+  const fairness = r.fairness as number | null
+  const nothingHeld = 'n/a: no lock was granted'
+  return [
+    ['acquisitions/s', r.throughput.toFixed(1)],
+    ['fairness (Jain)', fairness === null ? nothingHeld : fairness.toFixed(3)],
+    ['fencing tokens', r.fencingTokens as string],
+    ['safety violations', safety ? safety.violations : nothingHeld],
+    ['stale writes fenced off', safety ? safety.staleWritesRejected : nothingHeld],
+  ]
 }
