@@ -1,11 +1,17 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
+import {UsageError, usageErrorFrom} from './errors.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as oclif's FlagOutput and ArgOutput, which it does not export
+type Output = {[name: string]: any}
+
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DsysCommand)['baseFlags'] & T['flags']>
 
 /**
  * Every dsys command: `--json` (one JSON document on stdout, nothing else
  * there) and `--data-dir` (where cluster state lives). Errors are one clear
- * line on stderr and a non-zero exit.
+ * line on stderr and a non-zero exit: usageError() exits 2, fail() and any
+ * other error 1 (the policy is in errors.ts, applied by main.ts).
  */
 export abstract class DsysCommand extends Command {
   static override enableJsonFlag = true
@@ -16,6 +22,33 @@ export abstract class DsysCommand extends Command {
       default: '.dsys',
       helpGroup: 'GLOBAL',
     }),
+  }
+
+  /** A bad flag, flag value or argument, or conflicting flags: exit 2. */
+  protected usageError(message: string): never {
+    throw new UsageError(message)
+  }
+
+  /** The run or check failed (target unreachable, cluster not up, result wrong): exit 1. */
+  protected fail(message: string): never {
+    throw new Error(message)
+  }
+
+  /** Whatever oclif or a flag's parse function rejects is a usage error. */
+  protected override async parse<F extends Output, B extends Output, A extends Output>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (error) {
+      throw usageErrorFrom(error)
+    }
+  }
+
+  /** Not oclif's printing (a 170 KB JSON dump with --json): main.ts reports every error, from a command or not, the same way. */
+  protected override async catch(error: Error): Promise<never> {
+    throw error
   }
 
   /** Progress and notes for people: stderr, and never in --json mode's stdout. */

@@ -29,7 +29,7 @@ export abstract class CheckCommand extends DsysCommand {
   /** The nemesis options every check runner takes, from the flags of nemesisFlags. */
   protected nemesisOptions(flags: {faults: string; 'fault-interval': number; seed?: number}, allowed: readonly Fault[]) {
     return {
-      faults: parseFaults(flags.faults, allowed, (message) => this.error(message)),
+      faults: parseFaults(flags.faults, allowed, (message) => this.usageError(message)),
       faultIntervalMs: flags['fault-interval'],
       seed: flags.seed ?? Date.now() % 1_000_000,
     }

@@ -1,10 +1,15 @@
 import {Flags} from '@oclif/core'
 
-import {parseDurationMs} from './duration.js'
+import {formatDurationMs, parseDurationMs} from './duration.js'
 
-/** A duration flag with units ("500ms", "10s", "2m"), parsed to milliseconds. */
+/**
+ * A duration flag with units ("500ms", "10s", "2m"), parsed to milliseconds.
+ * Its default is given in ms and shown in help with a unit ("[default: 5s]"),
+ * so what help shows can be typed back.
+ */
 export const durationFlag = Flags.custom<number>({
   parse: async (input) => parseDurationMs(input),
+  defaultHelp: async ({options}) => (typeof options.default === 'number' ? formatDurationMs(options.default) : undefined),
 })
 
 /** A strictly positive integer flag; "abc", "0" and "1.5" are rejected with a clear message. */

@@ -21,7 +21,7 @@ export default class BenchHttp extends DsysCommand {
 
   async run() {
     const {args, flags} = await this.parse(BenchHttp)
-    if (!/^https?:\/\//.test(args.url)) this.error(`expected an http(s) URL, got "${args.url}"`)
+    if (!/^https?:\/\//.test(args.url)) this.usageError(`expected an http(s) URL, got "${args.url}"`)
     return runBenchCommand(this, new HttpGetWorkload(args.url, flags.clients, flags.transport as TransportName), flags)
   }
 }

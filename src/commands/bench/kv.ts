@@ -46,11 +46,11 @@ The default target is the local cluster's Raft replicas (clients follow redirect
 
   private target(target: string | undefined, dataDir: string, clients: number, opTimeoutMs: number): KvTarget {
     if (target !== undefined) {
-      if (!target.startsWith('etcd://')) this.error(`--target must be etcd://HOST:PORT[,HOST:PORT...], got "${target}"`)
+      if (!target.startsWith('etcd://')) this.usageError(`--target must be etcd://HOST:PORT[,HOST:PORT...], got "${target}"`)
       return new EtcdKvTarget(target, clients, opTimeoutMs)
     }
     const replicas = requireClusterState(dataDir).nodes.filter((n) => n.kind === 'raft-node')
-    if (replicas.length === 0) this.error(`the cluster in ${dataDir} has no Raft replicas; start them with: dsys cluster up --raft 3`)
+    if (replicas.length === 0) this.fail(`the cluster in ${dataDir} has no Raft replicas; start them with: dsys cluster up --raft 3`)
     return new DsysKvTarget(replicas.map((n) => n.url), clients, opTimeoutMs)
   }
 }

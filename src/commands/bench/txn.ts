@@ -36,13 +36,13 @@ With --kill-coordinator-at the coordinator is killed with SIGKILL during the run
   async run() {
     const {flags} = await this.parse(BenchTxn)
     const dataDir = flags['data-dir']
-    if (flags['kill-coordinator-at'] !== undefined && flags.target) this.error('--kill-coordinator-at needs the local cluster (no --target)')
+    if (flags['kill-coordinator-at'] !== undefined && flags.target) this.usageError('--kill-coordinator-at needs the local cluster (no --target)')
     const coordinator = flags.target ?? localNodeUrl(dataDir, COORDINATOR)
     const health = await fetchHealth(coordinator, 2_000)
-    if (!health || health.kind !== COORDINATOR) this.error(`no 2PC coordinator answers at ${coordinator}; start one with: dsys cluster up --txn 3`)
+    if (!health || health.kind !== COORDINATOR) this.fail(`no 2PC coordinator answers at ${coordinator}; start one with: dsys cluster up --txn 3`)
     const choice = {keys: flags.keys, keysPerTxn: flags['keys-per-txn'], participantsPerTxn: flags['participants-per-txn']}
     const workload = await TxnWorkload.create({coordinator, participants: health.participants as Record<string, string>}, choice, flags.clients, flags.seed).catch((err: Error) =>
-      this.error(err.message),
+      this.fail(err.message),
     )
     const killAtMs = flags['kill-coordinator-at']
     const events =

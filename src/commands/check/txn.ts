@@ -18,7 +18,7 @@ export default class CheckTxn extends CheckCommand {
 
   async run() {
     const {flags} = await this.parse(CheckTxn)
-    if (flags.accounts < 2) this.error('--accounts must be at least 2: a transfer needs two accounts')
+    if (flags.accounts < 2) this.usageError('--accounts must be at least 2: a transfer needs two accounts')
     const report = await runTxnCheck({
       dataDir: flags['data-dir'],
       accounts: flags.accounts,

@@ -32,7 +32,7 @@ export default class ClusterUp extends DsysCommand {
     const requested: Record<string, boolean | number | undefined> = {lock: flags.lock, raft: flags.raft, ring: flags.ring, txn: flags.txn}
     const named = Object.keys(requested).filter((name) => requested[name])
     for (const name of named) {
-      if (!SUBSYSTEMS.some((s) => s.name === name)) this.error(`the ${name} subsystem is not available in this build; available: ${SUBSYSTEMS.map((s) => s.name).join(', ')}`)
+      if (!SUBSYSTEMS.some((s) => s.name === name)) this.usageError(`the ${name} subsystem is not available in this build; available: ${SUBSYSTEMS.map((s) => s.name).join(', ')}`)
     }
     const subsystems = named.length > 0 ? SUBSYSTEMS.filter((s) => named.includes(s.name)) : SUBSYSTEMS
     const plans = subsystems.flatMap((s) => {

@@ -24,7 +24,7 @@ export default class RingAddNode extends DsysCommand {
       this.note('starting a new shard and migrating…')
       const report = await admin.addShard(flags.timeout)
       if (!this.jsonEnabled()) this.log(renderTable(['migration', 'result'], migrationRows(report)))
-      if (report.agrees === false) this.error(`live moved count ${report.moved} differs from the offline prediction ${report.prediction?.moved}`)
+      if (report.agrees === false) this.fail(`live moved count ${report.moved} differs from the offline prediction ${report.prediction?.moved}`)
       return report
     } finally {
       await admin.close()

@@ -67,7 +67,7 @@ export default class RingChurn extends DsysCommand {
     const {flags} = await this.parse(RingChurn)
     const removeIds = flags['remove-ids']?.split(',').map((id) => id.trim()) ?? []
     if (flags.add === 0 && flags.remove === 0 && removeIds.length === 0 && flags.steps === 0) {
-      this.error('nothing to measure: pass --add, --remove, --remove-ids or --steps')
+      this.usageError('nothing to measure: pass --add, --remove, --remove-ids or --steps')
     }
     const plan = this.orInputError(() => planChurn({nodes: flags.nodes, add: flags.add, remove: flags.remove, removeIds}))
     const keysFile = flags['keys-file']
@@ -96,7 +96,7 @@ export default class RingChurn extends DsysCommand {
     try {
       return compute()
     } catch (error) {
-      if (error instanceof PlacementInputError) this.error(error.message)
+      if (error instanceof PlacementInputError) this.usageError(error.message)
       throw error
     }
   }
@@ -106,10 +106,10 @@ export default class RingChurn extends DsysCommand {
     try {
       text = readFileSync(path, 'utf8')
     } catch (error) {
-      this.error(`cannot read --keys-file ${path}: ${(error as Error).message}`)
+      this.usageError(`cannot read --keys-file ${path}: ${(error as Error).message}`)
     }
     const keys = keysFromText(text)
-    if (keys.length === 0) this.error(`--keys-file ${path} has no keys`)
+    if (keys.length === 0) this.usageError(`--keys-file ${path} has no keys`)
     return keys
   }
 

@@ -30,7 +30,7 @@ export default class RingRemoveNode extends DsysCommand {
       this.note(`draining ${args.name}…`)
       const report = await admin.removeShard(args.name, flags.timeout)
       if (!this.jsonEnabled()) this.log(renderTable(['migration', 'result'], migrationRows(report)))
-      if (report.agrees === false) this.error(`live moved count ${report.moved} differs from the offline prediction ${report.prediction?.moved}`)
+      if (report.agrees === false) this.fail(`live moved count ${report.moved} differs from the offline prediction ${report.prediction?.moved}`)
       return report
     } finally {
       await admin.close()
