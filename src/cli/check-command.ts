@@ -2,9 +2,10 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import type {Fault, FaultEvent} from '../core/check/nemesis.js'
+import type {CheckObserver, Fault, FaultEvent} from '../core/check/nemesis.js'
 import {DsysCommand, exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'
+import {checkProgress} from './progress.js'
 
 /** The nemesis flags of a `dsys check` command whose subsystem can suffer `faults` (all of them by default). */
 export function nemesisFlags(faults: readonly Fault[]) {
@@ -38,6 +39,16 @@ export abstract class CheckCommand extends DsysCommand {
   /** `<data-dir>/check/<name>-<time>.jsonl`, where a check writes its history unless told otherwise. */
   protected historyPath(dataDir: string, name: string): string {
     return join(dataDir, 'check', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
+  }
+
+  /** Runs a check with its progress on stderr (a terminal only): seconds of `durationMs`, operations and faults so far. */
+  protected async withProgress<R>(durationMs: number, check: (observer: CheckObserver) => Promise<R>): Promise<R> {
+    const progress = checkProgress(durationMs)
+    try {
+      return await check(progress.observer)
+    } finally {
+      progress.stop()
+    }
   }
 
   /** Shows the report (`text` for people; with --json oclif prints what run() returns) and exits with `exitCode`. */

@@ -22,15 +22,18 @@ export default class CheckKv extends CheckCommand {
 
   async run() {
     const {flags} = await this.parse(CheckKv)
-    const report = await runKvCheck({
-      dataDir: flags['data-dir'],
-      clients: flags.clients,
-      keys: flags.keys,
-      durationMs: flags.duration,
-      ...this.nemesisOptions(flags, FAULTS),
-      opTimeoutMs: flags['op-timeout'],
-      historyPath: flags.history ?? this.historyPath(flags['data-dir'], 'kv'),
-    })
+    const report = await this.withProgress(flags.duration, (observer) =>
+      runKvCheck({
+        dataDir: flags['data-dir'],
+        clients: flags.clients,
+        keys: flags.keys,
+        durationMs: flags.duration,
+        ...this.nemesisOptions(flags, FAULTS),
+        opTimeoutMs: flags['op-timeout'],
+        historyPath: flags.history ?? this.historyPath(flags['data-dir'], 'kv'),
+        observer,
+      }),
+    )
     const linearizable = report.result.linearizable
     return this.finish(report, describe(report), linearizable === true ? 0 : linearizable === false ? 1 : 2)
   }

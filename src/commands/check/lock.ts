@@ -19,16 +19,19 @@ export default class CheckLock extends CheckCommand {
 
   async run() {
     const {flags} = await this.parse(CheckLock)
-    const report = await runLockCheck({
-      dataDir: flags['data-dir'],
-      clients: flags.clients,
-      locks: flags.locks,
-      ttlMs: flags.ttl,
-      holdMs: flags.hold,
-      durationMs: flags.duration,
-      ...this.nemesisOptions(flags, LOCK_FAULTS),
-      historyPath: this.historyPath(flags['data-dir'], 'lock'),
-    })
+    const report = await this.withProgress(flags.duration, (observer) =>
+      runLockCheck({
+        dataDir: flags['data-dir'],
+        clients: flags.clients,
+        locks: flags.locks,
+        ttlMs: flags.ttl,
+        holdMs: flags.hold,
+        durationMs: flags.duration,
+        ...this.nemesisOptions(flags, LOCK_FAULTS),
+        historyPath: this.historyPath(flags['data-dir'], 'lock'),
+        observer,
+      }),
+    )
     return this.finish(report, describe(report), report.result.violations.length > 0 ? 1 : 0)
   }
 }

@@ -19,14 +19,17 @@ export default class CheckTxn extends CheckCommand {
   async run() {
     const {flags} = await this.parse(CheckTxn)
     if (flags.accounts < 2) this.usageError('--accounts must be at least 2: a transfer needs two accounts')
-    const report = await runTxnCheck({
-      dataDir: flags['data-dir'],
-      accounts: flags.accounts,
-      prefix: `bank-${Date.now().toString(36)}-`,
-      clients: flags.clients,
-      durationMs: flags.duration,
-      ...this.nemesisOptions(flags, FAULTS),
-    })
+    const report = await this.withProgress(flags.duration, (observer) =>
+      runTxnCheck({
+        dataDir: flags['data-dir'],
+        accounts: flags.accounts,
+        prefix: `bank-${Date.now().toString(36)}-`,
+        clients: flags.clients,
+        durationMs: flags.duration,
+        ...this.nemesisOptions(flags, FAULTS),
+        observer,
+      }),
+    )
     return this.finish(report, describe(report), report.problems.length > 0 ? 1 : 0)
   }
 }

@@ -4,11 +4,13 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {countFlag, numberFlag, positiveIntFlag} from '../../cli/flags.js'
+import {type Progress, progressBar} from '../../cli/progress.js'
 import {renderTable} from '../../cli/table.js'
 import {SeededRng} from '../../core/common/rng.js'
 import {
   ALGORITHMS,
   type ChurnReport,
+  type ChurnStep,
   DEFAULT_PLACEMENT_OPTIONS,
   keysFromText,
   PlacementInputError,
@@ -74,19 +76,31 @@ export default class RingChurn extends DsysCommand {
     const keys = keysFile === undefined ? syntheticKeys(flags.keys, new SeededRng(flags.seed)) : this.readKeys(keysFile)
     const algorithms = flags.algo === 'all' ? ALGORITHMS : ALGORITHMS.filter((a) => a === flags.algo)
     this.note(`placing ${keys.length} keys with ${algorithms.join(', ')}…`)
-    const report = this.orInputError(() =>
-      runChurn(
-        {
-          algorithms,
-          plan,
-          keys,
-          options: {vnodes: flags.vnodes, epsilon: flags.epsilon, probes: flags.probes, tableSize: flags['table-size'], expectedKeys: 0},
-          sweepVnodes: flags['sweep-vnodes'] ?? [],
-          steps: flags.steps,
-        },
-        () => performance.now(),
-      ),
-    )
+    // On stderr, a terminal only: which algorithm and step is being computed.
+    let progress: Progress | undefined
+    const onStep = (step: ChurnStep): void => {
+      progress ??= progressBar('ring churn [{bar}] {value}/{total} measured | now: {label}', step.total, {label: step.label})
+      progress.update(step.done, {label: step.label})
+    }
+    let report: ChurnReport
+    try {
+      report = this.orInputError(() =>
+        runChurn(
+          {
+            algorithms,
+            plan,
+            keys,
+            options: {vnodes: flags.vnodes, epsilon: flags.epsilon, probes: flags.probes, tableSize: flags['table-size'], expectedKeys: 0},
+            sweepVnodes: flags['sweep-vnodes'] ?? [],
+            steps: flags.steps,
+            onStep,
+          },
+          () => performance.now(),
+        ),
+      )
+    } finally {
+      progress?.stop()
+    }
     if (!this.jsonEnabled()) this.print(report)
     return {...report, keySource: keysFile === undefined ? {seed: flags.seed} : {file: keysFile}}
   }

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
-import {Fault, FaultEvent, runNemesis} from './nemesis.js'
+import {CheckObserver, Fault, FaultEvent, runNemesis} from './nemesis.js'
 import {TxnClusterClient} from './txn-cluster-client.js'
 
 export interface BankOptions {
@@ -14,6 +14,7 @@ export interface BankOptions {
   clients: number
   durationMs: number
   seed: number
+  observer?: CheckObserver
 }
 
 export interface BankRun {
@@ -81,6 +82,7 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
       } catch {
         // A participant is down: no transfer without knowing both balances.
         outcomes['read failed'] = (outcomes['read failed'] ?? 0) + 1
+        opts.observer?.operation?.()
         await sleep(50)
         continue
       }
@@ -97,6 +99,7 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
       )
       const outcome = answer ? (answer.reason ?? answer.outcome) : 'unknown'
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
+      opts.observer?.operation?.()
       if (!answer) await sleep(50)
     }
   }
@@ -104,6 +107,7 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
     for (let n = 0; !stopped; n++) {
       const sum = await audit(n).catch(() => undefined) // a participant may be down
       if (sum !== undefined) auditSums.push(sum)
+      opts.observer?.operation?.()
       await sleep(200)
     }
   }
@@ -175,6 +179,7 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
         seed: opts.seed,
         // A partition cuts a participant off from the coordinator; a kill may hit either.
         victim: (fault, rng) => (fault === 'partition' || rng.next() < 0.5 ? participants[rng.int(participants.length)].name : coordinator.name),
+        observer: opts.observer,
       })
     })
     return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, ...run, problems: bankProblems(run)}

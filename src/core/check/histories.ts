@@ -3,6 +3,22 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
+import type {CheckObserver} from './nemesis.js'
+
+type Outcome = 'invoke' | 'ok' | 'fail' | 'info'
+
+/** A history being recorded: every event kept in order, every outcome (not an invocation) told to the observer. */
+export class History<E extends {type: Outcome}> {
+  readonly events: E[] = []
+
+  constructor(private readonly observer?: CheckObserver) {}
+
+  push(event: E): void {
+    this.events.push(event)
+    if (event.type !== 'invoke') this.observer?.operation?.()
+  }
+}
+
 /** Writes a history as JSON Lines, one event per line, creating its directory. */
 export function writeHistory(path: string, events: readonly object[]): void {
   mkdirSync(dirname(path), {recursive: true})
@@ -17,7 +33,7 @@ export interface OutcomeCounts {
 }
 
 /** How many operations a history invoked and how they ended. */
-export function outcomeCounts(events: ReadonlyArray<{type: 'invoke' | 'ok' | 'fail' | 'info'}>): OutcomeCounts {
+export function outcomeCounts(events: ReadonlyArray<{type: Outcome}>): OutcomeCounts {
   const counts: OutcomeCounts = {invoked: 0, ok: 0, fail: 0, info: 0}
   for (const e of events) counts[e.type === 'invoke' ? 'invoked' : e.type]++
   return counts

@@ -5,8 +5,8 @@ import {fetchHealth} from '../cluster/health.js'
 import {SeededRng} from '../common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
 import {KvEvent} from './kv-history.js'
-import {OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
-import {Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
+import {History, OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
+import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
 
 export interface KvCheckOptions {
@@ -21,6 +21,7 @@ export interface KvCheckOptions {
   /** Bound on one operation, retries and redirects included: past it the outcome is unknown. */
   opTimeoutMs: number
   historyPath: string
+  observer?: CheckObserver
 }
 
 export interface KvCheckReport {
@@ -52,7 +53,7 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
   )
   // Fresh keys: every register starts absent, as the checker assumes.
   const prefix = `check-${Date.now().toString(36)}-`
-  const history: KvEvent[] = []
+  const history = new History<KvEvent>(opts.observer)
   const t0 = performance.now()
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000
   const deadline = t0 + opts.durationMs
@@ -76,23 +77,23 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
 
   let faults: FaultEvent[]
   try {
-    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, rng)}
+    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, rng), observer: opts.observer}
     faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await client.close()
   }
   const durationS = (performance.now() - t0) / 1000
 
-  writeHistory(opts.historyPath, history)
+  writeHistory(opts.historyPath, history.events)
   const checkStart = performance.now()
-  const result = checkKvHistory(history)
+  const result = checkKvHistory(history.events)
   return {
     workload: 'check-kv',
     clients: opts.clients,
     keys: opts.keys,
     durationS,
     seed: opts.seed,
-    operations: outcomeCounts(history),
+    operations: outcomeCounts(history.events),
     faults,
     history: opts.historyPath,
     checkMs: performance.now() - checkStart,

@@ -5,8 +5,8 @@ import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
 import {checkLockHistory, LockCheckResult, LockEvent} from './mutual-exclusion.js'
-import {OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
-import {Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
+import {History, OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
+import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 
 export interface LockCheckOptions {
   dataDir: string
@@ -20,6 +20,7 @@ export interface LockCheckOptions {
   faultIntervalMs: number
   seed: number
   historyPath: string
+  observer?: CheckObserver
 }
 
 export interface LockCheckReport {
@@ -48,7 +49,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
   const server = requireClusterState(opts.dataDir).nodes.find((n) => n.subsystem === 'lock')
   if (!server) throw new Error('this cluster has no lock server; start it with: dsys cluster up --lock')
   const backend = new DsysLockBackend(server.url, opts.clients)
-  const history: LockEvent[] = []
+  const history = new History<LockEvent>(opts.observer)
   const t0 = performance.now()
   const deadline = t0 + opts.durationMs
   const runId = Date.now().toString(36)
@@ -84,22 +85,22 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
 
   let faults: FaultEvent[]
   try {
-    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: () => server.name}
+    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: () => server.name, observer: opts.observer}
     faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await backend.close()
   }
 
-  writeHistory(opts.historyPath, history)
+  writeHistory(opts.historyPath, history.events)
   return {
     workload: 'check-lock',
     clients: opts.clients,
     locks: opts.locks,
     durationS: (performance.now() - t0) / 1000,
     seed: opts.seed,
-    operations: outcomeCounts(history),
+    operations: outcomeCounts(history.events),
     faults,
     history: opts.historyPath,
-    result: checkLockHistory(history),
+    result: checkLockHistory(history.events),
   }
 }

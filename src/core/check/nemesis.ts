@@ -14,6 +14,15 @@ export interface FaultEvent {
   node: string
 }
 
+/**
+ * Told of a check's progress as it runs, for a display: each operation that
+ * ended (any outcome) and each fault as it starts or ends. Never part of the verdict.
+ */
+export interface CheckObserver {
+  operation?(): void
+  fault?(event: FaultEvent, phase: 'start' | 'end'): void
+}
+
 export interface NemesisOptions {
   dataDir: string
   faults: readonly Fault[]
@@ -26,6 +35,7 @@ export interface NemesisOptions {
   seed: number
   /** The node a fault hits. */
   victim: (fault: Fault, rng: SeededRng) => Promise<string> | string
+  observer?: CheckObserver
 }
 
 const RESTART_TIMEOUT_MS = 15_000
@@ -40,7 +50,11 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
   const events: FaultEvent[] = []
   if (opts.faults.length === 0) return events
   const rng = new SeededRng(opts.seed)
-  const note = (action: string, node: string) => events.push({atS: (performance.now() - opts.startedAt) / 1000, action, node})
+  const note = (action: string, node: string, phase: 'start' | 'end' = 'start') => {
+    const event = {atS: (performance.now() - opts.startedAt) / 1000, action, node}
+    events.push(event)
+    opts.observer?.fault?.(event, phase)
+  }
   const pause = () => sleep(Math.max(0, Math.min(opts.intervalMs, opts.deadline - performance.now())))
   for (;;) {
     await pause()
@@ -52,20 +66,20 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
       note('kill -9', node)
       killNode(opts.dataDir, node, 'KILL')
       await pause()
-      note('restart', node)
+      note('restart', node, 'end')
       await restartNode(opts.dataDir, node, 1_000, RESTART_TIMEOUT_MS)
     } else if (fault === 'pause') {
       // SIGSTOP: the process stops mid-step and resumes believing no time passed (a GC pause, a stalled VM).
       note('pause', node)
       killNode(opts.dataDir, node, 'STOP')
       await pause()
-      note('resume', node)
+      note('resume', node, 'end')
       killNode(opts.dataDir, node, 'CONT')
     } else {
       note('partition', node)
       await partitionCluster(opts.dataDir, [node])
       await pause()
-      note('heal', node)
+      note('heal', node, 'end')
       await healCluster(opts.dataDir)
     }
   }

@@ -43,6 +43,15 @@ export interface ChurnRequest {
   sweepVnodes: readonly number[]
   /** > 0: also add nodes one at a time from the before list this many times. */
   steps: number
+  /** Told before each measurement (a placement before and after a change), for a progress display. */
+  onStep?: (step: ChurnStep) => void
+}
+
+/** The measurement runChurn is starting: `done` of `total` are finished. */
+export interface ChurnStep {
+  done: number
+  total: number
+  label: string
 }
 
 export interface ChurnReport {
@@ -63,6 +72,12 @@ export function runChurn(request: ChurnRequest, nowMs: NowMs): ChurnReport {
   const added = after.filter((id) => !before.includes(id))
   const removed = before.filter((id) => !after.includes(id))
   const {expectedKeys: _unused, ...options} = request.options
+  const changed = added.length + removed.length > 0
+  const vnodeAlgorithms = request.algorithms.filter((algorithm) => VNODE_ALGORITHMS.includes(algorithm))
+  const total = (changed ? request.algorithms.length : 0) + vnodeAlgorithms.length * request.sweepVnodes.length + request.algorithms.length * request.steps
+  let done = 0
+  const step = (label: string): void => request.onStep?.({done: done++, total, label})
+  const change = `${before.length} → ${after.length} nodes`
   return {
     keys: request.keys.length,
     nodesBefore: before.length,
@@ -71,17 +86,23 @@ export function runChurn(request: ChurnRequest, nowMs: NowMs): ChurnReport {
     removed,
     options,
     // No membership change (a --steps-only run): nothing to compare.
-    results:
-      added.length + removed.length === 0
-        ? []
-        : request.algorithms.map((algorithm) => measureChurn(algorithm, before, after, request.keys, request.options, nowMs)),
-    vnodesSweep: request.algorithms
-      .filter((algorithm) => VNODE_ALGORITHMS.includes(algorithm))
-      .flatMap((algorithm) =>
-        sweepVnodes(algorithm, request.sweepVnodes, before, after, request.keys, request.options, nowMs).map((row) => ({algorithm, ...row})),
+    results: changed
+      ? request.algorithms.map((algorithm) => {
+          step(`${algorithm}: ${change}`)
+          return measureChurn(algorithm, before, after, request.keys, request.options, nowMs)
+        })
+      : [],
+    vnodesSweep: vnodeAlgorithms.flatMap((algorithm) =>
+      sweepVnodes(algorithm, request.sweepVnodes, before, after, request.keys, request.options, nowMs, (vnodes) => step(`${algorithm}: ${change}, ${vnodes} vnodes`)).map(
+        (row) => ({algorithm, ...row}),
       ),
+    ),
     steps: request.algorithms.flatMap((algorithm) =>
-      request.steps > 0 ? stepsAddingNodes(algorithm, before, request.steps, request.keys, request.options, nowMs) : [],
+      request.steps > 0
+        ? stepsAddingNodes(algorithm, before, request.steps, request.keys, request.options, nowMs, (i, nodes) =>
+            step(`${algorithm}: adding one node at a time, ${i + 1} of ${request.steps} (${nodes.length} nodes)`),
+          )
+        : [],
     ),
   }
 }

@@ -19,8 +19,12 @@ export function sweepVnodes(
   keys: readonly string[],
   options: PlacementOptions,
   nowMs: NowMs,
+  onEach: (vnodes: number) => void = () => {},
 ): VnodesSweepRow[] {
-  return vnodesList.map((vnodes) => ({vnodes, churn: measureChurn(algorithm, before, after, keys, {...options, vnodes}, nowMs)}))
+  return vnodesList.map((vnodes) => {
+    onEach(vnodes)
+    return {vnodes, churn: measureChurn(algorithm, before, after, keys, {...options, vnodes}, nowMs)}
+  })
 }
 
 /**
@@ -35,11 +39,13 @@ export function stepsAddingNodes(
   keys: readonly string[],
   options: PlacementOptions,
   nowMs: NowMs,
+  onEach: (step: number, nodes: readonly string[]) => void = () => {},
 ): ChurnResult[] {
   const rows: ChurnResult[] = []
   let current = assignKeys(algorithm, start, keys, options, nowMs)
   for (let step = 0; step < steps; step++) {
     const nodes = nextMembership(current.nodes, {add: [`n${nextNodeNumber(current.nodes)}`], remove: []})
+    onEach(step, nodes)
     const next = assignKeys(algorithm, nodes, keys, options, nowMs)
     rows.push(compareAssignments(algorithm, current, next, options))
     current = next

@@ -57,6 +57,21 @@ describe('runChurn', () => {
     report.steps.forEach((r, i) => expect(r.idealFraction).toBeCloseTo(1 / (5 + i), 12))
   })
 
+  it('says which algorithm and step it is about to compute, and how many of how many are done', () => {
+    const steps: string[] = []
+    runChurn(
+      {algorithms: ['ring', 'jump'], plan, keys: keys.slice(0, 500), options: DEFAULT_PLACEMENT_OPTIONS, sweepVnodes: [5], steps: 1, onStep: (s) => steps.push(`${s.done}/${s.total} ${s.label}`)},
+      frozenClock,
+    )
+    expect(steps).toEqual([
+      '0/5 ring: 4 → 5 nodes',
+      '1/5 jump: 4 → 5 nodes',
+      '2/5 ring: 4 → 5 nodes, 5 vnodes',
+      '3/5 ring: adding one node at a time, 1 of 1 (5 nodes)',
+      '4/5 jump: adding one node at a time, 1 of 1 (5 nodes)',
+    ])
+  })
+
   it('rejects an empty key set', () => {
     expect(() => runChurn({algorithms: ['ring'], plan, keys: [], options: DEFAULT_PLACEMENT_OPTIONS, sweepVnodes: [], steps: 0}, frozenClock)).toThrow(/empty/)
   })
