@@ -23,13 +23,24 @@ export function recordMicros(h: Histogram, micros: number): void {
   h.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, Math.round(micros))))
 }
 
-/** A histogram as compressed base64 (HdrHistogram's own encoding), to cross a thread boundary. */
-export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h)
+/**
+ * A histogram as compressed base64 (HdrHistogram's own encoding), to cross a
+ * thread boundary, and its exact maximum: the encoding keeps counts per
+ * bucket, so a decoded maximum would be its bucket's top.
+ */
+export interface EncodedHistogram {
+  counts: string
+  max: number
 }
 
-export function decodeHistogram(base64: string): Histogram {
-  return hdr.decodeFromCompressedBase64(base64)
+export function encodeHistogram(h: Histogram): EncodedHistogram {
+  return {counts: hdr.encodeIntoCompressedBase64(h), max: h.maxValue}
+}
+
+export function decodeHistogram(e: EncodedHistogram): Histogram {
+  const h = hdr.decodeFromCompressedBase64(e.counts)
+  ;(h as {maxValue: number}).maxValue = e.max
+  return h
 }
 
 const ms = (micros: number): number => Math.round(micros) / 1000

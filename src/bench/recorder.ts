@@ -1,4 +1,4 @@
-import {createHistogram, decodeHistogram, encodeHistogram, Histogram, recordMicros, summarize} from './histogram.js'
+import {createHistogram, decodeHistogram, EncodedHistogram, encodeHistogram, Histogram, recordMicros, summarize} from './histogram.js'
 
 export interface TimelinePoint {
   /** Seconds since the run started (warmup included). */
@@ -19,16 +19,16 @@ interface Second {
 export interface RecorderSnapshot {
   ops: number
   errors: number
-  overall: string
-  uncorrected: string
-  lag: string
-  byType: Array<[string, string]>
-  named: Array<[string, string]>
+  overall: EncodedHistogram
+  uncorrected: EncodedHistogram
+  lag: EncodedHistogram
+  byType: Array<[string, EncodedHistogram]>
+  named: Array<[string, EncodedHistogram]>
   counters: Array<[string, number]>
   errorsByKind: Array<[string, number]>
   errorSamples: Array<[string, string]>
   perClient: Array<[number, number]>
-  seconds: Array<{ops: number; errors: number; latency: string}>
+  seconds: Array<{ops: number; errors: number; latency: EncodedHistogram}>
 }
 
 /**
@@ -100,7 +100,7 @@ export class Recorder {
   }
 
   snapshot(): RecorderSnapshot {
-    const encoded = (m: Map<string, Histogram>): Array<[string, string]> => [...m].map(([k, h]) => [k, encodeHistogram(h)])
+    const encoded = (m: Map<string, Histogram>): Array<[string, EncodedHistogram]> => [...m].map(([k, h]) => [k, encodeHistogram(h)])
     return {
       ops: this.ops,
       errors: this.errors,
@@ -124,11 +124,11 @@ export class Recorder {
     this.overall.add(decodeHistogram(s.overall))
     this.uncorrected.add(decodeHistogram(s.uncorrected))
     this.lagMicros.add(decodeHistogram(s.lag))
-    const addInto = (m: Map<string, Histogram>, entries: Array<[string, string]>) => {
-      for (const [k, b64] of entries) {
+    const addInto = (m: Map<string, Histogram>, entries: Array<[string, EncodedHistogram]>) => {
+      for (const [k, encoded] of entries) {
         let h = m.get(k)
         if (!h) m.set(k, (h = createHistogram()))
-        h.add(decodeHistogram(b64))
+        h.add(decodeHistogram(encoded))
       }
     }
     addInto(this.byType, s.byType)

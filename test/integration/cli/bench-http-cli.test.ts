@@ -41,3 +41,19 @@ test('bench http names the transports it knows', async () => {
   expect(r.code).not.toBe(0)
   expect(r.stderr).toMatch(/carrier-pigeon.*undici, raw|undici, raw/s)
 })
+
+test('--threads 2 spreads the clients over two threads and reports one run: every operation counted once', async () => {
+  const r = await runCli(['bench', 'http', url, '--threads', '2', '--clients', '4', '--ops', '2000', '--warmup', '0s', '--json'])
+  expect(r.code, r.stderr).toBe(0)
+  const report = JSON.parse(r.stdout)
+  expect([report.threads, report.ops, report.errors, report.operations.get.ops]).toEqual([2, 2000, 0, 2000])
+  // Each of the four clients ran, on one thread or the other.
+  expect(report.perClientOps).toHaveLength(4)
+  for (const n of report.perClientOps) expect(n).toBeGreaterThan(0)
+})
+
+test('a workload whose clients share memory refuses --threads, saying why', async () => {
+  const r = await runCli(['bench', 'lock', '--target', 'http://127.0.0.1:1', '--threads', '2'])
+  expect(r.code).toBe(2)
+  expect(r.stderr).toContain('bench lock runs on one thread: every holder enters one protected resource in memory')
+})
