@@ -1,6 +1,7 @@
 import {renderTable} from '../cli/table.js'
 import type {LatencySummary} from './histogram.js'
 import type {LoadReport} from './report.js'
+import {MIN_ISSUED_FRACTION} from './verdict.js'
 
 /** Counts with thousands separators; other numbers with a fixed number of decimals, so a column reads alike. */
 export const formatNumber = (n: number, decimals = 3): string =>
@@ -31,7 +32,8 @@ export function formatReport(report: LoadReport, extraRows: Array<[string, strin
   if (s) {
     const fraction = s.scheduled > 0 ? s.issued / s.scheduled : 1
     const kept = `schedule: ${formatNumber(s.issued)} of ${formatNumber(s.scheduled)} operations sent (${(100 * fraction).toFixed(1)}%), ${formatNumber(s.achievedRate, 1)} of ${formatNumber(s.requestedRate)} ops/s, lag p99 ${ms(s.lagMs.p99)} ms`
-    lines.push(s.notIssued > 0 ? `${kept}; FELL SHORT by ${formatNumber(s.notIssued)} operations` : kept)
+    const short = fraction < MIN_ISSUED_FRACTION ? `; FELL SHORT of the schedule: ${formatNumber(s.notIssued)} not sent` : s.notIssued > 0 ? `; ${formatNumber(s.notIssued)} not sent` : ''
+    lines.push(kept + short)
   }
   const busy = report.driver.cpuPercentOfOneCore
   const warning = busy >= DRIVER_BUSY_PERCENT * report.threads ? ' (busy: the numbers may measure the driver rather than the target)' : ''
