@@ -55,6 +55,7 @@ export interface NodeStatus {
   pid: number
   alive: boolean
   url: string
+  dataPath: string
   health: Health | null
 }
 
@@ -63,7 +64,7 @@ export async function clusterStatus(dataDir: string): Promise<NodeStatus[]> {
   return Promise.all(
     state.nodes.map(async (n) => {
       const alive = isNodeAlive(n.pid, n.configPath)
-      return {name: n.name, kind: n.kind, subsystem: n.subsystem, pid: n.pid, alive, url: n.url, health: alive ? ((await fetchHealth(n.url)) ?? null) : null}
+      return {name: n.name, kind: n.kind, subsystem: n.subsystem, pid: n.pid, alive, url: n.url, dataPath: n.dataPath, health: alive ? ((await fetchHealth(n.url)) ?? null) : null}
     }),
   )
 }
