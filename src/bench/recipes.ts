@@ -3,6 +3,9 @@ import {DsysKvTarget} from './kv/dsys-kv-target.js'
 import {EtcdKvTarget} from './kv/etcd-kv-target.js'
 import type {KvTarget} from './kv/kv-target.js'
 import {KvWorkload} from './kv/kv-workload.js'
+import {DsysLockBackend} from './lock/dsys-lock-backend.js'
+import {LockWorkload} from './lock/lock-workload.js'
+import {RedisLockBackend} from './lock/redis-lock-backend.js'
 import {RouterKvTarget} from './ring/router-kv-target.js'
 import {TxnWorkload} from './txn/txn-workload.js'
 import type {KvTargetRecipe, Workload, WorkloadRecipe} from './workload.js'
@@ -14,6 +17,11 @@ export async function openWorkload(recipe: WorkloadRecipe, clients: number): Pro
       return new HttpGetWorkload(recipe.url, clients, recipe.transport)
     case 'kv':
       return new KvWorkload(openKvTarget(recipe.target, clients), recipe.options)
+    case 'lock': {
+      const b = recipe.backend
+      const backend = b.kind === 'redis' ? new RedisLockBackend(b.url, b.retryDelayMs) : new DsysLockBackend(b.url, clients)
+      return new LockWorkload(backend, recipe.options, recipe.memory)
+    }
     case 'txn':
       return TxnWorkload.create({coordinator: recipe.coordinator, participants: recipe.participants}, recipe.choice, clients, recipe.seed)
     default: {

@@ -4,6 +4,7 @@
  * knows how to check its target and issue one operation against it.
  */
 import type {KvWorkloadOptions} from './kv/kv-workload.js'
+import type {LockWorkloadMemory, LockWorkloadOptions} from './lock/lock-workload.js'
 import type {LoadReport} from './report.js'
 import type {KeyChoice} from './txn/txn-keys.js'
 
@@ -39,8 +40,6 @@ export interface Workload {
   preflight(): Promise<void>
   /** How a worker thread opens its own copy of this workload (--threads); none: the workload runs on one thread. */
   readonly recipe?: WorkloadRecipe
-  /** Without a recipe: why the workload must stay on one thread. */
-  readonly singleThreadReason?: string
   /** Called on the main thread when warmup ends, e.g. to read the servers' counters. */
   beginMeasurement?(): Promise<void>
   /** One operation function per client, created before the clock starts. */
@@ -54,7 +53,10 @@ export interface Workload {
 export type WorkloadRecipe =
   | {kind: 'http'; url: string; transport: 'undici' | 'raw'}
   | {kind: 'kv'; target: KvTargetRecipe; options: KvWorkloadOptions}
+  | {kind: 'lock'; backend: LockBackendRecipe; options: LockWorkloadOptions; memory: LockWorkloadMemory}
   | {kind: 'txn'; coordinator: string; participants: Record<string, string>; choice: KeyChoice; seed: number}
+
+export type LockBackendRecipe = {kind: 'dsys'; url: string} | {kind: 'redis'; url: string; retryDelayMs: number}
 
 export type KvTargetRecipe =
   | {kind: 'dsys'; urls: string[]; opTimeoutMs: number}

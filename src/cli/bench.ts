@@ -59,7 +59,7 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
     throw new UsageError(`--clients ${flags.clients} is more than this process may open connections for: the open-file limit (ulimit -n) is ${files}, so at most ${files - RESERVED_FILES} clients`)
   }
   if (flags.threads > flags.clients) throw new UsageError(`--threads ${flags.threads} is more than --clients ${flags.clients}: each thread needs at least one client`)
-  if (flags.threads > 1 && !workload.recipe) throw new UsageError(`bench ${workload.name} runs on one thread: ${workload.singleThreadReason ?? 'its clients share state in memory'}`)
+  if (flags.threads > 1 && !workload.recipe) throw new UsageError(`bench ${workload.name} runs on one thread only`)
   const limit = workload.clientLimit
   if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)

@@ -1,6 +1,6 @@
 import {JsonClient, segment} from '../../core/net/json-client.js'
 import {preflightNode} from '../preflight.js'
-import {OpError} from '../workload.js'
+import {OpError, type LockBackendRecipe} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
 
 /** README, Limits: a lock's wait queue holds at most this many; the next waiter gets a 503. */
@@ -40,6 +40,10 @@ export class DsysLockBackend implements LockBackend {
     if (res.status === 200) return true
     if (res.status === 409) return false
     throw new OpError(`http-${res.status}`, res.body.error)
+  }
+
+  get recipe(): LockBackendRecipe {
+    return {kind: 'dsys', url: this.target}
   }
 
   async preflight(): Promise<void> {

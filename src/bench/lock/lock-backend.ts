@@ -1,3 +1,5 @@
+import type {LockBackendRecipe} from '../workload.js'
+
 /** One lock service as the benchmark sees it: dsys's lock server or a Redis spin lock. */
 export interface LockBackend {
   readonly target: string
@@ -5,6 +7,8 @@ export interface LockBackend {
   readonly fencing: boolean
   /** The most waiters one lock may have, where the service documents a bound. */
   readonly waitersPerLock?: number
+  /** How a worker thread opens the same service (--threads). */
+  readonly recipe: LockBackendRecipe
   /** One request before any load: throws PreflightError when the service is unreachable or of the wrong kind. */
   preflight(): Promise<void>
   /** Resolves with the grant, or undefined when `waitMs` passed without one. */

@@ -2,16 +2,24 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SeededRng} from '../../core/common/rng.js'
-import {OpError, Operation, Workload} from '../workload.js'
+import {OpError, Operation, Workload, WorkloadRecipe} from '../workload.js'
 import type {LockBackend} from './lock-backend.js'
 import {ProtectedResource} from './protected-resource.js'
 
 export interface LockWorkloadOptions {
+  /** All clients of the run (over every thread): the size of the fairness count. */
+  clients: number
   locks: number
   holdMs: number
   ttlMs: number
   waitMs: number
   seed: number
+}
+
+/** What the threads of a --threads run share: the protected resource and the grants per client. */
+export interface LockWorkloadMemory {
+  resource: SharedArrayBuffer
+  acquisitions: SharedArrayBuffer
 }
 
 /** Jain's fairness index: 1 when every client got the same share, 1/n when one got everything. */
@@ -29,20 +37,27 @@ export function jainIndex(xs: number[]): number {
 export class LockWorkload implements Workload {
   readonly name = 'lock'
   private readonly resource: ProtectedResource
-  private readonly acquisitions: number[] = []
+  /** Grants per client over the whole run, shared by the threads of a --threads run. */
+  private readonly acquisitions: Int32Array
   private readonly runId = Math.random().toString(36).slice(2, 8)
   /** Each name is built once: one made per operation costs a string build and a hash on every lookup. */
   private readonly names: string[] = []
 
+  /** `shared`: the memory of the main thread's workload, when this one runs in a worker thread. */
   constructor(
     private readonly backend: LockBackend,
     private readonly opts: LockWorkloadOptions,
+    shared?: LockWorkloadMemory,
   ) {
-    this.resource = new ProtectedResource(backend.fencing)
+    this.resource = new ProtectedResource(backend.fencing, opts.locks, shared?.resource)
+    this.acquisitions = new Int32Array(shared?.acquisitions ?? new SharedArrayBuffer(4 * opts.clients))
   }
 
   readonly metrics = ['acquire-release', 'acquire', 'wait', 'release']
-  readonly singleThreadReason = 'every holder enters one protected resource in memory, which checks mutual exclusion and fencing across all clients'
+
+  get recipe(): WorkloadRecipe {
+    return {kind: 'lock', backend: this.backend.recipe, options: this.opts, memory: {resource: this.resource.buffer, acquisitions: this.acquisitions.buffer as SharedArrayBuffer}}
+  }
 
   get target(): string {
     return this.backend.target
@@ -61,7 +76,6 @@ export class LockWorkload implements Workload {
   async createClient(client: number): Promise<Operation> {
     const rng = new SeededRng(this.opts.seed * 7919 + client)
     const owner = `bench-${this.runId}-${client}`
-    this.acquisitions[client] = 0
     return async (ctx) => {
       const i = rng.int(this.opts.locks)
       const name = (this.names[i] ??= `bench-lock-${i}`)
@@ -71,12 +85,12 @@ export class LockWorkload implements Workload {
       if (!grant) throw new OpError('timeout', `no grant on ${name} within ${this.opts.waitMs}ms`)
       ctx.record('acquire', (t1 - t0) * 1000)
       ctx.record('wait', grant.waitedMs * 1000)
-      this.acquisitions[client]++
+      Atomics.add(this.acquisitions, client, 1)
 
-      this.resource.enter(name, client, grant.token, grant.expiresAt, Date.now())
+      this.resource.enter(i, client, grant.token, grant.expiresAt, Date.now())
       if (this.opts.holdMs > 0) await sleep(this.opts.holdMs)
-      if (!this.resource.write(name, grant.token)) ctx.count('fencedWrites')
-      this.resource.exit(name, client)
+      if (!this.resource.write(i, grant.token)) ctx.count('fencedWrites')
+      this.resource.exit(i, client)
 
       const t2 = performance.now()
       const released = await this.backend.release(client, name, owner, grant)
@@ -87,7 +101,8 @@ export class LockWorkload implements Workload {
   }
 
   summarize(): Record<string, unknown> {
-    const acquisitions = this.acquisitions.reduce((a, b) => a + b, 0)
+    const perClient = [...this.acquisitions]
+    const acquisitions = perClient.reduce((a, b) => a + b, 0)
     return {
       locks: this.opts.locks,
       holdMs: this.opts.holdMs,
@@ -96,8 +111,8 @@ export class LockWorkload implements Workload {
       // Counted over the whole run (warmup too): fairness is about shares, not rates.
       acquisitions,
       // Without a single grant there is nothing to be fair or safe about: null, not a perfect score.
-      fairness: acquisitions === 0 ? null : jainIndex(this.acquisitions),
-      perClientAcquisitions: {min: Math.min(...this.acquisitions), max: Math.max(...this.acquisitions)},
+      fairness: acquisitions === 0 ? null : jainIndex(perClient),
+      perClientAcquisitions: {min: Math.min(...perClient), max: Math.max(...perClient)},
       fencingTokens: this.backend.fencing ? 'yes' : 'no: this target issues no fencing tokens, so stale holders cannot be fenced off',
       safety: acquisitions === 0 ? null : this.resource.report(),
     }

@@ -5,6 +5,10 @@
  * counts violations of mutual exclusion:
  * - overlap: a holder enters while another holder's lease is still valid;
  * - token order: a grant whose token is not above every token seen before on that lock.
+ *
+ * It lives in shared memory, so the clients of a --threads run all enter the
+ * same resource: each lock's slot is guarded by a spin lock of a few
+ * instructions (Atomics), and the counters are atomic.
  */
 export interface SafetyReport {
   violations: number
@@ -14,65 +18,87 @@ export interface SafetyReport {
   fencing: boolean
 }
 
-interface Occupant {
-  client: number
-  token: number | undefined
-  expiresAt: number
-}
-
-interface Slot {
-  occupant: Occupant | undefined
-  maxToken: number
-}
+const OVERLAPS = 0
+const TOKEN_ORDER = 1
+const STALE_WRITES = 2
+const COUNTERS = 3
+const NO_OCCUPANT = -1
 
 export class ProtectedResource {
-  private readonly slots = new Map<string, Slot>()
-  private overlaps = 0
-  private tokenOrderViolations = 0
-  private staleWritesRejected = 0
+  /** Counters, then per lock: its guard and its occupant's client (NO_OCCUPANT when free). */
+  private readonly ints: Int32Array
+  /** Per lock: the occupant's lease end (wall-clock ms) and the highest token seen. */
+  private readonly floats: Float64Array
 
-  /** `fencing` is false for targets without tokens (Redis): only overlaps can be checked there. */
-  constructor(private readonly fencing: boolean) {}
+  /**
+   * `fencing` is false for targets without tokens (Redis): only overlaps can
+   * be checked there. `shared` is another thread's resource (its `buffer`);
+   * without it a new one is made.
+   */
+  constructor(
+    private readonly fencing: boolean,
+    private readonly locks: number,
+    shared?: SharedArrayBuffer,
+  ) {
+    const floatsOffset = Math.ceil(((COUNTERS + 2 * locks) * 4) / 8) * 8
+    this.buffer = shared ?? new SharedArrayBuffer(floatsOffset + 2 * locks * 8)
+    this.ints = new Int32Array(this.buffer, 0, COUNTERS + 2 * locks)
+    this.floats = new Float64Array(this.buffer, floatsOffset, 2 * locks)
+    if (!shared) for (let lock = 0; lock < locks; lock++) this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+  }
 
-  enter(lock: string, client: number, token: number | undefined, expiresAt: number, nowMs: number): void {
-    const slot = this.slot(lock)
-    if (slot.occupant && slot.occupant.expiresAt > nowMs) this.overlaps++
-    if (token !== undefined) {
-      if (token <= slot.maxToken) this.tokenOrderViolations++
-      slot.maxToken = Math.max(slot.maxToken, token)
-    }
-    slot.occupant = {client, token, expiresAt}
+  readonly buffer: SharedArrayBuffer
+
+  enter(lock: number, client: number, token: number | undefined, expiresAt: number, nowMs: number): void {
+    this.guarded(lock, () => {
+      if (this.ints[this.occupantAt(lock)] !== NO_OCCUPANT && this.floats[2 * lock] > nowMs) Atomics.add(this.ints, OVERLAPS, 1)
+      if (token !== undefined) {
+        if (token <= this.floats[2 * lock + 1]) Atomics.add(this.ints, TOKEN_ORDER, 1)
+        this.floats[2 * lock + 1] = Math.max(this.floats[2 * lock + 1], token)
+      }
+      this.ints[this.occupantAt(lock)] = client
+      this.floats[2 * lock] = expiresAt
+    })
   }
 
   /** A write under the lock: accepted only with the newest token (false = fenced off). */
-  write(lock: string, token: number | undefined): boolean {
+  write(lock: number, token: number | undefined): boolean {
     if (token === undefined) return true
-    const slot = this.slot(lock)
-    if (token < slot.maxToken) {
-      this.staleWritesRejected++
-      return false
-    }
-    return true
+    const stale = this.guarded(lock, () => token < this.floats[2 * lock + 1])
+    if (stale) Atomics.add(this.ints, STALE_WRITES, 1)
+    return !stale
   }
 
-  exit(lock: string, client: number): void {
-    const slot = this.slot(lock)
-    if (slot.occupant?.client === client) slot.occupant = undefined
+  exit(lock: number, client: number): void {
+    this.guarded(lock, () => {
+      if (this.ints[this.occupantAt(lock)] === client) this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+    })
   }
 
   report(): SafetyReport {
+    const overlaps = Atomics.load(this.ints, OVERLAPS)
+    const tokenOrderViolations = Atomics.load(this.ints, TOKEN_ORDER)
     return {
-      violations: this.overlaps + this.tokenOrderViolations,
-      overlaps: this.overlaps,
-      tokenOrderViolations: this.tokenOrderViolations,
-      staleWritesRejected: this.staleWritesRejected,
+      violations: overlaps + tokenOrderViolations,
+      overlaps,
+      tokenOrderViolations,
+      staleWritesRejected: Atomics.load(this.ints, STALE_WRITES),
       fencing: this.fencing,
     }
   }
 
-  private slot(lock: string): Slot {
-    let slot = this.slots.get(lock)
-    if (!slot) this.slots.set(lock, (slot = {occupant: undefined, maxToken: 0}))
-    return slot
+  private occupantAt(lock: number): number {
+    return COUNTERS + this.locks + lock
+  }
+
+  /** Runs `fn` holding the lock's guard: a handful of loads and stores, so waiting for it spins briefly. */
+  private guarded<T>(lock: number, fn: () => T): T {
+    const guard = COUNTERS + lock
+    while (Atomics.compareExchange(this.ints, guard, 0, 1) !== 0);
+    try {
+      return fn()
+    } finally {
+      Atomics.store(this.ints, guard, 0)
+    }
   }
 }

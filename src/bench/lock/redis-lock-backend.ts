@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {Redis} from 'ioredis'
 
-import {OpError, PreflightError} from '../workload.js'
+import {OpError, PreflightError, type LockBackendRecipe} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
 
 // Delete the key only if it still holds our value: a late release must not free someone else's lock.
@@ -15,15 +15,16 @@ const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return red
  */
 export class RedisLockBackend implements LockBackend {
   readonly fencing = false
-  private readonly connections: Redis[]
+  /** One connection per client, as separate processes would have, made at the client's first command. */
+  private readonly connections = new Map<number, Redis>()
 
   constructor(
     readonly target: string,
-    clients: number,
     private readonly retryDelayMs: number,
-  ) {
-    // One connection per client, as separate processes would have; each connects on its first command.
-    this.connections = Array.from({length: clients}, () => connect(target, true))
+  ) {}
+
+  get recipe(): LockBackendRecipe {
+    return {kind: 'redis', url: this.target, retryDelayMs: this.retryDelayMs}
   }
 
   /** One PING on a connection of its own: an unreachable Redis fails here, before any load. */
@@ -40,7 +41,7 @@ export class RedisLockBackend implements LockBackend {
   }
 
   async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
-    const redis = this.connections[client]
+    const redis = this.connection(client)
     const secret = randomBytes(12).toString('base64')
     const started = Date.now()
     for (;;) {
@@ -61,14 +62,20 @@ export class RedisLockBackend implements LockBackend {
 
   async release(client: number, name: string, _owner: string, grant: Grant): Promise<boolean> {
     try {
-      return (await this.connections[client].eval(RELEASE_SCRIPT, 1, name, grant.secret!)) === 1
+      return (await this.connection(client).eval(RELEASE_SCRIPT, 1, name, grant.secret!)) === 1
     } catch (err) {
       throw new OpError('unavailable', (err as Error).message)
     }
   }
 
   async close(): Promise<void> {
-    for (const c of this.connections) c.disconnect()
+    for (const c of this.connections.values()) c.disconnect()
+  }
+
+  private connection(client: number): Redis {
+    let redis = this.connections.get(client)
+    if (!redis) this.connections.set(client, (redis = connect(this.target, true)))
+    return redis
   }
 }
 

@@ -37,13 +37,13 @@ Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --
     const {flags} = await this.parse(BenchLock)
     if (flags.ttl < 1) this.usageError('--ttl must be at least 1ms')
     const backend = await this.backend(flags.target, flags['data-dir'], flags.clients, flags['retry-delay'])
-    const workload = new LockWorkload(backend, {locks: flags.locks, holdMs: flags.hold, ttlMs: flags.ttl, waitMs: flags.wait, seed: flags.seed})
+    const workload = new LockWorkload(backend, {clients: flags.clients, locks: flags.locks, holdMs: flags.hold, ttlMs: flags.ttl, waitMs: flags.wait, seed: flags.seed})
     return runBenchCommand(this, workload, flags, {rows: lockRows})
   }
 
   private async backend(target: string | undefined, dataDir: string, clients: number, retryDelayMs: number): Promise<LockBackend> {
     if (target?.startsWith('redis://')) {
-      return new RedisLockBackend(target, clients, retryDelayMs)
+      return new RedisLockBackend(target, retryDelayMs)
     }
     if (target && !/^https?:\/\//.test(target)) this.usageError(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
     return new DsysLockBackend(target ?? localNodeUrl(dataDir, 'lock-server'), clients)

@@ -12,7 +12,7 @@ import {RingAdmin} from '../../nodes/ring-router/admin-client.js'
 export default class BenchRing extends DsysCommand {
   static override summary = 'Key-value load through the hash-ring router, with the load per shard; optionally adds a shard mid-run'
   static override description = `Each client issues gets (--read-ratio of the operations) and puts of --value-size bytes over --keys keys, uniform or Zipf-skewed, through the ring router of the local cluster. Every key is written once before the clock starts (--no-preload to skip).
-The report adds requests per shard during the run (router counts, warmup included) and keys per shard at the end, each with max/mean. --add-node-at 5s starts a new shard 5 s into the run (warmup included) and migrates to it while the load goes on: the per-second timeline shows what the migration costs, and the event reports keys moved live next to the offline prediction.`
+The report adds requests per shard in the measured window (router counts) and keys per shard at the end, each with max/mean. --add-node-at 5s starts a new shard 5 s into the run (warmup included) and migrates to it while the load goes on: the per-second timeline shows what the migration costs, and the event reports keys moved live next to the offline prediction.`
   static override examples = [
     '<%= config.bin %> bench ring --clients 32 --duration 10s --read-ratio 0.9',
     '<%= config.bin %> bench ring --dist zipf --zipf-theta 0.99 --keys 100000 --json',

@@ -52,8 +52,8 @@ test('--threads 2 spreads the clients over two threads and reports one run: ever
   for (const n of report.perClientOps) expect(n).toBeGreaterThan(0)
 })
 
-test('a workload whose clients share memory refuses --threads, saying why', async () => {
-  const r = await runCli(['bench', 'lock', '--target', 'http://127.0.0.1:1', '--threads', '2'])
+test('more threads than clients is a usage error', async () => {
+  const r = await runCli(['bench', 'http', url, '--threads', '3', '--clients', '2'])
   expect(r.code).toBe(2)
-  expect(r.stderr).toContain('bench lock runs on one thread: every holder enters one protected resource in memory')
+  expect(r.stderr).toContain('--threads 3 is more than --clients 2')
 })

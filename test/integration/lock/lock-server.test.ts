@@ -12,6 +12,7 @@ import {runLoad} from '../../../src/bench/run-load.js'
 import {lockSubsystem} from '../../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
 import {JsonClient} from '../../../src/core/net/json-client.js'
+import {runCli} from '../cli/run-cli.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dsys-lock-'))
 let url: string
@@ -97,10 +98,23 @@ describe('lock server HTTP API', () => {
   })
 })
 
+describe('bench lock on threads', () => {
+  // A short TTL: the lock server's lease horizon follows recent TTLs, and the crash test below waits it out after its restart.
+  test('--threads 2: clients on both threads take grants, and every grant enters one shared protected resource', async () => {
+    const r = await runCli(['bench', 'lock', '--target', url, '--threads', '2', '--clients', '8', '--locks', '2', '--hold', '1ms', '--ttl', '500ms', '--duration', '1s', '--warmup', '0s', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.threads).toBe(2)
+    expect(report.perClientAcquisitions.min).toBeGreaterThan(0)
+    expect(report.acquisitions).toBeGreaterThanOrEqual(report.ops)
+    expect(report.safety).toMatchObject({violations: 0, fencing: true})
+  })
+})
+
 describe('lock server crash', () => {
   test('kill -9 under load and restart: later tokens are higher, and no two holders overlap', async () => {
     const tokenBefore = await http.request<{token: number}>('POST', '/locks/probe/acquire', {owner: 'p', ttlMs: 500, waitMs: 0})
-    const workload = new LockWorkload(new DsysLockBackend(url, 8), {locks: 2, holdMs: 1, ttlMs: 500, waitMs: 2000, seed: 7})
+    const workload = new LockWorkload(new DsysLockBackend(url, 8), {clients: 8, locks: 2, holdMs: 1, ttlMs: 500, waitMs: 2000, seed: 7})
     const report = await runLoad(workload, {
       clients: 8,
       durationMs: 4000,

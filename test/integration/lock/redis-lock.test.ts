@@ -26,7 +26,7 @@ beforeAll(async () => {
   redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {stdio: 'ignore'})
   url = `redis://127.0.0.1:${port}`
   for (let i = 0; i < 100; i++) {
-    const probe = new RedisLockBackend(url, 1, 1)
+    const probe = new RedisLockBackend(url, 1)
     try {
       await probe.preflight()
       await probe.close()
@@ -43,9 +43,9 @@ afterAll(() => {
 })
 
 test.skipIf(!hasRedis)('the Redis spin lock runs the same workload: no fencing tokens, no overlapping holds', async () => {
-  const backend = new RedisLockBackend(url, 4, 1)
+  const backend = new RedisLockBackend(url, 1)
   await backend.preflight()
-  const report = await runLoad(new LockWorkload(backend, {locks: 2, holdMs: 1, ttlMs: 2000, waitMs: 2000, seed: 3}), {clients: 4, durationMs: 1000, warmupMs: 0})
+  const report = await runLoad(new LockWorkload(backend, {clients: 4, locks: 2, holdMs: 1, ttlMs: 2000, waitMs: 2000, seed: 3}), {clients: 4, durationMs: 1000, warmupMs: 0})
   expect(report.ops).toBeGreaterThan(0)
   expect(report.errors).toBe(0)
   expect(report.safety).toMatchObject({violations: 0, fencing: false})

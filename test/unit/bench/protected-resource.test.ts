@@ -4,36 +4,47 @@ import {jainIndex} from '../../../src/bench/lock/lock-workload.js'
 import {ProtectedResource} from '../../../src/bench/lock/protected-resource.js'
 
 test('entering while another lease is still valid counts an overlap', () => {
-  const r = new ProtectedResource(true)
-  r.enter('a', 1, 5, 2000, 1000)
-  r.enter('a', 2, 6, 3000, 1500)
+  const r = new ProtectedResource(true, 1)
+  r.enter(0, 1, 5, 2000, 1000)
+  r.enter(0, 2, 6, 3000, 1500)
   expect(r.report()).toMatchObject({violations: 1, overlaps: 1})
 })
 
 test('entering after the previous lease ended is fine, and the late holder is fenced off', () => {
-  const r = new ProtectedResource(true)
-  r.enter('a', 1, 5, 2000, 1000)
-  r.enter('a', 2, 6, 4000, 2500)
-  expect(r.write('a', 5)).toBe(false)
-  expect(r.write('a', 6)).toBe(true)
+  const r = new ProtectedResource(true, 1)
+  r.enter(0, 1, 5, 2000, 1000)
+  r.enter(0, 2, 6, 4000, 2500)
+  expect(r.write(0, 5)).toBe(false)
+  expect(r.write(0, 6)).toBe(true)
   expect(r.report()).toMatchObject({violations: 0, staleWritesRejected: 1})
 })
 
 test('a grant whose token is not above the last one counts a token-order violation', () => {
-  const r = new ProtectedResource(true)
-  r.enter('a', 1, 9, 2000, 1000)
-  r.exit('a', 1)
-  r.enter('a', 2, 9, 2000, 1100)
+  const r = new ProtectedResource(true, 1)
+  r.enter(0, 1, 9, 2000, 1000)
+  r.exit(0, 1)
+  r.enter(0, 2, 9, 2000, 1100)
   expect(r.report()).toMatchObject({violations: 1, tokenOrderViolations: 1})
 })
 
 test('without fencing tokens only overlaps are checked', () => {
-  const r = new ProtectedResource(false)
-  r.enter('a', 1, undefined, 2000, 1000)
-  r.exit('a', 1)
-  r.enter('a', 2, undefined, 3000, 1200)
-  expect(r.write('a', undefined)).toBe(true)
+  const r = new ProtectedResource(false, 1)
+  r.enter(0, 1, undefined, 2000, 1000)
+  r.exit(0, 1)
+  r.enter(0, 2, undefined, 3000, 1200)
+  expect(r.write(0, undefined)).toBe(true)
   expect(r.report()).toMatchObject({violations: 0, fencing: false})
+})
+
+test("two views of one shared resource see each other's holders, as the threads of a --threads run do", () => {
+  const main = new ProtectedResource(true, 2)
+  const worker = new ProtectedResource(true, 2, main.buffer)
+  main.enter(1, 1, 5, 2000, 1000)
+  worker.enter(1, 2, 4, 3000, 1500)
+  expect(worker.write(1, 4)).toBe(false)
+  expect(main.write(1, 5)).toBe(true)
+  expect(main.report()).toEqual(worker.report())
+  expect(main.report()).toMatchObject({overlaps: 1, tokenOrderViolations: 1, staleWritesRejected: 1})
 })
 
 test("Jain's index is 1 for equal shares and 1/n when one client gets everything", () => {
