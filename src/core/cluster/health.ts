@@ -16,7 +16,15 @@ export async function fetchHealth(url: string, timeoutMs = 1000): Promise<Health
   }
 }
 
-export class NodeStartError extends Error {}
+/** A node that did not come up: `what` went wrong, the rest of the message says where to look. */
+export class NodeStartError extends Error {
+  constructor(
+    readonly node: NodeRecord,
+    readonly what: string,
+  ) {
+    super(`node ${node.name} (${node.kind}) ${what}; see its log: ${node.logPath}`)
+  }
+}
 
 /** Waits until the node answers /health; fails early if its process died. */
 export async function waitHealthy(node: NodeRecord, timeoutMs: number): Promise<Health> {
@@ -25,10 +33,10 @@ export async function waitHealthy(node: NodeRecord, timeoutMs: number): Promise<
     const health = await fetchHealth(node.url, 500)
     if (health) return health
     if (!isNodeAlive(node.pid, node.configPath)) {
-      throw new NodeStartError(`node ${node.name} (${node.kind}) exited before it became healthy; see its log: ${node.logPath}`)
+      throw new NodeStartError(node, 'exited before it became healthy')
     }
     if (Date.now() > deadline) {
-      throw new NodeStartError(`node ${node.name} (${node.kind}) did not become healthy at ${node.url} within ${timeoutMs}ms; see its log: ${node.logPath}`)
+      throw new NodeStartError(node, `did not become healthy at ${node.url} within ${timeoutMs}ms`)
     }
     await sleep(50)
   }

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 /**
@@ -18,6 +18,17 @@ export function isNodeAlive(pid: number, configPath: string): boolean {
   } catch {
     return true // no /proc: trust kill(0)
   }
+}
+
+/** The processes started with `configPath` on their command line (a node's), from /proc; none where there is no /proc. */
+export function processesStartedWith(configPath: string): number[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return []
+  }
+  return entries.map(Number).filter((pid) => pid !== process.pid && isNodeAlive(pid, configPath))
 }
 
 export const SIGNALS = ['KILL', 'TERM', 'STOP', 'CONT', 'INT'] as const

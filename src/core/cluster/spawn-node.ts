@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readFileSync, writeFileSync} from 'node:fs'
 import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -63,4 +63,29 @@ export function launchNode(node: NodeRecord): number {
   } finally {
     closeSync(log)
   }
+}
+
+/**
+ * The last error a node logged (its log is JSON Lines from src/nodes; a
+ * line that is not JSON, e.g. a crash before the logger, counts as is), in
+ * one line; undefined when it logged none or the log cannot be read.
+ */
+export function lastLoggedError(logPath: string): string | undefined {
+  let text: string
+  try {
+    text = readFileSync(logPath, 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of text.split('\n').reverse()) {
+    if (line.trim() === '') continue
+    let entry: {level?: string; message?: string; error?: string}
+    try {
+      entry = JSON.parse(line)
+    } catch {
+      return line.trim()
+    }
+    if (entry.level === 'error') return String(entry.error ?? entry.message).split('\n')[0]
+  }
+  return undefined
 }

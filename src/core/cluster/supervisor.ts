@@ -1,11 +1,13 @@
-import {rmSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, readdirSync, rmSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+
+import {NODE_CONFIG_FILE} from '../../nodes/node-config.js'
 
 import {CLUSTER_FILE, ClusterState, findNode, NodeRecord, readClusterState, requireClusterState, writeClusterState} from './cluster-state.js'
-import {fetchHealth, Health, waitHealthy} from './health.js'
+import {fetchHealth, Health, NodeStartError, waitHealthy} from './health.js'
 import {freePorts} from './ports.js'
-import {isNodeAlive, signalNode, SignalName, stopProcess} from './processes.js'
-import {launchNode, nodeUrl, prepareNode} from './spawn-node.js'
+import {isNodeAlive, processesStartedWith, signalNode, SignalName, stopProcess} from './processes.js'
+import {lastLoggedError, launchNode, nodeUrl, prepareNode} from './spawn-node.js'
 import type {NodePlan} from './subsystems.js'
 
 export interface UpOptions {
@@ -20,8 +22,11 @@ export class ClusterAlreadyUpError extends Error {}
 
 /**
  * Starts every planned node, waits until all are healthy and records them in
- * cluster.json. If one does not come up, the others are stopped again so no
- * half cluster is left behind.
+ * cluster.json. If one does not come up, every node started is stopped again
+ * and what this call created (the data directory if it was new, else each
+ * new node directory, and cluster.json) is removed: no half cluster is left
+ * behind, and the error quotes the failed node's last logged error, since
+ * its log goes too.
  */
 export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; health: Record<string, Health>}> {
   const existing = readClusterState(opts.dataDir)
@@ -34,18 +39,51 @@ export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; 
   const ports = opts.basePort === undefined ? await freePorts(opts.host, opts.plans.length) : opts.plans.map((_, i) => opts.basePort! + i)
   // Options can name peers only once every URL is known.
   const urls = Object.fromEntries(opts.plans.map((plan, i) => [plan.name, nodeUrl(opts.host, ports[i])]))
-  const ready = opts.plans.map((plan, i) => prepareNode(opts.dataDir, plan, opts.host, ports[i], plan.options(urls)))
-  const state: ClusterState = {version: 1, dataDir: opts.dataDir, startedAt: new Date().toISOString(), nodes: ready}
-  for (const node of ready) node.pid = launchNode(node)
-  writeClusterState(state)
+  const created = existsSync(opts.dataDir) ? opts.plans.map((plan) => resolve(opts.dataDir, plan.name)).filter((path) => !existsSync(path)) : [opts.dataDir]
+  const ready: NodeRecord[] = []
   try {
+    for (const [i, plan] of opts.plans.entries()) ready.push(prepareNode(opts.dataDir, plan, opts.host, ports[i], plan.options(urls)))
+    const state: ClusterState = {version: 1, dataDir: opts.dataDir, startedAt: new Date().toISOString(), nodes: ready}
+    for (const node of ready) node.pid = launchNode(node)
+    writeClusterState(state)
     const health = await Promise.all(ready.map((n) => waitHealthy(n, opts.healthTimeoutMs)))
     return {state, health: Object.fromEntries(ready.map((n, i) => [n.name, health[i]]))}
   } catch (err) {
-    await Promise.all(ready.map((n) => stopProcess(n.pid, n.configPath, 1000)))
+    await Promise.all(ready.filter((n) => n.pid > 0).map((n) => stopProcess(n.pid, n.configPath, 1000)))
+    const logged = err instanceof NodeStartError ? lastLoggedError(err.node.logPath) : undefined
+    for (const path of created) rmSync(path, {recursive: true, force: true})
     rmSync(join(opts.dataDir, CLUSTER_FILE), {force: true})
-    throw err
+    if (!(err instanceof NodeStartError)) throw err
+    const removed = created.includes(opts.dataDir) || created.includes(err.node.dataPath)
+    const where = removed ? `: ${logged ?? 'it logged no error'}` : `; see its log: ${err.node.logPath}`
+    throw new Error(`node ${err.node.name} (${err.node.kind}) ${err.what}${where}. The cluster is not up: every node started was stopped and what this command created was removed`)
   }
+}
+
+/**
+ * Node directories (with a node.json) in `dataDir` that no cluster.json
+ * lists, such as a cluster up that died part way left: their processes,
+ * if any still run, are stopped and the directories removed.
+ */
+export async function purgeLeftovers(dataDir: string, graceMs: number): Promise<Array<{name: string; result: string}>> {
+  if (readClusterState(dataDir)) throw new Error(`a cluster is recorded in ${join(dataDir, CLUSTER_FILE)}: use dsys cluster down`)
+  let names: string[]
+  try {
+    names = readdirSync(dataDir, {withFileTypes: true})
+      .filter((e) => e.isDirectory() && existsSync(join(dataDir, e.name, NODE_CONFIG_FILE)))
+      .map((e) => e.name)
+  } catch {
+    return [] // no data directory: nothing left
+  }
+  return Promise.all(
+    names.map(async (name) => {
+      const dataPath = resolve(dataDir, name)
+      const configPath = join(dataPath, NODE_CONFIG_FILE)
+      const stopped = await Promise.all(processesStartedWith(configPath).map((pid) => stopProcess(pid, configPath, graceMs)))
+      rmSync(dataPath, {recursive: true, force: true})
+      return {name, result: `${stopped.length > 0 ? `${stopped.join(', ')} (no cluster.json listed it)` : 'not running'}; data removed`}
+    }),
+  )
 }
 
 export interface NodeStatus {

@@ -1,0 +1,66 @@
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type AddressInfo, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, expect, test} from 'vitest'
+
+import {runCli} from './run-cli.js'
+
+const root = mkdtempSync(join(tmpdir(), 'dsys-up-cleanup-'))
+let busy: Server
+let busyPort: number
+
+beforeAll(async () => {
+  // Holds the port; a connection (the supervisor asking the node there for /health) is dropped at once, so close() does not wait on it.
+  busy = createServer((socket) => socket.destroy())
+  await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done))
+  busyPort = (busy.address() as AddressInfo).port
+})
+
+afterAll(async () => {
+  for (const dir of readdirSync(root)) await runCli(['cluster', 'down', '--purge', '--grace', '1s', '--data-dir', join(root, dir)])
+  await new Promise((done) => busy.close(done))
+  rmSync(root, {recursive: true, force: true})
+})
+
+/** Processes whose command line names a path under `dir`: nodes started there. */
+function processesUnder(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+test('a cluster up that fails on a busy port stops what it started and leaves nothing behind', async () => {
+  const dataDir = join(root, 'busy')
+  // The lock server takes the base port, the ring router the next (busy), the shard the one after.
+  const up = await runCli(['cluster', 'up', '--lock', '--ring', '1', '--base-port', String(busyPort - 1), '--timeout', '10s', '--data-dir', dataDir])
+  expect(up.code).toBe(1)
+  expect(up.stderr).toContain('EADDRINUSE')
+  expect(up.stderr).toContain('The cluster is not up')
+  expect(() => readdirSync(dataDir)).toThrow(/ENOENT/)
+  expect(processesUnder(dataDir)).toEqual([])
+  const down = await runCli(['cluster', 'down', '--purge', '--data-dir', dataDir])
+  expect(down.code).toBe(0)
+  expect(down.stdout).toContain('nothing to do')
+})
+
+test('cluster down --purge removes the node directories a failed cluster up left, without a cluster.json', async () => {
+  const dataDir = join(root, 'leftovers')
+  for (const name of ['lock-1', 'raft-1']) {
+    mkdirSync(join(dataDir, name), {recursive: true})
+    writeFileSync(join(dataDir, name, 'node.json'), '{}\n')
+  }
+  mkdirSync(join(dataDir, 'check'))
+  const down = await runCli(['cluster', 'down', '--purge', '--data-dir', dataDir])
+  expect(down.code).toBe(0)
+  expect(down.stdout).toContain('lock-1: not running; data removed')
+  expect(readdirSync(dataDir)).toEqual(['check'])
+})
