@@ -27,6 +27,9 @@ export default class RingRemoveNode extends DsysCommand {
     const {args, flags} = await this.parse(RingRemoveNode)
     const admin = RingAdmin.forCluster(flags['data-dir'])
     try {
+      // Checked before anything is printed or changed: a shard the ring does not have, or its last one.
+      const problem = await admin.removalProblem(args.name)
+      if (problem) this.usageError(problem)
       this.note(`draining ${args.name}…`)
       const report = await admin.removeShard(args.name, flags.timeout)
       if (!this.jsonEnabled()) this.log(renderTable(['migration', 'result'], migrationRows(report)))

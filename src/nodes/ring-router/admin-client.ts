@@ -58,10 +58,18 @@ export class RingAdmin {
     }
   }
 
+  /** Why `name` cannot be removed (not a shard of the ring, or its last one); undefined when it can. Asks the router, changes nothing. */
+  async removalProblem(name: string): Promise<string | undefined> {
+    const {nodes} = await this.health()
+    if (!nodes.includes(name)) return `no shard named "${name}" in the ring; shards: ${nodes.join(', ')}`
+    if (nodes.length === 1) return `${name} is the ring's only shard: its keys would have nowhere to go; add one first with: dsys ring add-node`
+    return undefined
+  }
+
   /** Drains `name` (its keys move to the remaining shards), then stops its process. */
   async removeShard(name: string, timeoutMs: number): Promise<MigrationReport> {
-    const {nodes} = await this.health()
-    if (!nodes.includes(name)) throw new RingAdminError(`no shard named "${name}" in the ring; shards: ${nodes.join(', ')}`)
+    const problem = await this.removalProblem(name)
+    if (problem) throw new RingAdminError(problem)
     const report = await this.changeAndWait(this.client.request<MigrationReport>('DELETE', `/admin/shards/${segment(name)}`), timeoutMs)
     if (requireClusterState(this.dataDir).nodes.some((n) => n.name === name)) await removeNode(this.dataDir, name, 5_000, true)
     return report
