@@ -16,6 +16,11 @@ export function nemesisFlags(faults: readonly Fault[]) {
   }
 }
 
+/** `--history FILE`: where a check writes its history, JSON Lines (by default under <data-dir>/check/). */
+export function historyFlag(name: string) {
+  return Flags.string({description: `where to write the history (default: <data-dir>/check/${name}-<time>.jsonl)`})
+}
+
 /** `--faults kill,pause` (or `none`) as a list; a name not in `allowed` goes to `fail` with the choices. */
 function parseFaults(text: string, allowed: readonly Fault[], fail: (message: string) => never): Fault[] {
   if (text.trim() === 'none') return []
@@ -36,9 +41,9 @@ export abstract class CheckCommand extends DsysCommand {
     }
   }
 
-  /** `<data-dir>/check/<name>-<time>.jsonl`, where a check writes its history unless told otherwise. */
-  protected historyPath(dataDir: string, name: string): string {
-    return join(dataDir, 'check', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
+  /** `chosen` (--history), else `<data-dir>/check/<name>-<time>.jsonl`: where a check writes its history. */
+  protected historyPath(dataDir: string, name: string, chosen?: string): string {
+    return chosen ?? join(dataDir, 'check', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`)
   }
 
   /** Runs a check with its progress on stderr (a terminal only): seconds of `durationMs`, operations and faults so far. */

@@ -1,6 +1,4 @@
-import {Flags} from '@oclif/core'
-
-import {CheckCommand, faultsCell, nemesisFlags} from '../../cli/check-command.js'
+import {CheckCommand, faultsCell, historyFlag, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {KvCheckReport, runKvCheck} from '../../core/check/kv-check.js'
@@ -17,7 +15,7 @@ export default class CheckKv extends CheckCommand {
     keys: positiveIntFlag({description: 'distinct keys (fewer keys: more contention per register)', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000}),
     'op-timeout': durationFlag({description: 'bound on one operation; past it the outcome is recorded as unknown', default: 2_000}),
-    history: Flags.string({description: 'where to write the history (default: <data-dir>/check/kv-<time>.jsonl)'}),
+    history: historyFlag('kv'),
   }
 
   async run() {
@@ -30,7 +28,7 @@ export default class CheckKv extends CheckCommand {
         durationMs: flags.duration,
         ...this.nemesisOptions(flags, FAULTS),
         opTimeoutMs: flags['op-timeout'],
-        historyPath: flags.history ?? this.historyPath(flags['data-dir'], 'kv'),
+        historyPath: this.historyPath(flags['data-dir'], 'kv', flags.history),
         observer,
       }),
     )

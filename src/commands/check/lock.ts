@@ -1,4 +1,4 @@
-import {CheckCommand, faultsCell, nemesisFlags} from '../../cli/check-command.js'
+import {CheckCommand, faultsCell, historyFlag, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {LOCK_FAULTS, LockCheckReport, runLockCheck} from '../../core/check/lock-check.js'
@@ -15,6 +15,7 @@ export default class CheckLock extends CheckCommand {
     ttl: durationFlag({description: 'lease of each grant (also the longest wait for one)', default: 1_000}),
     hold: durationFlag({description: 'longest hold; each is uniform up to it', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000}),
+    history: historyFlag('lock'),
   }
 
   async run() {
@@ -28,7 +29,7 @@ export default class CheckLock extends CheckCommand {
         holdMs: flags.hold,
         durationMs: flags.duration,
         ...this.nemesisOptions(flags, LOCK_FAULTS),
-        historyPath: this.historyPath(flags['data-dir'], 'lock'),
+        historyPath: this.historyPath(flags['data-dir'], 'lock', flags.history),
         observer,
       }),
     )

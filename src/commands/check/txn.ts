@@ -1,4 +1,4 @@
-import {CheckCommand, faultsCell, nemesisFlags} from '../../cli/check-command.js'
+import {CheckCommand, faultsCell, historyFlag, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
 import {runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
@@ -14,6 +14,7 @@ export default class CheckTxn extends CheckCommand {
     clients: positiveIntFlag({description: 'concurrent transfer loops', default: 8}),
     accounts: positiveIntFlag({description: 'accounts, spread over the participants', default: 100}),
     duration: durationFlag({description: 'how long the transfers run', default: 20_000}),
+    history: historyFlag('txn'),
   }
 
   async run() {
@@ -27,6 +28,7 @@ export default class CheckTxn extends CheckCommand {
         clients: flags.clients,
         durationMs: flags.duration,
         ...this.nemesisOptions(flags, FAULTS),
+        historyPath: this.historyPath(flags['data-dir'], 'txn', flags.history),
         observer,
       }),
     )
@@ -41,7 +43,7 @@ function describe(r: TxnCheckReport): string {
       ['accounts', 'clients', 'seconds', 'transfers', 'committed audits', 'final sum', 'faults'],
       [[r.accounts, r.clients, r.durationS.toFixed(1), outcomes, r.auditSums.length, `${r.finalSum} of ${r.total}`, faultsCell(r.faults)]],
     ),
-    `seed ${r.seed}`,
+    `history: ${r.history} (seed ${r.seed})`,
     r.problems.length === 0 ? 'atomic: yes (nothing in doubt after the run, every total kept)' : `atomic: NO\n${r.problems.map((p) => `- ${p}`).join('\n')}`,
   ].join('\n')
 }

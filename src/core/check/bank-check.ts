@@ -1,8 +1,10 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
+import {History, writeHistory} from './histories.js'
 import {CheckObserver, Fault, FaultEvent, runNemesis} from './nemesis.js'
 import {TxnClusterClient} from './txn-cluster-client.js'
 
@@ -14,8 +16,31 @@ export interface BankOptions {
   clients: number
   durationMs: number
   seed: number
-  observer?: CheckObserver
 }
+
+/**
+ * One line of a bank history (JSON Lines, DESIGN.md "Histories"): each
+ * transfer's and audit's invocation and client outcome (`ok` committed,
+ * `fail` certainly not applied, `info` unknown), then each participant's
+ * final state once the cluster has settled. Times are ms from the start.
+ */
+export type BankEvent =
+  | {process: number; type: 'invoke'; f: 'transfer'; value: {from: string; to: string}; time: number}
+  | {
+      process: number
+      type: 'ok' | 'fail' | 'info'
+      f: 'transfer'
+      /** The balances read and the amount moved; absent when the reads failed (no transaction was sent). */
+      value: {from: string; to: string; read?: [number, number]; amount?: number}
+      /** The coordinator's id of the transaction, when it answered. */
+      txn?: string
+      /** Why it aborted, failed or is unknown. */
+      reason?: string
+      time: number
+    }
+  | {process: number; type: 'invoke'; f: 'audit'; value: null; time: number}
+  | {process: number; type: 'ok' | 'fail' | 'info'; f: 'audit'; value: {sum: number; balances: number[]} | null; txn?: string; reason?: string; time: number}
+  | {type: 'final'; participant: string; inDoubt: number; lockedKeys: number; balances: Record<string, number>; time: number}
 
 export interface BankRun {
   accounts: number
@@ -54,16 +79,36 @@ export async function openAccounts(client: TxnClusterClient, opts: Pick<BankOpti
  * commit only if none changed. After the run the cluster must settle (no
  * participant in doubt) before the final reads.
  */
-export async function runBank(client: TxnClusterClient, opts: BankOptions, faults: () => Promise<void>): Promise<BankRun> {
+export async function runBank(client: TxnClusterClient, opts: BankOptions, faults: () => Promise<void>, history = new History<BankEvent>()): Promise<BankRun> {
+  const t0 = performance.now()
+  const now = () => Math.round((performance.now() - t0) * 1000) / 1000
   const account = (i: number): string => `${opts.prefix}${i}`
   const balances = () => Promise.all(Array.from({length: opts.accounts}, async (_, i) => Number(await client.read(account(i)))))
-  const audit = async (n: number): Promise<number | undefined> => {
-    const read = await balances()
-    const answer = await client.txn(
-      [{key: `${opts.prefix}audit-${n}`, value: 'ok'}],
-      read.map((b, i) => ({key: account(i), value: String(b)})),
-    )
-    return answer?.outcome === 'committed' ? read.reduce((a, b) => a + b, 0) : undefined
+  /** Audit `n` by `process`, recorded; the sum when it committed. */
+  const audit = async (process: number, n: number): Promise<number | undefined> => {
+    history.push({process, type: 'invoke', f: 'audit', value: null, time: now()})
+    let read: number[]
+    try {
+      read = await balances()
+    } catch (err) {
+      history.push({process, type: 'fail', f: 'audit', value: null, reason: `read failed: ${(err as Error).message}`, time: now()})
+      return undefined
+    }
+    const sum = read.reduce((a, b) => a + b, 0)
+    let answer: TxnAnswer | undefined
+    try {
+      answer = await client.txn(
+        [{key: `${opts.prefix}audit-${n}`, value: 'ok'}],
+        read.map((b, i) => ({key: account(i), value: String(b)})),
+      )
+    } catch (err) {
+      // Refused (not a 200): nothing was applied.
+      history.push({process, type: 'fail', f: 'audit', value: {sum, balances: read}, reason: (err as Error).message, time: now()})
+      return undefined
+    }
+    const {type, txn, reason} = clientOutcome(answer)
+    history.push({process, type, f: 'audit', value: {sum, balances: read}, txn, reason, time: now()})
+    return answer?.outcome === 'committed' ? sum : undefined
   }
 
   const rng = new SeededRng(opts.seed)
@@ -71,18 +116,20 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   const auditSums: number[] = []
   let stopped = false
 
-  const transfers = async (): Promise<void> => {
+  const transfers = async (_: unknown, process: number): Promise<void> => {
     while (!stopped) {
       const a = rng.int(opts.accounts)
       const b = (a + 1 + rng.int(opts.accounts - 1)) % opts.accounts
+      const accounts = {from: account(a), to: account(b)}
+      history.push({process, type: 'invoke', f: 'transfer', value: accounts, time: now()})
       let balanceA: number
       let balanceB: number
       try {
         ;[balanceA, balanceB] = await Promise.all([client.read(account(a)), client.read(account(b))]).then((v) => v.map(Number))
-      } catch {
+      } catch (err) {
         // A participant is down: no transfer without knowing both balances.
         outcomes['read failed'] = (outcomes['read failed'] ?? 0) + 1
-        opts.observer?.operation?.()
+        history.push({process, type: 'fail', f: 'transfer', value: accounts, reason: `read failed: ${(err as Error).message}`, time: now()})
         await sleep(50)
         continue
       }
@@ -99,15 +146,16 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
       )
       const outcome = answer ? (answer.reason ?? answer.outcome) : 'unknown'
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
-      opts.observer?.operation?.()
+      const {type, txn, reason} = clientOutcome(answer)
+      history.push({process, type, f: 'transfer', value: {...accounts, read: [balanceA, balanceB], amount}, txn, reason, time: now()})
       if (!answer) await sleep(50)
     }
   }
+  const auditorProcess = opts.clients
   const auditor = async (): Promise<void> => {
     for (let n = 0; !stopped; n++) {
-      const sum = await audit(n).catch(() => undefined) // a participant may be down
+      const sum = await audit(auditorProcess, n)
       if (sum !== undefined) auditSums.push(sum)
-      opts.observer?.operation?.()
       await sleep(200)
     }
   }
@@ -120,6 +168,11 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   await load
   await client.waitSettled()
   const final = await balances()
+  // Each participant's final state: in doubt, locked, and the balances it holds.
+  for (const p of await client.participantStates()) {
+    const held = final.flatMap((balance, i) => (client.ownerOf(account(i)) === p.id ? [[account(i), balance] as const] : []))
+    history.push({type: 'final', participant: p.id, inDoubt: p.inDoubt, lockedKeys: p.lockedKeys, balances: Object.fromEntries(held), time: now()})
+  }
   return {
     accounts: opts.accounts,
     total: opts.accounts * INITIAL_BALANCE,
@@ -127,8 +180,14 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
     auditSums,
     finalSum: final.reduce((a, b) => a + b, 0),
     badBalances: final.filter((b) => !Number.isInteger(b) || b < 0).length,
-    finalAudit: await audit(-1),
+    finalAudit: await audit(auditorProcess, -1),
   }
+}
+
+/** A transaction's client outcome in history terms: committed is `ok`, aborted `fail` (with its reason), no answer `info`. */
+function clientOutcome(answer: TxnAnswer | undefined): {type: 'ok' | 'fail' | 'info'; txn?: string; reason?: string} {
+  if (!answer) return {type: 'info', reason: 'no answer from the coordinator'}
+  return answer.outcome === 'committed' ? {type: 'ok', txn: answer.txn} : {type: 'fail', txn: answer.txn, reason: answer.reason ?? 'aborted'}
 }
 
 /** What breaks the bank's invariant (money made or lost, an inconsistent snapshot); empty when it held. */
@@ -147,6 +206,8 @@ export interface TxnCheckOptions extends BankOptions {
   dataDir: string
   faults: Fault[]
   faultIntervalMs: number
+  historyPath: string
+  observer?: CheckObserver
 }
 
 export interface TxnCheckReport extends BankRun {
@@ -155,6 +216,7 @@ export interface TxnCheckReport extends BankRun {
   durationS: number
   seed: number
   faults: FaultEvent[]
+  history: string
   problems: string[]
 }
 
@@ -169,20 +231,27 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
     await openAccounts(client, opts)
     const t0 = performance.now()
     let faults: FaultEvent[] = []
-    const run = await runBank(client, opts, async () => {
-      faults = await runNemesis({
-        dataDir: opts.dataDir,
-        faults: opts.faults,
-        intervalMs: opts.faultIntervalMs,
-        deadline: t0 + opts.durationMs,
-        startedAt: t0,
-        seed: opts.seed,
-        // A partition cuts a participant off from the coordinator; a kill may hit either.
-        victim: (fault, rng) => (fault === 'partition' || rng.next() < 0.5 ? participants[rng.int(participants.length)].name : coordinator.name),
-        observer: opts.observer,
-      })
-    })
-    return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, ...run, problems: bankProblems(run)}
+    const history = new History<BankEvent>(opts.observer)
+    const run = await runBank(
+      client,
+      opts,
+      async () => {
+          faults = await runNemesis({
+            dataDir: opts.dataDir,
+            faults: opts.faults,
+            intervalMs: opts.faultIntervalMs,
+            deadline: t0 + opts.durationMs,
+            startedAt: t0,
+            seed: opts.seed,
+            // A partition cuts a participant off from the coordinator; a kill may hit either.
+            victim: (fault, rng) => (fault === 'partition' || rng.next() < 0.5 ? participants[rng.int(participants.length)].name : coordinator.name),
+            observer: opts.observer,
+          })
+      },
+      history,
+    )
+    writeHistory(opts.historyPath, history.events)
+    return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, history: opts.historyPath, ...run, problems: bankProblems(run)}
   } finally {
     await client.close()
   }

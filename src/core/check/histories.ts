@@ -7,15 +7,15 @@ import type {CheckObserver} from './nemesis.js'
 
 type Outcome = 'invoke' | 'ok' | 'fail' | 'info'
 
-/** A history being recorded: every event kept in order, every outcome (not an invocation) told to the observer. */
-export class History<E extends {type: Outcome}> {
+/** A history being recorded: every event kept in order, every outcome (ok, fail, info) told to the observer. */
+export class History<E extends {type: string}> {
   readonly events: E[] = []
 
   constructor(private readonly observer?: CheckObserver) {}
 
   push(event: E): void {
     this.events.push(event)
-    if (event.type !== 'invoke') this.observer?.operation?.()
+    if (event.type === 'ok' || event.type === 'fail' || event.type === 'info') this.observer?.operation?.()
   }
 }
 

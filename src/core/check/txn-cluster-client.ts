@@ -1,4 +1,4 @@
-import {isSettled, waitSettled} from '../../bench/txn/txn-cluster-stats.js'
+import {isSettled, snapshotTxnCluster, waitSettled} from '../../bench/txn/txn-cluster-stats.js'
 import {JsonClient, segment} from '../net/json-client.js'
 import {keyOwner} from '../txn/key-owner.js'
 import type {Condition, Write} from '../txn/types.js'
@@ -6,7 +6,8 @@ import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js
 
 /** Transactions through the coordinator, committed reads from the participant owning each key, and the cluster's settling. */
 export class TxnClusterClient {
-  private readonly ownerOf: (key: string) => string
+  /** The participant that owns `key`. */
+  readonly ownerOf: (key: string) => string
   private readonly coordinator: JsonClient
   private readonly participants: Map<string, JsonClient>
 
@@ -50,6 +51,12 @@ export class TxnClusterClient {
         ? last.message
         : JSON.stringify({active: last.coordinator.activeTxns, participants: last.participants.map((p) => ({id: p.id, inDoubt: p.inDoubtCount, locked: p.lockedKeys}))})
     throw new Error(`the transaction cluster did not settle within ${timeoutMs} ms: ${state}`)
+  }
+
+  /** Each participant's id, transactions in doubt and keys locked, from its /health. */
+  async participantStates(): Promise<Array<{id: string; inDoubt: number; lockedKeys: number}>> {
+    const {participants} = await snapshotTxnCluster(this.coordinatorUrl, Object.values(this.participantUrls))
+    return participants.map((p) => ({id: p.id, inDoubt: p.inDoubtCount, lockedKeys: p.lockedKeys}))
   }
 
   async close(): Promise<void> {

@@ -1,23 +1,8 @@
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {expect, test} from 'vitest'
 
-import {afterAll, beforeAll, expect, test} from 'vitest'
+import {clusterForTests} from './cluster-fixture.js'
 
-import {runCli} from './run-cli.js'
-
-const dataDir = mkdtempSync(join(tmpdir(), 'dsys-ring-remove-'))
-const dsys = (...args: string[]) => runCli([...args, '--data-dir', dataDir])
-
-beforeAll(async () => {
-  const up = await dsys('cluster', 'up', '--ring', '1')
-  expect(up.code, up.stderr).toBe(0)
-})
-
-afterAll(async () => {
-  await dsys('cluster', 'down', '--purge', '--grace', '1s')
-  rmSync(dataDir, {recursive: true, force: true})
-})
+const {dsys} = clusterForTests(['--ring', '1'])
 
 test('ring remove-node refuses a shard the ring does not have before it prints or changes anything', async () => {
   const r = await dsys('ring', 'remove-node', 'nosuch')
