@@ -46,10 +46,10 @@ export function formatReport(report: LoadReport, extraRows: Array<[string, strin
   for (const [name, l] of Object.entries(report.histograms)) rows.push(latencyRow(name, '', l))
   if (s) rows.push(latencyRow('behind schedule', '', s.lagMs))
   lines.push(renderTable(head, rows))
-  // Errors most common first, counters by name: the same run always prints its rows in the same order.
+  // Errors and counters by name: every run prints its rows in the same order (the most common error is named in the verdict).
   const facts: Array<[string, string | number]> = [
     ...Object.entries(report.errorsByKind)
-      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]): [string, number] => [`errors: ${k}`, v]),
     ...Object.entries(report.counters)
       .sort(([a], [b]) => a.localeCompare(b))
