@@ -10,6 +10,7 @@ import {PreflightError, Workload} from '../bench/workload.js'
 import {exitAfterRun} from './base-command.js'
 import {UsageError} from './errors.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
+import {progressBar} from './progress.js'
 
 /** File descriptors kept for everything but the clients' connections (logs, the event loop, a preflight). */
 const RESERVED_FILES = 64
@@ -63,7 +64,7 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
   const limit = workload.clientLimit
   if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
-  return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, onProgress: progressPrinter()}}
+  return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate}}
 }
 
 /**
@@ -88,8 +89,13 @@ export async function runBenchCommand(
     // A preflight failure is the run failing (exit 1), in one line.
     throw err instanceof PreflightError ? new Error(err.message) : err
   }
-  const report = await runLoad(workload, {...prepared.options, events: extra.events})
-  if (prepared.options.onProgress) process.stderr.write('\r\x1b[2K') // clear the progress line
+  const progress = benchProgress(prepared.options.durationMs, prepared.options.warmupMs, prepared.options.ops)
+  let report: LoadReport
+  try {
+    report = await runLoad(workload, {...prepared.options, events: extra.events, onProgress: progress.onProgress})
+  } finally {
+    progress.stop()
+  }
   const results = evaluateThresholds(report, prepared.thresholds)
   if (results.length > 0) report.thresholds = results
   report.failures = runFailures(report, {maxErrorRate: flags['max-error-rate'], allowBehindSchedule: flags['allow-behind-schedule']})
@@ -104,14 +110,18 @@ export async function runBenchCommand(
   return report
 }
 
-/** A one-line progress display on stderr, only when stderr is a terminal. */
-function progressPrinter(): ((p: Progress) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined
+/** A progress bar on stderr, only when stderr is a terminal: seconds gone (or operations, with --ops), operations and errors so far. */
+function benchProgress(durationMs: number | undefined, warmupMs: number, ops: number | undefined): {onProgress: (p: Progress) => void; stop(): void} {
+  const byTime = durationMs !== undefined
+  const total = byTime ? Math.round((warmupMs + durationMs) / 1000) : ops!
+  const bar = progressBar(`bench [{bar}] {value}/{total} ${byTime ? 's' : 'ops'} | {phase} | {ops} ops, {rate}/s | {errors} errors`, total, {phase: 'warming up', ops: 0, rate: 0, errors: 0})
   let lastOps = 0
-  return (p) => {
-    const total = p.totalMs ? ` / ${(p.totalMs / 1000).toFixed(0)}s` : ''
-    const opsPerSec = p.ops - lastOps
-    lastOps = p.ops
-    process.stderr.write(`\r\x1b[2K${(p.elapsedMs / 1000).toFixed(0)}s${total} ${p.warmup ? 'warming up' : `${p.ops} ops (${opsPerSec}/s) ${p.errors} errors`}`)
+  return {
+    onProgress(p) {
+      const rate = p.ops - lastOps
+      lastOps = p.ops
+      bar.update(byTime ? Math.min(total, Math.floor(p.elapsedMs / 1000)) : Math.min(total, p.ops), {phase: p.warmup ? 'warming up' : 'measuring', ops: p.ops, rate, errors: p.errors})
+    },
+    stop: () => bar.stop(),
   }
 }
