@@ -14,6 +14,7 @@ const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined
 
 /** Each script writes bench/results/<name>.md; order here is the order in RESULTS.md. */
 const SCRIPTS: Array<{name: string; script: string; args: string[]; quickArgs: string[]}> = [
+  {name: 'harness', script: 'dist/bench/harness/compare.js', args: ['--duration', '5s', '--rounds', '3'], quickArgs: ['--duration', '2s', '--rounds', '1']},
   {name: 'lock', script: 'dist/bench/lock/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
   {name: 'kv', script: 'dist/bench/kv/compare-etcd.js', args: ['--duration', '5s', '--warmup', '1s'], quickArgs: ['--duration', '3s', '--trials', '5']},
   {name: 'ring', script: 'dist/bench/ring-churn.js', args: [], quickArgs: []},

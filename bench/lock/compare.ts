@@ -22,7 +22,7 @@ import {parseDurationMs} from '../../src/cli/duration.js'
 import {freePorts} from '../../src/core/cluster/ports.js'
 import {lockSubsystem} from '../../src/core/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/core/cluster/supervisor.js'
-import {fmt, machineDescription, processCpuMicros, startProcess, tcpReady} from '../common.js'
+import {fmt, machineDescription, median, processCpuMicros, runWrk, startProcess, startTrivialEndpoint, tcpReady, verdict} from '../common.js'
 
 const CLIENTS = 32
 const durationArg = process.argv.indexOf('--duration')
@@ -30,18 +30,10 @@ const DURATION_MS = durationArg > 0 ? parseDurationMs(process.argv[durationArg +
 const WARMUP_MS = 1_000
 const ROUNDS = 3
 
-// The median round: one disturbed round on a shared machine does not decide a ratio.
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
 async function driverCalibration(): Promise<string[]> {
   process.stderr.write("calibrating the driver\n")
-  const [port] = await freePorts('127.0.0.1', 1)
-  const server = await startProcess(
-    process.execPath,
-    ['-e', `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json', 'content-length': 2}); s.end('{}') }).listen(${port}, '127.0.0.1')`],
-    async () => (await fetch(`http://127.0.0.1:${port}/`)).ok,
-  )
-  const url = `http://127.0.0.1:${port}/`
+  const endpoint = await startTrivialEndpoint()
+  const url = endpoint.url
   const seconds = Math.round(DURATION_MS / 1000)
   const ours: number[] = []
   const oursRaw: number[] = []
@@ -53,15 +45,12 @@ async function driverCalibration(): Promise<string[]> {
       oursRaw.push((await runLoad(new HttpGetWorkload(url, CLIENTS, 'raw'), {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})).throughput)
       const ac = JSON.parse(execFileSync(process.execPath, ['node_modules/autocannon/autocannon.js', '-c', String(CLIENTS), '-d', String(seconds), '--json', url], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}))
       autocannon.push(ac.requests.total / (ac.duration || seconds))
-      try {
-        const out = execFileSync('wrk', ['-t1', `-c${CLIENTS}`, `-d${seconds}s`, url], {encoding: 'utf8'})
-        wrk.push(Number(/Requests\/sec:\s+([0-9.]+)/.exec(out)?.[1]))
-      } catch {
-        // wrk is optional
-      }
+      // wrk is optional here
+      const w = runWrk(url, {threads: 1, connections: CLIENTS, seconds})
+      if (w !== undefined) wrk.push(w.perSecond)
     }
   } finally {
-    server.kill('SIGKILL')
+    endpoint.stop()
   }
   const lines = [
     `### Harness against autocannon${wrk.length ? ' and wrk' : ''}: GET on a trivial node:http endpoint, ${CLIENTS} connections, ${seconds} s, ${ROUNDS} alternating rounds`,
@@ -119,7 +108,7 @@ async function lockComparison(): Promise<string[]> {
   try {
     for (const s of SCENARIOS) {
       const run = async (backend: LockBackend, serverPid: number | undefined): Promise<Round> => {
-        const workload = new LockWorkload(backend, {locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1})
+        const workload = new LockWorkload(backend, {clients: CLIENTS, locks: s.locks, holdMs: s.holdMs, ttlMs: 5000, waitMs: 10_000, seed: 1})
         const before = processCpuMicros(serverPid)
         const report = await runLoad(workload, {clients: CLIENTS, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
         const after = processCpuMicros(serverPid)
@@ -131,7 +120,7 @@ async function lockComparison(): Promise<string[]> {
       for (let round = 0; round < ROUNDS; round++) {
         process.stderr.write(`${s.label}: round ${round + 1} of ${ROUNDS}\n`)
         dsysRuns.push(await run(new DsysLockBackend(state.nodes[0].url, CLIENTS), state.nodes[0].pid))
-        const redisBackend = new RedisLockBackend(`redis://127.0.0.1:${redisPort}`, CLIENTS, 1)
+        const redisBackend = new RedisLockBackend(`redis://127.0.0.1:${redisPort}`, 1)
         await redisBackend.preflight()
         redisRuns.push(await run(redisBackend, redis.pid))
       }
@@ -180,11 +169,6 @@ async function lockComparison(): Promise<string[]> {
     '',
     ...targets,
   ]
-}
-
-function verdict(what: string, actual: number, limit: number, op: '≥' | '≤'): string {
-  const met = op === '≥' ? actual >= limit : actual <= limit
-  return `- ${what}: ${actual.toFixed(3)} (${met ? 'met' : 'MISSED'})`
 }
 
 /** The round with the median throughput, with every round's acquisitions/s beside it. */
