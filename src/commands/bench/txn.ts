@@ -66,7 +66,8 @@ With --kill-coordinator-at the coordinator is killed with SIGKILL during the run
 
 /** The cluster's side of the run. Aborts by reason are the report's counters, which the report prints itself. */
 export function txnRows(t: TxnClusterReport): Array<[string, string | number]> {
-  const ms = (l: {p50: number; p99: number; max: number; count: number}): string => `p50 ${l.p50} / p99 ${l.p99} / max ${l.max} ms (${l.count})`
+  const ms = (l: {p50: number; p99: number; max: number; count: number}): string =>
+    `p50 ${l.p50.toFixed(2)} / p99 ${l.p99.toFixed(2)} / max ${l.max.toFixed(2)} ms (${l.count.toLocaleString('en-US')})`
   const out: Array<[string, string | number]> = [
     ['transactions begun (incl. warmup)', t.txnsBegun],
     ['messages per txn', t.messagesPerTxn],
