@@ -96,7 +96,9 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
     const intervalMs = (1000 * plan.totalClients) / rate
     const offsetMs = (ctx.clientIndex * intervalMs) / plan.totalClients
     if (plan.durationMs !== undefined) result.scheduled += Math.max(0, Math.ceil((plan.durationMs - offsetMs) / intervalMs))
-    let slot = startMs + offsetMs < warmEndMs ? startMs + offsetMs : warmEndMs + offsetMs
+    // One grid through warmup and the window: slot k is warmEnd + offset + k · interval (k < 0 in warmup),
+    // so a client's last warmup slot is exactly one interval before its first measured one.
+    let slot = warmEndMs + offsetMs - Math.floor((plan.warmupMs + offsetMs) / intervalMs) * intervalMs
     for (;;) {
       if (done || slot >= windowEndMs) return
       await slots.wait(slot)
@@ -110,8 +112,8 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
       await issue(op, ctx, slot, measured)
       slot += intervalMs
       // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
-      // calibration does: the measured schedule starts at the end of warmup, on its own grid.
-      if (!measured && (slot >= warmEndMs || performance.now() >= warmEndMs)) slot = warmEndMs + offsetMs
+      // calibration does: the measured schedule starts on time at the end of warmup.
+      if (slot < warmEndMs && performance.now() >= warmEndMs) slot = warmEndMs + offsetMs
     }
   }
 

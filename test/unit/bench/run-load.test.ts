@@ -56,6 +56,15 @@ test('open loop sends no operation more than EARLY_MS before its slot, and one s
   expect(report.latencyMs.p50).toBeGreaterThanOrEqual(3)
 })
 
+test('open loop keeps one grid through warmup: the last warmup slot is one interval before the first measured one', async () => {
+  // 100 ops/s on one client, 25 ms of warmup: slots at -20, -10 and 0 ms from the end of warmup, i.e. 5, 15, 25, 35… ms from the start.
+  const w = sleeper(0)
+  const t0 = performance.now()
+  await runLoad(w, {clients: 1, ops: 3, warmupMs: 25, rate: 100})
+  expect(w.started).toHaveLength(5)
+  w.started.forEach((at, i) => expect(at - t0).toBeGreaterThanOrEqual(5 + 10 * i - EARLY_MS - 0.01))
+})
+
 test('the measured window is the one asked for: an open-loop run reports its duration and rate, not its drain', async () => {
   const report = await runLoad(sleeper(1), {clients: 4, durationMs: 500, warmupMs: 0, rate: 40})
   expect(report.durationS).toBe(0.5)
