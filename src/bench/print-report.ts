@@ -4,7 +4,7 @@ import type {LoadReport} from './report.js'
 import {MIN_ISSUED_FRACTION} from './verdict.js'
 
 /** Counts with thousands separators; other numbers with a fixed number of decimals, so a column reads alike. */
-export const formatNumber = (n: number, decimals = 3): string =>
+const formatNumber = (n: number, decimals = 3): string =>
   Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', {minimumFractionDigits: decimals, maximumFractionDigits: decimals})
 const ms = (n: number): string => n.toFixed(2)
 const latencyRow = (name: string, ops: number | string, l: LatencySummary): string[] => [

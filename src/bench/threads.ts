@@ -1,4 +1,3 @@
-import {availableParallelism} from 'node:os'
 import {performance} from 'node:perf_hooks'
 import {Worker} from 'node:worker_threads'
 
@@ -28,9 +27,6 @@ export function sliceClients(clients: number, threads: number): Array<{first: nu
   const extra = clients % threads
   return Array.from({length: threads}, (_, t) => ({first: t * base + Math.min(t, extra), count: base + (t < extra ? 1 : 0)}))
 }
-
-/** More threads than cores only adds switching: the driver shares the machine with the target. */
-export const maxThreads = (): number => availableParallelism()
 
 /**
  * The clients of a run spread over worker threads: each opens its own copy
