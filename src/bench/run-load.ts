@@ -55,6 +55,9 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     let measured: DriveResult
     try {
       measured = await driver.run(performance.timeOrigin + startMs, recorder)
+    } catch (err) {
+      events.cancel()
+      throw err
     } finally {
       clearInterval(progress)
     }
@@ -123,6 +126,8 @@ function startEvents(startMs: number, opts: LoadOptions) {
     }
   })
   return {
+    /** The run failed: events not yet due never run. */
+    cancel: () => void (cancelled = true),
     /** Waits for the events that began; those not yet due when the window closed never run. */
     async settle(windowEndMs: number): Promise<Array<Record<string, unknown>>> {
       cancelled = true
