@@ -19,9 +19,8 @@ export interface DrivePlan {
   totalClients: number
 }
 
-/** What one thread measured. */
+/** What one thread measured, beside its recorder. */
 export interface DriveResult {
-  recorder: Recorder
   /** Measured operations sent (open loop: of the measured schedule). */
   issued: number
   /** Open loop with a duration: slots of these clients inside the measured window. */
@@ -32,7 +31,7 @@ export interface DriveResult {
   unexpected: unknown
 }
 
-/** Shared between the threads of a run that stops at `ops`: the next measured operation's number. */
+/** Whether one more measured operation may start: one --ops budget shared by every thread. */
 export type OpsClaim = () => boolean
 
 /**
@@ -50,7 +49,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
   const warmEndMs = startMs + plan.warmupMs
   const windowEndMs = plan.durationMs === undefined ? Infinity : warmEndMs + plan.durationMs
   const slots = new SlotTimer()
-  const result: DriveResult = {recorder, issued: 0, scheduled: 0, lastEndMs: warmEndMs, unexpected: undefined}
+  const result: DriveResult = {issued: 0, scheduled: 0, lastEndMs: warmEndMs, unexpected: undefined}
   let done = false
 
   /** Whether one more measured operation may start (the --ops budget). */
@@ -71,7 +70,9 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
       const type = await op(ctx)
       const endMs = performance.now()
       // Sent early (see EARLY_MS): measure from the send, never from the later slot.
-      recorder.ok(ctx.clientIndex, type, measured, (endMs - Math.min(sentMs, slotMs)) * 1000, (endMs - sentMs) * 1000, endMs)
+      // From the send as well only in open loop: in closed loop the slot is the send.
+      const fromSendMicros = plan.rate ? (endMs - sentMs) * 1000 : undefined
+      recorder.ok(ctx.clientIndex, type, measured, (endMs - Math.min(sentMs, slotMs)) * 1000, fromSendMicros, endMs)
       if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
     } catch (err) {
       const endMs = performance.now()
@@ -79,7 +80,6 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
       if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
       if (!(err instanceof OpError)) result.unexpected ??= err
     }
-    slots.poll()
   }
 
   const closedLoop = async (op: Operation, ctx: ClientContext): Promise<void> => {
@@ -110,6 +110,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
         recorder.lag(Math.max(0, now - slot) * 1000)
       }
       await issue(op, ctx, slot, measured)
+      slots.poll()
       slot += intervalMs
       // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
       // calibration does: the measured schedule starts on time at the end of warmup.

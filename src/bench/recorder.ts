@@ -62,7 +62,7 @@ export class Recorder {
     private readonly warmupMs: number,
   ) {}
 
-  ok(client: number, type: string, measured: boolean, latencyMicros: number, uncorrectedMicros: number, nowMs: number): void {
+  ok(client: number, type: string, measured: boolean, latencyMicros: number, uncorrectedMicros: number | undefined, nowMs: number): void {
     const second = this.second(nowMs)
     second.ops++
     recordMicros(second.latency, latencyMicros)
@@ -70,7 +70,7 @@ export class Recorder {
     if (!measured) return
     this.ops++
     recordMicros(this.overall, latencyMicros)
-    recordMicros(this.uncorrected, uncorrectedMicros)
+    if (uncorrectedMicros !== undefined) recordMicros(this.uncorrected, uncorrectedMicros)
     let h = this.byType.get(type)
     if (!h) this.byType.set(type, (h = createHistogram()))
     recordMicros(h, latencyMicros)

@@ -62,7 +62,7 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
       clearInterval(progress)
     }
     const cpu = await window.end()
-    const report = buildReport(workload, opts, threads, measured, cpu, startMs)
+    const report = buildReport(workload, opts, threads, recorder, measured, cpu, startMs)
     report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
     Object.assign(report, (await workload.summarize?.(report)) ?? {})
     return report
@@ -155,8 +155,7 @@ function progressTimer(startMs: number, opts: LoadOptions, counts: () => {ops: n
   }, 1000)
 }
 
-function buildReport(workload: Workload, opts: LoadOptions, threads: number, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {
-  const rec = run.recorder
+function buildReport(workload: Workload, opts: LoadOptions, threads: number, rec: Recorder, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {
   const windowMs = opts.durationMs ?? Math.max(1, run.lastEndMs - (startMs + opts.warmupMs))
   const durationS = windowMs / 1000
   const operations = Object.fromEntries(

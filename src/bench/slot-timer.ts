@@ -40,10 +40,8 @@ export class SlotTimer {
     this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(next - EARLY_MS - performance.now())))
   }
 
-  /** Releases every waiter that is due; cheap when none is (one comparison). */
+  /** Releases every waiter that is due; cheap when none is (a clock read and one comparison). */
   poll(): void {
-    const next = this.waiting.peekKey()
-    if (next === undefined || next - EARLY_MS > performance.now()) return
     const now = performance.now()
     while ((this.waiting.peekKey() ?? Infinity) - EARLY_MS <= now) this.waiting.pop()!()
   }

@@ -65,7 +65,7 @@ export async function startThreads(recipe: WorkloadRecipe, plan: Omit<DrivePlan,
       for (const w of workers) w.postMessage({type: 'start', startEpochMs} satisfies ToWorker)
       try {
         const done = await Promise.all(finished)
-        const result: DriveResult = {recorder, issued: 0, scheduled: 0, lastEndMs: 0, unexpected: undefined}
+        const result: DriveResult = {issued: 0, scheduled: 0, lastEndMs: 0, unexpected: undefined}
         for (const d of done) {
           recorder.absorb(d.snapshot)
           result.issued += d.issued

@@ -42,19 +42,14 @@ interface BenchFlags {
 
 /** Everything that can be refused before the target is touched: each is a usage error (exit 2). */
 function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
-  const usage = (fn: () => void): void => {
-    try {
-      fn()
-    } catch (err) {
-      throw new UsageError((err as Error).message)
-    }
-  }
   if (flags.duration === 0) throw new UsageError('--duration must be longer than 0s')
-  let thresholds: Threshold[] = []
-  usage(() => {
+  let thresholds: Threshold[]
+  try {
     thresholds = (flags.threshold ?? []).map(parseThreshold)
     checkThresholdMetrics(thresholds, workload.metrics)
-  })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
   const files = openFileLimit()
   if (files !== undefined && flags.clients > files - RESERVED_FILES) {
     throw new UsageError(`--clients ${flags.clients} is more than this process may open connections for: the open-file limit (ulimit -n) is ${files}, so at most ${files - RESERVED_FILES} clients`)

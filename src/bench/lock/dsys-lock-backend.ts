@@ -1,10 +1,8 @@
+import {defaultLockTableOptions} from '../../core/lock/types.js'
 import {JsonClient, segment} from '../../core/net/json-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type LockBackendRecipe} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
-
-/** README, Limits: a lock's wait queue holds at most this many; the next waiter gets a 503. */
-const MAX_WAITERS_PER_LOCK = 10_000
 
 interface GrantBody {
   token: number
@@ -17,7 +15,8 @@ export class DsysLockBackend implements LockBackend {
   readonly fencing = true
   private readonly http: JsonClient
 
-  readonly waitersPerLock = MAX_WAITERS_PER_LOCK
+  /** The lock server's bound (README, Limits): the next waiter gets a 503. */
+  readonly waitersPerLock = defaultLockTableOptions.maxWaitersPerLock
 
   constructor(
     readonly target: string,

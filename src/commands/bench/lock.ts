@@ -59,7 +59,7 @@ export function lockRows(r: LoadReport): Array<[string, string | number]> {
   const fairness = r.fairness as number | null
   const nothingHeld = 'n/a: no lock was granted'
   return [
-    ['acquisitions/s', r.throughput.toFixed(1)],
+    ['acquisitions/s', r.throughput.toLocaleString('en-US', {minimumFractionDigits: 1, maximumFractionDigits: 1})],
     ['fairness (Jain)', fairness === null ? nothingHeld : fairness.toFixed(3)],
     ['fencing tokens', r.fencingTokens as string],
     ['safety violations', safety ? safety.violations : nothingHeld],
