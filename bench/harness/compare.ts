@@ -23,6 +23,7 @@ import {HttpGetWorkload} from '../../src/bench/http/http-workload.js'
 import type {LatencySummary} from '../../src/bench/histogram.js'
 import type {LoadReport} from '../../src/bench/report.js'
 import {LoadOptions, runLoad} from '../../src/bench/run-load.js'
+import {DRIVER_BUSY_PERCENT} from '../../src/bench/print-report.js'
 import {parseDurationMs} from '../../src/cli/duration.js'
 import type {TransportName} from '../../src/core/net/transport.js'
 import {fmt, machineDescription, median, processCpuMicros, runWrk, startTrivialEndpoint, TrivialEndpoint, verdict} from '../common.js'
@@ -37,8 +38,6 @@ const WARMUP_MS = 1_000
 const TRANSPORTS: TransportName[] = ['undici', 'raw']
 /** Closed loop at its maximum, and the connections of the wrk comparison. */
 const MAX_CLIENTS = 32
-/** A driver this busy may be measuring itself (the report's own warning threshold). */
-const SATURATED_PERCENT = 90
 
 /**
  * The rates of (a), each with the endpoint's service delay that lets a
@@ -61,9 +60,7 @@ const HELD_BACK = {rate: 1_000, clients: 2}
 /** Clients enough (Little's law at the stall's latency: 200/s × 1 s, with headroom): the schedule holds. */
 const KEPT = {rate: 200, clients: 300}
 
-type Options = LoadOptions & {threads?: number}
-
-async function get(url: string, transport: TransportName, opts: Options): Promise<LoadReport> {
+async function get(url: string, transport: TransportName, opts: LoadOptions): Promise<LoadReport> {
   return runLoad(new HttpGetWorkload(url, opts.clients, transport), opts)
 }
 
@@ -87,11 +84,11 @@ const ROUND_TRIP_MS = 1
 
 /**
  * How late an answer may be, over the mean, before its open-loop client
- * misses its next slot: above the 3-4 ms p99 of a late timer on this
- * machine, so the lag measures the driver's schedule rather than a shortage
- * of clients. More is worse, not safer: every client is a connection, and
- * at 15,000 ops/s on the 1 ms endpoint 400 connections had lag p99 14 ms
- * and 33 µs of driver CPU per operation, against 1.2 ms and 29 µs with 120.
+ * misses its next slot: above how late a timer wakes a process on this
+ * machine (3-4 ms at p99, measured by hand), so the lag measures the
+ * driver's schedule rather than a shortage of clients. More is worse, not
+ * safer: every client is a connection (seen by hand: 400 connections at
+ * 15,000 ops/s had a worse lag p99 than 120).
  */
 const OPEN_SLACK_MS = 5
 
@@ -181,14 +178,15 @@ function roundProblems(r: RateRound): string[] {
   if (r.open.report.clients < s.clientsNeeded) problems.push(`open loop had ${r.open.report.clients} clients, Little's law needed ${s.clientsNeeded}`)
   for (const [loop, run] of [['closed', r.closed], ['open', r.open]] as const) {
     if (run.report.errors > 0) problems.push(`${loop} loop: ${run.report.errors} errors`)
-    if (run.report.driver.cpuPercentOfOneCore >= SATURATED_PERCENT) problems.push(`${loop} loop: driver at ${fmt(run.report.driver.cpuPercentOfOneCore)}% of a core`)
+    if (run.report.driver.cpuPercentOfOneCore >= DRIVER_BUSY_PERCENT) problems.push(`${loop} loop: driver at ${fmt(run.report.driver.cpuPercentOfOneCore)}% of a core`)
   }
   return problems
 }
 
 const med = (rounds: RateRound[], pick: (r: RateRound) => number): number => median(rounds.map(pick))
 const cpuPerOp = (run: Run): number => run.report.driver.cpuMicrosPerOp
-const openOverClosed = (rounds: RateRound[]): number => med(rounds, (r) => cpuPerOp(r.open)) / med(rounds, (r) => cpuPerOp(r.closed))
+/** The median of the rounds' ratios, each open and closed run of one round against each other (not one round's median over another's). */
+const openOverClosed = (rounds: RateRound[]): number => med(rounds, (r) => cpuPerOp(r.open) / cpuPerOp(r.closed))
 const lagP99 = (r: RateRound): number => r.open.report.schedule!.lagMs.p99
 /** The median, or n/a where a value could not be measured (no /proc). */
 const medianOf = (xs: Array<number | undefined>, digits = 0): string => (xs.length && xs.every((x) => x !== undefined) ? fmt(median(xs as number[]), digits) : 'n/a')
@@ -220,7 +218,7 @@ function rateRow(p: RatePlan, rounds: RateRound[]): string {
 interface WrkRound {
   wrk: Record<number, {perSecond: number; cpuMicrosPerRequest: number | undefined; endpointPercent: number | undefined} | undefined>
   /** By `transport/threads`; a string where the run could not be made. */
-  ours: Record<string, Run | string>
+  ours: Record<string, Run>
 }
 
 const THREADS = [1, 2]
@@ -235,8 +233,7 @@ async function wrkRound(endpoint: TrivialEndpoint): Promise<WrkRound> {
     round.wrk[threads] = wrk && {...wrk, endpointPercent: cpuPercent(before, after, performance.now() - startMs)}
     for (const transport of TRANSPORTS) {
       const run = await measured(endpoint, () => get(endpoint.url, transport, {clients: MAX_CLIENTS, threads, durationMs: DURATION_MS, warmupMs: WARMUP_MS}))
-      // A runLoad without threads ignores the option: say so rather than report one thread as two.
-      round.ours[`${transport}/${threads}`] = run.report.threads === threads ? run : `TODO: runLoad ran ${run.report.threads} thread(s) when asked for ${threads} (threads not landed)`
+      round.ours[`${transport}/${threads}`] = run
     }
   }
   return round
@@ -258,13 +255,7 @@ function wrkTable(rounds: WrkRound[]): {lines: string[]; targets: string[]} {
     )
     for (const transport of TRANSPORTS) {
       const runs = rounds.map((r) => r.ours[`${transport}/${threads}`])
-      const todo = runs.find((x): x is string => typeof x === 'string')
-      if (todo) {
-        lines.push(`| ${threads} | harness, ${transport} | ${todo} | | | | |`)
-        targets.push(`- ${transport} harness, ${threads} thread(s), ≥ 0.9 × wrk -t${threads}: not measured (${todo})`)
-        continue
-      }
-      const reports = (runs as Run[]).map((x) => x.report)
+      const reports = runs.map((x) => x.report)
       const ours = median(reports.map((x) => x.throughput))
       const ratio = wrk === undefined ? undefined : ours / wrk
       const errors = reports.reduce((n, x) => n + x.errors, 0)
@@ -380,7 +371,7 @@ function report(r: Results): string[] {
   const held = r.heldBack
   const coTargets = [
     verdict('stall, driver held back: corrected p99.9 ≥ 500 ms', held.latencyMs.p999, 500, '≥', 1, ' ms'),
-    verdict('stall, driver held back: uncorrected p99.9 < 500 ms', held.uncorrectedLatencyMs!.p999, 500, '≤', 1, ' ms'),
+    verdict('stall, driver held back: uncorrected p99.9 ≤ 500 ms', held.uncorrectedLatencyMs!.p999, 500, '≤', 1, ' ms'),
   ]
   return [
     '## Load harness',
@@ -388,7 +379,7 @@ function report(r: Results): string[] {
     machineDescription(),
     `- load average (1 min) at the start, after each round and at the end: ${r.load.map((x) => x.toFixed(2)).join(', ')}`,
     '',
-    'Produced by `bench/harness/compare.ts`. Everything below ran against one trivial endpoint (`node:http` answering `{}`, the one the lock benchmark calibrates on) in a child process, so on the other core than the driver; the driver runs in the benchmark process, and `driver` is its own CPU (every thread) over the measured window, from `process.cpuUsage()`.',
+    'Produced by `bench/harness/compare.ts`. Everything below ran against one trivial endpoint (`node:http` answering `{}`, the one the lock benchmark calibrates on) in a child process, so it can run on the other core than the driver (nothing pins either); the driver runs in the benchmark process, and `driver` is its own CPU (every thread) over the measured window, from `process.cpuUsage()`.',
     '',
     `### (a, b) Open loop against closed loop at the same throughput: driver CPU per operation and schedule lag`,
     '',
@@ -396,7 +387,7 @@ function report(r: Results): string[] {
     '',
     `A closed loop runs as fast as its target answers, so to compare it with an open loop at a given rate the endpoint answers after a fixed delay (\`GET /?delay=MS\`, a timer on the server, no CPU) and the closed loop gets \`rate × (delay + ${ROUND_TRIP_MS} ms)\` clients (the endpoint's timer is late and the round trip takes the rest), corrected after each round when it ran more than 5% off the rate. The open loop then runs at the throughput the closed loop achieved in the same round (so the two compare at the same rate whatever the machine allowed), with clients enough to keep its schedule: 1.5 × Little's law at the closed loop's mean latency, and at least rate × (mean + ${OPEN_SLACK_MS} ms), so that an answer a late timer delays does not hold its client past its next slot and show as driver lag; more would not be safer, as every client is a connection, and hundreds of them slow both the driver and the endpoint. At half the maximum the delay is ${HALF_MAX_DELAY_MS} ms: 10 ms would need hundreds of connections there.`,
     '',
-    `Each cell is the median of ${r.rateRounds[0].length} rounds of ${seconds} s after ${WARMUP_MS / 1000} s warmup (every round's ratio and lag p99 in brackets); the rows alternate within each round. Lag is how late the open loop sent against each slot. Wake-ups are the driver's main thread going to sleep and waking (voluntary context switches, from /proc) per operation; they and the endpoint's CPU are over the whole run, warmup included. A row's checks name what would make it measure something else: slots not sent, an open loop short of clients (fewer than the report's \`clientsNeeded\`), errors, a driver at ${SATURATED_PERCENT}% of a core or more.`,
+    `Each cell is the median of ${r.rateRounds[0].length} rounds of ${seconds} s after ${WARMUP_MS / 1000} s warmup (every round's ratio and lag p99 in brackets); the rows alternate within each round. Lag is how late the open loop sent against each slot. Wake-ups are the driver's main thread going to sleep and waking (voluntary context switches, from /proc) per operation; they and the endpoint's CPU are over the whole run, warmup included. A row's checks name what would make it measure something else: slots not sent, an open loop short of clients (fewer than the report's \`clientsNeeded\`), errors, a driver at ${DRIVER_BUSY_PERCENT}% of a core or more.`,
     '',
     '| transport | nominal rate (ops/s) | endpoint delay | clients closed / open | ops/s closed / open | driver µs/op closed / open | open / closed µs/op | driver % of a core closed / open | driver wake-ups per op closed / open | endpoint % of a core closed / open | lag p50 (ms) | lag p99 (ms) | lag max (ms) | checks |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -19,7 +19,7 @@ const latencyRow = (name: string, ops: number | string, l: LatencySummary): stri
 ]
 
 /** A driver this busy is likely what limits the run (one event loop, one core). */
-const DRIVER_BUSY_PERCENT = 90
+export const DRIVER_BUSY_PERCENT = 90
 
 /** The human rendering of a report: what ran, the schedule it kept, latency tables, errors and the workload's facts. */
 export function formatReport(report: LoadReport, extraRows: Array<[string, string | number]> = []): string {

@@ -1,10 +1,11 @@
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type AddressInfo, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
+import {processesStartedWith} from '../../../src/core/cluster/processes.js'
 import {runCli} from './run-cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dsys-up-cleanup-'))
@@ -24,20 +25,6 @@ afterAll(async () => {
   rmSync(root, {recursive: true, force: true})
 })
 
-/** Processes whose command line names a path under `dir`: nodes started there. */
-function processesUnder(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-}
-
 test('a cluster up that fails on a busy port stops what it started and leaves nothing behind', async () => {
   const dataDir = join(root, 'busy')
   // The lock server takes the base port, the ring router the next (busy), the shard the one after.
@@ -46,7 +33,8 @@ test('a cluster up that fails on a busy port stops what it started and leaves no
   expect(up.stderr).toContain('EADDRINUSE')
   expect(up.stderr).toContain('The cluster is not up')
   expect(() => readdirSync(dataDir)).toThrow(/ENOENT/)
-  expect(processesUnder(dataDir)).toEqual([])
+  // Every node's config lies under dataDir, so no process may name it on its command line.
+  expect(processesStartedWith(dataDir)).toEqual([])
   const down = await runCli(['cluster', 'down', '--purge', '--data-dir', dataDir])
   expect(down.code).toBe(0)
   expect(down.stdout).toContain('nothing to do')
