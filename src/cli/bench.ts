@@ -6,7 +6,7 @@ import {LoadReport} from '../bench/report.js'
 import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
 import {checkThresholdMetrics, evaluateThresholds, formatMetric, parseThreshold, Threshold} from '../bench/thresholds.js'
 import {runFailures} from '../bench/verdict.js'
-import {PreflightError, Workload} from '../bench/workload.js'
+import {Workload} from '../bench/workload.js'
 import {exitAfterRun} from './base-command.js'
 import {UsageError} from './errors.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
@@ -81,8 +81,8 @@ export async function runBenchCommand(
     await workload.preflight()
   } catch (err) {
     await workload.close()
-    // A preflight failure is the run failing (exit 1), in one line.
-    throw err instanceof PreflightError ? new Error(err.message) : err
+    // A preflight failure is the run failing: exit 1, its message in one line (errors.ts).
+    throw err
   }
   const progress = benchProgress(prepared.options.durationMs, prepared.options.warmupMs, prepared.options.ops)
   let report: LoadReport
