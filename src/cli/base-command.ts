@@ -1,5 +1,6 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
+import {runInfo, type RunInfo} from '../report/run-info.js'
 import {UsageError, usageErrorFrom} from './errors.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as oclif's FlagOutput and ArgOutput, which it does not export
@@ -34,16 +35,27 @@ export abstract class DsysCommand extends Command {
     throw new Error(message)
   }
 
+  private parsedFlags: Record<string, unknown> = {}
+  private readonly startedAt = new Date()
+
   /** Whatever oclif or a flag's parse function rejects is a usage error. */
   protected override async parse<F extends Output, B extends Output, A extends Output>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     try {
-      return await super.parse(options, argv)
+      const parsed = await super.parse(options, argv)
+      this.parsedFlags = parsed.flags
+      return parsed
     } catch (error) {
       throw usageErrorFrom(error)
     }
+  }
+
+  /** Where this run's result came from (the `run` field of bench and check results): the command as typed, its flags, version, machine. */
+  describeRun(): RunInfo {
+    const {json: _json, ...params} = this.parsedFlags
+    return runInfo([...(this.id ?? '').split(':'), ...this.argv], params, this.startedAt)
   }
 
   /** Not oclif's printing (a 170 KB JSON dump with --json): main.ts reports every error, from a command or not, the same way. */

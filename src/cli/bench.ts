@@ -1,4 +1,4 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {formatReport} from '../bench/print-report.js'
 import {openFileLimit} from '../bench/open-files.js'
@@ -7,7 +7,7 @@ import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
 import {checkThresholdMetrics, evaluateThresholds, formatMetric, parseThreshold, Threshold} from '../bench/thresholds.js'
 import {runFailures} from '../bench/verdict.js'
 import {Workload} from '../bench/workload.js'
-import {exitAfterRun} from './base-command.js'
+import {DsysCommand, exitAfterRun} from './base-command.js'
 import {UsageError} from './errors.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
 import {progressBar} from './progress.js'
@@ -70,7 +70,7 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
  * with one line each on stderr and exit code 1.
  */
 export async function runBenchCommand(
-  cmd: Command & {jsonEnabled(): boolean},
+  cmd: DsysCommand,
   workload: Workload,
   flags: BenchFlags,
   extra: {events?: LoadOptions['events']; rows?: (report: LoadReport) => Array<[string, string | number]>} = {},
@@ -94,6 +94,7 @@ export async function runBenchCommand(
   const results = evaluateThresholds(report, prepared.thresholds)
   if (results.length > 0) report.thresholds = results
   report.failures = runFailures(report, {maxErrorRate: flags['max-error-rate'], allowBehindSchedule: flags['allow-behind-schedule']})
+  report.run = cmd.describeRun()
   if (!cmd.jsonEnabled()) {
     cmd.log(formatReport(report, extra.rows?.(report) ?? []))
     for (const r of results) cmd.log(`threshold ${r.expression}: ${r.passed ? 'passed' : 'FAILED'} (actual ${formatMetric(r.metric, r.actual)})`)

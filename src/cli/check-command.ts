@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import type {CheckObserver, Fault, FaultEvent} from '../core/check/nemesis.js'
+import type {RunInfo} from '../report/run-info.js'
 import {DsysCommand, exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'
 import {checkProgress} from './progress.js'
@@ -57,10 +58,11 @@ export abstract class CheckCommand extends DsysCommand {
   }
 
   /** Shows the report (`text` for people; with --json oclif prints what run() returns) and exits with `exitCode`. */
-  protected finish<R>(report: R, text: string, exitCode: number): R {
+  protected finish<R extends object>(report: R, text: string, exitCode: number): R & {run: RunInfo} {
+    const result = {...report, run: this.describeRun()}
     if (!this.jsonEnabled()) this.log(text)
     exitAfterRun(exitCode)
-    return report
+    return result
   }
 }
 

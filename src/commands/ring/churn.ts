@@ -102,7 +102,7 @@ export default class RingChurn extends DsysCommand {
       progress?.stop()
     }
     if (!this.jsonEnabled()) this.print(report)
-    return {...report, keySource: keysFile === undefined ? {seed: flags.seed} : {file: keysFile}}
+    return {workload: 'ring-churn', ...report, keySource: keysFile === undefined ? {seed: flags.seed} : {file: keysFile}, run: this.describeRun()}
   }
 
   /** Bad input from the core becomes one clear error line and a non-zero exit; anything else is a bug and propagates. */
