@@ -73,12 +73,18 @@ export async function runBenchCommand(
   cmd: DsysCommand,
   workload: Workload,
   flags: BenchFlags,
-  extra: {events?: LoadOptions['events']; rows?: (report: LoadReport) => Array<[string, string | number]>} = {},
+  extra: {
+    events?: LoadOptions['events']
+    rows?: (report: LoadReport) => Array<[string, string | number]>
+    /** Work on the target before the clock starts (a preload): runs only once the flags and the preflight passed. */
+    setup?: () => Promise<void>
+  } = {},
 ): Promise<LoadReport> {
   let prepared: ReturnType<typeof prepare>
   try {
     prepared = prepare(workload, flags)
     await workload.preflight()
+    await extra.setup?.()
   } catch (err) {
     await workload.close()
     // A preflight failure is the run failing: exit 1, its message in one line (errors.ts).

@@ -31,14 +31,16 @@ The report adds requests per shard in the measured window (router counts) and ke
     const admin = RingAdmin.forCluster(flags['data-dir'])
     const target = new RouterKvTarget(admin.routerUrl, flags.clients)
     const workload = new RingWorkload(target, admin, kvWorkloadOptions(flags))
+    const setup = async (): Promise<void> => {
+      if (!flags.preload) return
+      this.note(`preloading ${flags.keys} keys…`)
+      await workload.preload(flags.clients)
+    }
     try {
-      if (flags.preload) {
-        this.note(`preloading ${flags.keys} keys…`)
-        await workload.preload(flags.clients)
-      }
       const addAt = flags['add-node-at']
       const events = addAt === undefined ? [] : [{atMs: addAt, name: 'add-node', run: () => addShardEvent(admin)}]
       return await runBenchCommand(this, workload, flags, {
+        setup,
         events,
         rows: (r) => {
           const load = r.shardLoad as ShardLoad

@@ -23,6 +23,7 @@ import {
   type TextTable,
   vnodesSweepTable,
 } from '../../core/ring/index.js'
+import type {RunInfo} from '../../report/run-info.js'
 
 const vnodesListFlag = Flags.custom<number[]>({
   parse: async (input, _ctx, opts) => {
@@ -65,7 +66,7 @@ export default class RingChurn extends DsysCommand {
     steps: countFlag({description: 'also add nodes one at a time from --nodes, this many times', default: 0}),
   }
 
-  async run(): Promise<ChurnReport & {keySource: {seed: number} | {file: string}}> {
+  async run(): Promise<ChurnReport & {workload: 'ring-churn'; keySource: {seed: number} | {file: string}; run: RunInfo}> {
     const {flags} = await this.parse(RingChurn)
     const removeIds = flags['remove-ids']?.split(',').map((id) => id.trim()) ?? []
     if (flags.add === 0 && flags.remove === 0 && removeIds.length === 0 && flags.steps === 0) {
