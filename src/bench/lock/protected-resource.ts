@@ -11,6 +11,8 @@
  * instructions (Atomics), and the counters are atomic.
  */
 export interface SafetyReport {
+  /** Holders that entered, from every thread: equals the grants when the resource is really shared. */
+  entries: number
   violations: number
   overlaps: number
   tokenOrderViolations: number
@@ -21,7 +23,8 @@ export interface SafetyReport {
 const OVERLAPS = 0
 const TOKEN_ORDER = 1
 const STALE_WRITES = 2
-const COUNTERS = 3
+const ENTRIES = 3
+const COUNTERS = 4
 const NO_OCCUPANT = -1
 
 export class ProtectedResource {
@@ -50,6 +53,7 @@ export class ProtectedResource {
   readonly buffer: SharedArrayBuffer
 
   enter(lock: number, client: number, token: number | undefined, expiresAt: number, nowMs: number): void {
+    Atomics.add(this.ints, ENTRIES, 1)
     this.guarded(lock, () => {
       if (this.ints[this.occupantAt(lock)] !== NO_OCCUPANT && this.floats[2 * lock] > nowMs) Atomics.add(this.ints, OVERLAPS, 1)
       if (token !== undefined) {
@@ -79,6 +83,7 @@ export class ProtectedResource {
     const overlaps = Atomics.load(this.ints, OVERLAPS)
     const tokenOrderViolations = Atomics.load(this.ints, TOKEN_ORDER)
     return {
+      entries: Atomics.load(this.ints, ENTRIES),
       violations: overlaps + tokenOrderViolations,
       overlaps,
       tokenOrderViolations,
