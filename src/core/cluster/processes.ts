@@ -1,34 +1,53 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
+
+const PROC = '/proc'
+
+/** `pid`'s command line (its arguments joined by NULs; '' for a zombie), or undefined when no such process runs. */
+function commandLine(pid: number, procDir: string): string | undefined {
+  try {
+    return readFileSync(join(procDir, String(pid), 'cmdline'), 'utf8')
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Whether `pid` is alive and is still the node started with `configPath`
  * (a pid can be reused by an unrelated process after the node died).
  */
 export function isNodeAlive(pid: number, configPath: string): boolean {
+  // /proc answers for every user's processes; kill(0) fails with EPERM on another user's, alive or reused.
+  if (existsSync(PROC)) return commandLine(pid, PROC)?.includes(configPath) ?? false
   try {
     process.kill(pid, 0)
+    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-    if (cmdline.length === 0) return false // a zombie
-    return cmdline.includes(configPath)
-  } catch {
-    return true // no /proc: trust kill(0)
-  }
 }
 
-/** The processes started with `configPath` on their command line (a node's), from /proc; none where there is no /proc. */
-export function processesStartedWith(configPath: string): number[] {
-  let entries: string[]
+/**
+ * The processes (other than this one) with each of `paths` on their command
+ * line (a node has its config path there), from one scan of `procDir`;
+ * none where there is no /proc.
+ */
+export function processesStartedWith(paths: readonly string[], procDir = PROC): Map<string, number[]> {
+  const found = new Map(paths.map((path) => [path, [] as number[]]))
+  let pids: number[]
   try {
-    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+    pids = readdirSync(procDir).filter((name) => /^\d+$/.test(name)).map(Number)
   } catch {
-    return []
+    return found
   }
-  return entries.map(Number).filter((pid) => pid !== process.pid && isNodeAlive(pid, configPath))
+  for (const pid of pids) {
+    if (pid === process.pid) continue
+    // A process that ended since the scan has no command line any more.
+    const cmdline = commandLine(pid, procDir)
+    if (cmdline) for (const path of paths) if (cmdline.includes(path)) found.get(path)!.push(pid)
+  }
+  return found
 }
 
 export const SIGNALS = ['KILL', 'TERM', 'STOP', 'CONT', 'INT'] as const

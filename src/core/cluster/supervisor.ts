@@ -75,11 +75,11 @@ export async function purgeLeftovers(dataDir: string, graceMs: number): Promise<
   } catch {
     return [] // no data directory: nothing left
   }
+  const nodes = names.map((name) => ({name, dataPath: resolve(dataDir, name), configPath: join(resolve(dataDir, name), NODE_CONFIG_FILE)}))
+  const running = processesStartedWith(nodes.map((n) => n.configPath))
   return Promise.all(
-    names.map(async (name) => {
-      const dataPath = resolve(dataDir, name)
-      const configPath = join(dataPath, NODE_CONFIG_FILE)
-      const stopped = await Promise.all(processesStartedWith(configPath).map((pid) => stopProcess(pid, configPath, graceMs)))
+    nodes.map(async ({name, dataPath, configPath}) => {
+      const stopped = await Promise.all(running.get(configPath)!.map((pid) => stopProcess(pid, configPath, graceMs)))
       rmSync(dataPath, {recursive: true, force: true})
       return {name, result: `${stopped.length > 0 ? `${stopped.join(', ')} (no cluster.json listed it)` : 'not running'}; data removed`}
     }),

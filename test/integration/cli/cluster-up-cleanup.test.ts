@@ -34,7 +34,7 @@ test('a cluster up that fails on a busy port stops what it started and leaves no
   expect(up.stderr).toContain('The cluster is not up')
   expect(() => readdirSync(dataDir)).toThrow(/ENOENT/)
   // Every node's config lies under dataDir, so no process may name it on its command line.
-  expect(processesStartedWith(dataDir)).toEqual([])
+  expect(processesStartedWith([dataDir]).get(dataDir)).toEqual([])
   const down = await runCli(['cluster', 'down', '--purge', '--data-dir', dataDir])
   expect(down.code).toBe(0)
   expect(down.stdout).toContain('nothing to do')
