@@ -6,14 +6,59 @@ export interface TimelinePoint {
   warmup: boolean
   ops: number
   errors: number
+  /** Latency of every operation that ended in this second (warmup ones too). */
+  p50Ms: number
   p99Ms: number
+  maxMs: number
 }
 
-interface Second {
+/**
+ * One second of the run, once it is over: histograms compressed, so a long
+ * run keeps a few kilobytes per second instead of a full histogram per
+ * operation type (about 94 kB each at this range and precision).
+ */
+export interface SecondSnapshot {
   ops: number
   errors: number
-  latency: Histogram
+  /** Every successful operation that ended in this second, warmup included: the timeline. */
+  latency: EncodedHistogram
+  /** Measured operations that ended in this second, by type: the HDR log's intervals. */
+  measured: Array<[string, EncodedHistogram]>
 }
+
+/** The second operations are ending in now, recorded into directly. */
+class LiveSecond {
+  ops = 0
+  errors = 0
+  readonly latency = createHistogram()
+  readonly measured = new Map<string, Histogram>()
+
+  freeze(): SecondSnapshot {
+    return {ops: this.ops, errors: this.errors, latency: encodeHistogram(this.latency), measured: encodeAll(this.measured)}
+  }
+}
+
+const encodeAll = (m: Map<string, Histogram>): Array<[string, EncodedHistogram]> => [...m].map(([k, h]) => [k, encodeHistogram(h)])
+
+/** Adds `entries` into `m`, creating the histograms it lacks. */
+function addInto(m: Map<string, Histogram>, entries: Iterable<[string, Histogram]>): void {
+  for (const [k, theirs] of entries) histogramOf(m, k).add(theirs)
+}
+
+const decodeAll = (entries: Array<[string, EncodedHistogram]>): Array<[string, Histogram]> => entries.map(([k, e]) => [k, decodeHistogram(e)])
+
+/** Two threads' views of the same second, added exactly. */
+function mergeSecond(a: SecondSnapshot, b: SecondSnapshot): SecondSnapshot {
+  const latency = decodeHistogram(a.latency)
+  latency.add(decodeHistogram(b.latency))
+  const measured = new Map(decodeAll(a.measured))
+  addInto(measured, decodeAll(b.measured))
+  return {ops: a.ops + b.ops, errors: a.errors + b.errors, latency: encodeHistogram(latency), measured: encodeAll(measured)}
+}
+
+let emptySecond: SecondSnapshot | undefined
+/** A second in which no operation ended. */
+const empty = (): SecondSnapshot => (emptySecond ??= new LiveSecond().freeze())
 
 /** A recorder as one worker thread hands it to the main thread: histograms compressed, maps as entries. */
 export interface RecorderSnapshot {
@@ -28,7 +73,7 @@ export interface RecorderSnapshot {
   errorsByKind: Array<[string, number]>
   errorSamples: Array<[string, string]>
   perClient: Array<[number, number]>
-  seconds: Array<{ops: number; errors: number; latency: EncodedHistogram}>
+  seconds: SecondSnapshot[]
 }
 
 /**
@@ -37,6 +82,10 @@ export interface RecorderSnapshot {
  * driver says whether each operation is measured (it was issued, or in open
  * loop scheduled, inside the measured window); the others appear only in the
  * timeline and in the per-client counts.
+ *
+ * Times passed in never go back (they are this thread's performance.now()),
+ * so only the current second is kept whole; earlier ones are compressed.
+ * A recorder either records or absorbs other threads' snapshots.
  */
 export class Recorder {
   /** Latency as reported: from the intended start in open loop (coordinated-omission corrected). */
@@ -53,7 +102,9 @@ export class Recorder {
   readonly lagMicros = createHistogram()
   /** Successful operations per client over the whole run, warmup included: fairness is about shares. */
   readonly perClient: number[] = []
-  private readonly seconds: Second[] = []
+  /** Seconds 0 … past.length - 1; the live one, once anything was recorded, is second past.length. */
+  private past: SecondSnapshot[] = []
+  private live: LiveSecond | undefined
   ops = 0
   errors = 0
 
@@ -71,9 +122,8 @@ export class Recorder {
     this.ops++
     recordMicros(this.overall, latencyMicros)
     if (uncorrectedMicros !== undefined) recordMicros(this.uncorrected, uncorrectedMicros)
-    let h = this.byType.get(type)
-    if (!h) this.byType.set(type, (h = createHistogram()))
-    recordMicros(h, latencyMicros)
+    recordMicros(histogramOf(this.byType, type), latencyMicros)
+    recordMicros(histogramOf(second.measured, type), latencyMicros)
   }
 
   error(kind: string, message: string, measured: boolean, nowMs: number): void {
@@ -85,10 +135,7 @@ export class Recorder {
   }
 
   record(name: string, micros: number, measured: boolean): void {
-    if (!measured) return
-    let h = this.named.get(name)
-    if (!h) this.named.set(name, (h = createHistogram()))
-    recordMicros(h, micros)
+    if (measured) recordMicros(histogramOf(this.named, name), micros)
   }
 
   count(name: string, n: number, measured: boolean): void {
@@ -100,20 +147,19 @@ export class Recorder {
   }
 
   snapshot(): RecorderSnapshot {
-    const encoded = (m: Map<string, Histogram>): Array<[string, EncodedHistogram]> => [...m].map(([k, h]) => [k, encodeHistogram(h)])
     return {
       ops: this.ops,
       errors: this.errors,
       overall: encodeHistogram(this.overall),
       uncorrected: encodeHistogram(this.uncorrected),
       lag: encodeHistogram(this.lagMicros),
-      byType: encoded(this.byType),
-      named: encoded(this.named),
+      byType: encodeAll(this.byType),
+      named: encodeAll(this.named),
       counters: [...this.counters],
       errorsByKind: [...this.errorsByKind],
       errorSamples: [...this.errorSamples],
       perClient: this.perClient.flatMap((n, i): Array<[number, number]> => (n === undefined ? [] : [[i, n]])),
-      seconds: this.seconds.map((s) => ({ops: s.ops, errors: s.errors, latency: encodeHistogram(s.latency)})),
+      seconds: this.seconds(),
     }
   }
 
@@ -124,38 +170,41 @@ export class Recorder {
     this.overall.add(decodeHistogram(s.overall))
     this.uncorrected.add(decodeHistogram(s.uncorrected))
     this.lagMicros.add(decodeHistogram(s.lag))
-    const addInto = (m: Map<string, Histogram>, entries: Array<[string, EncodedHistogram]>) => {
-      for (const [k, encoded] of entries) {
-        let h = m.get(k)
-        if (!h) m.set(k, (h = createHistogram()))
-        h.add(decodeHistogram(encoded))
-      }
-    }
-    addInto(this.byType, s.byType)
-    addInto(this.named, s.named)
+    addInto(this.byType, decodeAll(s.byType))
+    addInto(this.named, decodeAll(s.named))
     for (const [k, n] of s.counters) this.counters.set(k, (this.counters.get(k) ?? 0) + n)
     for (const [k, n] of s.errorsByKind) this.errorsByKind.set(k, (this.errorsByKind.get(k) ?? 0) + n)
     for (const [k, m] of s.errorSamples) if (!this.errorSamples.has(k)) this.errorSamples.set(k, m)
     for (const [i, n] of s.perClient) this.perClient[i] = (this.perClient[i] ?? 0) + n
-    s.seconds.forEach((theirs, i) => {
-      const ours = this.secondAt(i)
-      ours.ops += theirs.ops
-      ours.errors += theirs.errors
-      ours.latency.add(decodeHistogram(theirs.latency))
-    })
+    const ours = this.seconds()
+    this.past = Array.from({length: Math.max(ours.length, s.seconds.length)}, (_, i) => mergeSecond(ours[i] ?? empty(), s.seconds[i] ?? empty()))
+    this.live = undefined
+  }
+
+  /** Every second from the start to the last one anything ended in. */
+  seconds(): SecondSnapshot[] {
+    return this.live ? [...this.past, this.live.freeze()] : this.past
   }
 
   timeline(): TimelinePoint[] {
     const warmupSeconds = this.warmupMs / 1000
-    return this.seconds.map((s, i) => ({second: i, warmup: i < warmupSeconds, ops: s.ops, errors: s.errors, p99Ms: summarize(s.latency).p99}))
+    return this.seconds().map((s, i) => {
+      const latency = summarize(decodeHistogram(s.latency))
+      return {second: i, warmup: i < warmupSeconds, ops: s.ops, errors: s.errors, p50Ms: latency.p50, p99Ms: latency.p99, maxMs: latency.max}
+    })
   }
 
-  private second(nowMs: number): Second {
-    return this.secondAt(Math.max(0, Math.floor((nowMs - this.startMs) / 1000)))
+  private second(nowMs: number): LiveSecond {
+    const i = Math.max(0, Math.floor((nowMs - this.startMs) / 1000))
+    if (this.live && i <= this.past.length) return this.live
+    if (this.live) this.past.push(this.live.freeze())
+    while (this.past.length < i) this.past.push(empty())
+    return (this.live = new LiveSecond())
   }
+}
 
-  private secondAt(i: number): Second {
-    for (let j = this.seconds.length; j <= i; j++) this.seconds[j] = {ops: 0, errors: 0, latency: createHistogram()}
-    return this.seconds[i]
-  }
+function histogramOf(m: Map<string, Histogram>, key: string): Histogram {
+  let h = m.get(key)
+  if (!h) m.set(key, (h = createHistogram()))
+  return h
 }

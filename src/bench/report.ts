@@ -44,6 +44,12 @@ export interface LoadReport {
   schedule: ScheduleReport | null
   operations: Record<string, {ops: number; throughput: number; latencyMs: LatencySummary}>
   histograms: Record<string, LatencySummary>
+  /**
+   * The measured latency histograms whole, to read any percentile or draw
+   * the spectrum later: HdrHistogram compressed base64 (encodeIntoCompressedBase64),
+   * values in microseconds; `all` plus one per operation type.
+   */
+  hdrHistograms: Record<string, string>
   counters: Record<string, number>
   /** Successful operations per client over the whole run (warmup included). */
   perClientOps: number[]

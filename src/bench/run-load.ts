@@ -2,7 +2,8 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {drive, DrivePlan, DriveResult} from './drive.js'
-import {summarize} from './histogram.js'
+import {ALL, writeHdrLog} from './hdr-log.js'
+import {encodeHistogram, summarize} from './histogram.js'
 import {Recorder} from './recorder.js'
 import {LoadReport} from './report.js'
 import {startThreads} from './threads.js'
@@ -23,6 +24,8 @@ export interface LoadOptions {
   onProgress?: (p: Progress) => void
   /** Actions at a time into the run (e.g. add a node at 5 s); their outcome lands in the report's events. */
   events?: Array<{atMs: number; name: string; run: () => Promise<Record<string, unknown>>}>
+  /** Where to write the run's HdrHistogram interval log (see hdr-log.ts); none when undefined. */
+  hdrLog?: string
 }
 
 export interface Progress {
@@ -63,6 +66,9 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     }
     const cpu = await window.end()
     const report = buildReport(workload, opts, threads, recorder, measured, cpu, startMs)
+    if (opts.hdrLog !== undefined) {
+      await writeHdrLog(opts.hdrLog, {workload: workload.name, target: workload.target, startEpochMs: performance.timeOrigin + startMs, warmupMs: opts.warmupMs, seconds: recorder.seconds()})
+    }
     report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
     Object.assign(report, (await workload.summarize?.(report)) ?? {})
     return report
@@ -194,6 +200,7 @@ function buildReport(workload: Workload, opts: LoadOptions, threads: number, rec
       : null,
     operations,
     histograms: Object.fromEntries([...rec.named.entries()].map(([name, h]) => [name, summarize(h)])),
+    hdrHistograms: Object.fromEntries([[ALL, rec.overall] as const, ...rec.byType].map(([name, h]) => [name, encodeHistogram(h).counts])),
     counters: Object.fromEntries(rec.counters),
     perClientOps: Array.from({length: opts.clients}, (_, i) => rec.perClient[i] ?? 0),
     timeline: rec.timeline(),

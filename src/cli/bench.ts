@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {checkHdrLogPath} from '../bench/hdr-log.js'
 import {formatReport} from '../bench/print-report.js'
 import {openFileLimit} from '../bench/open-files.js'
 import {LoadReport} from '../bench/report.js'
@@ -26,6 +27,7 @@ export const benchFlags = {
   'allow-behind-schedule': Flags.boolean({description: 'open loop: pass even when less than 95% of the schedule was sent'}),
   'max-error-rate': numberFlag(0, 1)({description: 'fail the run when more than this fraction of operations failed', default: 0.1}),
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
+  'hdr-log': Flags.string({description: 'write the latency as an HdrHistogram interval log to this file (one tag per operation type, microseconds; see README)'}),
 }
 
 interface BenchFlags {
@@ -38,6 +40,7 @@ interface BenchFlags {
   'allow-behind-schedule': boolean
   'max-error-rate': number
   threshold?: string[]
+  'hdr-log'?: string
 }
 
 /** Everything that can be refused before the target is touched: each is a usage error (exit 2). */
@@ -58,8 +61,9 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
   if (flags.threads > 1 && !workload.recipe) throw new UsageError(`bench ${workload.name} runs on one thread only`)
   const limit = workload.clientLimit
   if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
+  if (flags['hdr-log'] !== undefined) checkHdrLogPath(flags['hdr-log'])
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
-  return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate}}
+  return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, hdrLog: flags['hdr-log']}}
 }
 
 /**

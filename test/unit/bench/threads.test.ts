@@ -1,5 +1,6 @@
 import {expect, test} from 'vitest'
 
+import {formatHdrLog} from '../../../src/bench/hdr-log.js'
 import {summarize} from '../../../src/bench/histogram.js'
 import {Recorder} from '../../../src/bench/recorder.js'
 import {sliceClients} from '../../../src/bench/threads.js'
@@ -42,4 +43,7 @@ test("threads' recorders merge exactly: the same percentiles, counts and timelin
   expect(Object.fromEntries(merged.errorsByKind)).toEqual(Object.fromEntries(one.errorsByKind))
   expect(merged.perClient).toEqual(one.perClient)
   expect(merged.timeline()).toEqual(one.timeline())
+  // The HDR log's intervals too: every second's measured histograms per operation type.
+  const log = (r: Recorder) => formatHdrLog({workload: 'kv', target: 'dsys', startEpochMs: 0, warmupMs: 1000, seconds: r.seconds()})
+  expect(log(merged)).toBe(log(one))
 })
