@@ -1,5 +1,8 @@
+import {stripVTControlCharacters} from 'node:util'
+
 import {renderTable} from '../cli/table.js'
 import type {LatencySummary} from './histogram.js'
+import {formatLatencyChart} from './latency-line.js'
 import type {LoadReport} from './report.js'
 import {MIN_ISSUED_FRACTION} from './verdict.js'
 
@@ -22,7 +25,7 @@ const latencyRow = (name: string, ops: number | string, l: LatencySummary): stri
 export const DRIVER_BUSY_PERCENT = 90
 
 /** The human rendering of a report: what ran, the schedule it kept, latency tables, errors and the workload's facts. */
-export function formatReport(report: LoadReport, extraRows: Array<[string, string | number]> = []): string {
+export function formatReport(report: LoadReport, extraRows: Array<[string, string | number]> = [], options: {latencyChart?: boolean} = {}): string {
   const lines: string[] = []
   const mode = report.rate ? `open loop at ${formatNumber(report.rate)} ops/s (latency from each operation's slot)` : 'closed loop'
   const threads = report.threads > 1 ? ` on ${report.threads} threads` : ''
@@ -45,7 +48,11 @@ export function formatReport(report: LoadReport, extraRows: Array<[string, strin
   if (types.length > 1) for (const [type, op] of types) rows.push(latencyRow(type, op.ops, op.latencyMs))
   for (const [name, l] of Object.entries(report.histograms)) rows.push(latencyRow(name, '', l))
   if (s) rows.push(latencyRow('behind schedule', '', s.lagMs))
-  lines.push(renderTable(head, rows))
+  const table = renderTable(head, rows)
+  lines.push(table)
+  // Under the table and no wider: the chart is a footnote to it (a terminal only: --json and pipes get none).
+  const chart = options.latencyChart && formatLatencyChart(report, Math.max(...table.split('\n').map((l) => stripVTControlCharacters(l).length)))
+  if (chart) lines.push(chart)
   // Errors and counters by name: every run prints its rows in the same order (the most common error is named in the verdict).
   const facts: Array<[string, string | number]> = [
     ...Object.entries(report.errorsByKind)

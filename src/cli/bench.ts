@@ -106,7 +106,7 @@ export async function runBenchCommand(
   report.failures = runFailures(report, {maxErrorRate: flags['max-error-rate'], allowBehindSchedule: flags['allow-behind-schedule']})
   report.run = cmd.describeRun()
   if (!cmd.jsonEnabled()) {
-    cmd.log(formatReport(report, extra.rows?.(report) ?? []))
+    cmd.log(formatReport(report, extra.rows?.(report) ?? [], {latencyChart: process.stdout.isTTY === true}))
     for (const r of results) cmd.log(`threshold ${r.expression}: ${r.passed ? 'passed' : 'FAILED'} (actual ${formatMetric(r.metric, r.actual)})`)
   }
   const failed = results.filter((r) => !r.passed)
