@@ -1,8 +1,8 @@
 import Table from 'cli-table3'
 
-/** A plain table for people (never used with --json). */
-export function renderTable(head: string[], rows: Array<Array<string | number>>, colWidths?: Array<number | null>): string {
-  const table = new Table({head, style: {head: [], border: []}, ...(colWidths ? {colWidths, wordWrap: true} : {})})
+/** A plain table for people (never used with --json); `compact` drops the rules between rows, for a long table. */
+export function renderTable(head: string[], rows: Array<Array<string | number>>, colWidths?: Array<number | null>, compact = false): string {
+  const table = new Table({head, style: {head: [], border: [], compact}, ...(colWidths ? {colWidths, wordWrap: true} : {})})
   for (const row of rows) table.push(row.map((c) => String(c)))
   return table.toString()
 }
