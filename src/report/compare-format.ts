@@ -1,7 +1,7 @@
 /** The terminal view of a Comparison: who ran what, a table of metrics with each later run's ratio to the first, then the warnings. */
 import {renderTable} from '../cli/table.js'
 import type {ComparedMetric, ComparedRun, Comparison} from './compare.js'
-import {worseByPct} from './compare.js'
+import {worseByPct} from './compare-ratio.js'
 
 const letter = (i: number): string => String.fromCharCode(65 + i)
 const grouped = (n: number, decimals: number): string => n.toLocaleString('en-US', {minimumFractionDigits: decimals, maximumFractionDigits: decimals})

@@ -1,7 +1,7 @@
 /** `dsys report --compare … --fail-if-worse PCT`: the CI gate, one line per metric a later run is worse on than the first by more than PCT. */
 import {UsageError} from '../cli/errors.js'
 import type {ComparedMetric, Comparison} from './compare.js'
-import {worseByPct} from './compare.js'
+import {worseByPct} from './compare-ratio.js'
 import {formatValue} from './compare-format.js'
 import {requireStatName, statName} from './compare-metrics.js'
 

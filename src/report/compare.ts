@@ -17,10 +17,12 @@ import {
   statName,
   summaryValue,
 } from './compare-metrics.js'
+import {ratio} from './compare-ratio.js'
 import type {ReportInput} from './report-input.js'
 
 export {formatComparison} from './compare-format.js'
 export {regressions} from './compare-gate.js'
+export {worseByPct} from './compare-ratio.js'
 
 
 export interface ComparedRun {
@@ -147,8 +149,6 @@ function benchView(input: ReportInput): BenchView {
   }
 }
 
-const ratio = (first: number, value: number): number | null => (first === 0 ? (value === 0 ? 1 : null) : value / first)
-
 function metric(name: string, group: string | null, unit: Unit, better: 'higher' | 'lower', values: number[]): ComparedMetric {
   return {name, group, unit, better, values, ratios: values.map((v) => ratio(values[0], v))}
 }
@@ -227,11 +227,4 @@ export function compareResults(inputs: ReportInput[], options: CompareOptions = 
     ...common.flatMap((g) => latencyMetrics(views, g, extra.filter((s) => s.group === g))),
   ]
   return {workload: first.workload, runs: views.map((v) => v.run), metrics, warnings}
-}
-
-/** How much worse run `i` is than the first on this metric, in percent: negative when better, ±Infinity against a first value of 0. */
-export function worseByPct(m: ComparedMetric, i: number): number {
-  const r = m.ratios[i]
-  if (r === null) return m.better === 'lower' ? Infinity : -Infinity
-  return m.better === 'higher' ? (1 - r) * 100 : (r - 1) * 100
 }

@@ -62,6 +62,10 @@ describe('compareResults', () => {
     expect(compareResults([lockDsys, old]).metrics.map((m) => m.name)).not.toContain('p99.99')
   })
 
+  it('refuses an asked percentile of an operation type not in every run, naming the ones they share', () => {
+    expect(() => compareResults([kvDsys, kvEtcd], {percentiles: ['scan.p99']})).toThrow(new UsageError('percentile scan.p99: "scan" is not in every result; they share write, read'))
+  })
+
   it('refuses fewer than two results, a check, ring churn, and two different workloads', () => {
     const check: ReportInput = {label: 'check.json', result: {workload: 'check-kv', valid: true}}
     expect(() => compareResults([kvDsys])).toThrow(new UsageError('--compare needs at least 2 results, got 1'))
