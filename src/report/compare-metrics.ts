@@ -15,6 +15,9 @@ export const SUMMARY_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as co
 /** The LatencySummary field of each summary statistic. */
 const SUMMARY_FIELD: Record<(typeof SUMMARY_STATS)[number], string> = {p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean'}
 
+/** The fields of a LatencySummary (src/bench/histogram.ts). */
+export const SUMMARY_FIELDS = Object.values(SUMMARY_FIELD)
+
 export interface StatName {
   /** An operation type or histogram (`read`, `acquire`); null for the whole run. */
   group: string | null

@@ -13,6 +13,7 @@ import {
   percentileMs,
   requireStatName,
   STAT_NAME_HELP,
+  SUMMARY_FIELDS,
   StatName,
   statName,
   summaryValue,
@@ -105,7 +106,7 @@ function number(input: ReportInput, path: string): number {
 }
 
 function summary(input: ReportInput, path: string): Record<string, number> {
-  return Object.fromEntries(['p50', 'p90', 'p99', 'p999', 'max', 'mean'].map((k) => [k, number(input, `${path}.${k}`)]))
+  return Object.fromEntries(SUMMARY_FIELDS.map((k) => [k, number(input, `${path}.${k}`)]))
 }
 
 function benchView(input: ReportInput): BenchView {
@@ -161,16 +162,19 @@ function groupStats(hasHdr: boolean, extra: StatName[]): string[] {
   return [...stats].sort((a, b) => quantile(a) - quantile(b))
 }
 
-function statValue(view: BenchView, group: string | null, stat: string): number {
-  const g = view.groups.get(group)!
-  const max = summaryValue(g.summary, 'max')
-  if (isSummaryStat(stat)) return summaryValue(g.summary, stat)
-  const where = `${view.run.label}: "hdrHistograms.${group ?? 'all'}"`
-  return percentileMs(decodeHdr(g.hdr, where), stat, max)
+/** A group's statistic in every run: from the summaries, or from each run's histogram (decoded once). */
+function statValues(views: BenchView[], group: string | null, stats: string[]): Map<string, number[]> {
+  const groups = views.map((v) => v.groups.get(group)!)
+  const decoded = stats.every(isSummaryStat) ? [] : groups.map((g, i) => decodeHdr(g.hdr, `${views[i].run.label}: "hdrHistograms.${group ?? 'all'}"`))
+  return new Map(
+    stats.map((stat) => [
+      stat,
+      groups.map((g, i) => (isSummaryStat(stat) ? summaryValue(g.summary, stat) : percentileMs(decoded[i], stat, summaryValue(g.summary, 'max')))),
+    ]),
+  )
 }
 
 function latencyMetrics(views: BenchView[], group: string | null, extra: StatName[]): ComparedMetric[] {
-  const hasHdr = views.every((v) => v.groups.get(group)!.hdr !== undefined)
   const missing = views.find((v) => v.groups.get(group)!.hdr === undefined)
   for (const s of extra) {
     if (!isSummaryStat(s.stat) && missing) {
@@ -178,7 +182,8 @@ function latencyMetrics(views: BenchView[], group: string | null, extra: StatNam
     }
   }
   const prefix = group === null ? '' : `${group}.`
-  const rows = groupStats(hasHdr, extra).map((stat) => metric(`${prefix}${stat}`, group, 'ms', 'lower', views.map((v) => statValue(v, group, stat))))
+  const values = statValues(views, group, groupStats(missing === undefined, extra))
+  const rows = [...values].map(([stat, v]) => metric(`${prefix}${stat}`, group, 'ms', 'lower', v))
   const throughputs = views.map((v) => v.groups.get(group)!.throughput)
   if (group !== null && throughputs.every((t) => t !== null)) rows.unshift(metric(`${prefix}throughput`, group, 'ops/s', 'higher', throughputs as number[]))
   return rows

@@ -66,6 +66,11 @@ describe('compareResults', () => {
     expect(() => compareResults([kvDsys, kvEtcd], {percentiles: ['scan.p99']})).toThrow(new UsageError('percentile scan.p99: "scan" is not in every result; they share write, read'))
   })
 
+  it('refuses a histogram that does not decode, naming the file and key', () => {
+    const garbled = variant(kvEtcd, 'garbled.json', {hdrHistograms: {...(kvEtcd.result.hdrHistograms as object), read: 'not base64 at all'}})
+    expect(() => compareResults([kvDsys, garbled])).toThrow(/^garbled\.json: "hdrHistograms\.read" is not an HdrHistogram encoding \(compressed base64\)/)
+  })
+
   it('refuses fewer than two results, a check, ring churn, and two different workloads', () => {
     const check: ReportInput = {label: 'check.json', result: {workload: 'check-kv', valid: true}}
     expect(() => compareResults([kvDsys])).toThrow(new UsageError('--compare needs at least 2 results, got 1'))
