@@ -60,7 +60,7 @@ export default class Demo extends DsysCommand {
 
 function formatSummary(s: DemoSummary): string {
   const rows = s.steps.map((step) => [step.name, step.status, `${step.seconds.toFixed(1)} s`, step.summary])
-  const lines = [renderTable(['step', 'status', 'took', 'result'], rows, [14, 13, 9, 80])]
+  const lines = [renderTable(['step', 'status', 'took', 'result'], rows, [14, 13, 8, 64])]
   lines.push(`${s.steps.length} steps in ${s.seconds.toFixed(0)} s; results in ${s.outDir}`)
   if (s.report) lines.push(`report: ${s.report}`)
   return lines.join('\n')
