@@ -1,0 +1,27 @@
+/** An HDR interval log read back (`--hdr-log`): its latency spectrum per tag and its intervals over time. */
+
+import type {ReportInput} from '../report-input.js'
+import {type ChartSpec, chartSlot, type SectionParts} from './chart-spec.js'
+import {arr, esc, facts, num, obj} from './format.js'
+import {spectrumChart} from './spectrum-chart.js'
+import {timelineCharts, type TimelinePoint} from './timeline-charts.js'
+
+export function hdrLogSection(input: ReportInput, idPrefix: string): SectionParts {
+  const r = input.result
+  const encoded = Object.entries(obj(r.hdrHistograms) ?? {}).map(([label, e]) => ({label, encoded: String(e)}))
+  const timeline = arr(r.timeline) as TimelinePoint[]
+  const charts: ChartSpec[] = [
+    ...(timeline.length > 0 ? timelineCharts(idPrefix, timeline, []) : []),
+    ...(encoded.length > 0 ? [spectrumChart(`${idPrefix}-spectrum`, 'Latency by percentile, per tag (whole log)', encoded)] : []),
+  ]
+  const html = [
+    facts([
+      ['bench', esc(r.benchWorkload ?? '–')],
+      ['target', esc(r.target || '–')],
+      ['intervals', `${num(r.intervals)} (the measured window, warmup excluded)`],
+      ['tags', esc(arr(r.tags).join(', '))],
+    ]),
+    `<div class="charts">${charts.map(chartSlot).join('')}</div>`,
+  ].join('\n')
+  return {html, charts}
+}
