@@ -55,9 +55,9 @@ test('the demo saves every result and one report with a section for each, stops 
   for (const step of summary.steps.filter((s) => STEPS.includes(s.name))) {
     expect(JSON.parse(readFileSync(step.file!, 'utf8')).run.command, step.name).toContain(`dsys ${step.name}`)
   }
-  expect(readdirSync(demo.outDir).sort()).toEqual(['bench-kv.json', 'bench-lock.json', 'bench-ring.json', 'bench-txn.json', 'check-kv-history.jsonl', 'check-kv.json', 'report.html', 'ring-churn.json'])
   expect(readdirSync(join(demo.dir, 'cwd'))).toEqual([])
   expect(readdirSync(join(demo.dir, 'tmp'))).toEqual([])
+  expect(readdirSync(demo.outDir).sort()).toEqual(['bench-kv.json', 'bench-lock.json', 'bench-ring.json', 'bench-txn.json', 'check-kv-history.jsonl', 'check-kv.json', 'report.html', 'ring-churn.json'])
   expect(processesLeft(demo.outDir)).toEqual([])
 })
 
