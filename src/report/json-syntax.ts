@@ -34,6 +34,11 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
     if (!re.test(text)) fail()
     i = re.lastIndex
   }
+  const string = () => {
+    // No closing quote anywhere after it: the text was cut inside the string.
+    if (text.indexOf('"', i + 1) === -1) throw new Stop(text.length)
+    match(STRING)
+  }
   const value = (): void => {
     skip()
     const c = text[i]
@@ -43,7 +48,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
       if (text[i] === '}') return void i++
       for (;;) {
         skip()
-        match(STRING)
+        if (text[i] !== '"') fail()
+        string()
         skip()
         expect(':')
         value()
@@ -63,11 +69,7 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
         expect(',')
       }
     }
-    if (c === '"') {
-      // A string with no closing quote anywhere after it: the text was cut inside it.
-      if (text.indexOf('"', i + 1) === -1) throw new Stop(text.length)
-      return match(STRING)
-    }
+    if (c === '"') return string()
     for (const word of ['true', 'false', 'null']) {
       if (text.startsWith(word, i)) return void (i += word.length)
       if (word.startsWith(text.slice(i)) && i < text.length) throw new Stop(text.length)

@@ -19,6 +19,7 @@ export const CLIENT_SCRIPT = String.raw`
     return a;
   }
 
+  // (Each hook sets its text alignment: uPlot leaves its own last one on the context.)
   // Shaded periods behind the lines, their labels on top, staggered into rows so none overlap.
   function bandHooks(bands) {
     return {
@@ -38,6 +39,7 @@ export const CLIENT_SCRIPT = String.raw`
         ctx.save();
         ctx.font = SMALL();
         ctx.fillStyle = INK;
+        ctx.textAlign = 'left';
         ctx.textBaseline = 'top';
         bands.slice().sort(function (a, c) { return a.from - c.from; }).forEach(function (band) {
           var x = Math.max(b.left, u.valToPos(band.from, 'x', true)) + px(3);
@@ -139,6 +141,7 @@ export const CLIENT_SCRIPT = String.raw`
       var ctx = u.ctx, b = u.bbox, laneH = b.height / n, labelEnd = [];
       ctx.save();
       ctx.font = SMALL();
+      ctx.textAlign = 'left';
       ctx.textBaseline = 'bottom';
       spec.bars.forEach(function (bar) {
         var yc = u.valToPos(n - 1 - bar.lane, 'y', true);
