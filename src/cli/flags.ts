@@ -5,10 +5,15 @@ import {formatDurationMs, parseDurationMs} from './duration.js'
 /**
  * A duration flag with units ("500ms", "10s", "2m"), parsed to milliseconds.
  * Its default is given in ms and shown in help with a unit ("[default: 5s]"),
- * so what help shows can be typed back.
+ * so what help shows can be typed back. `min` (ms) refuses shorter values as
+ * a usage error: `min: 1` where zero makes no sense (a run of 0s).
  */
-export const durationFlag = Flags.custom<number>({
-  parse: async (input) => parseDurationMs(input),
+export const durationFlag = Flags.custom<number, {min?: number}>({
+  parse: async (input, _ctx, opts) => {
+    const ms = parseDurationMs(input)
+    if (opts.min !== undefined && ms < opts.min) throw new Error(`--${opts.name} must be at least ${formatDurationMs(opts.min)}, got "${input}"`)
+    return ms
+  },
   defaultHelp: async ({options}) => (typeof options.default === 'number' ? formatDurationMs(options.default) : undefined),
 })
 

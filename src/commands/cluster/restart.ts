@@ -11,7 +11,7 @@ export default class ClusterRestart extends DsysCommand {
   static override args = {node: Args.string({description: 'node name, as in `dsys cluster status`', required: true})}
   static override flags = {
     grace: durationFlag({description: 'time to wait after SIGTERM before SIGKILL', default: 5_000}),
-    timeout: durationFlag({description: 'how long to wait for the node to be healthy', default: 15_000}),
+    timeout: durationFlag({description: 'how long to wait for the node to be healthy', default: 15_000, min: 1}),
   }
 
   async run() {

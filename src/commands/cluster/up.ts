@@ -24,7 +24,7 @@ export default class ClusterUp extends DsysCommand {
     txn: positiveIntFlag({description: 'start the 2PC coordinator with N participants (default 3 when all start)'}),
     host: Flags.string({description: 'address the nodes bind (127.0.0.1 keeps them private)', default: '127.0.0.1'}),
     'base-port': positiveIntFlag({description: 'consecutive ports from here instead of free ones'}),
-    timeout: durationFlag({description: 'how long to wait for every node to be healthy', default: 15_000}),
+    timeout: durationFlag({description: 'how long to wait for every node to be healthy', default: 15_000, min: 1}),
   }
 
   async run() {

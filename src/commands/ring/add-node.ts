@@ -14,7 +14,7 @@ export default class RingAddNode extends DsysCommand {
   static override examples = ['<%= config.bin %> ring add-node', '<%= config.bin %> ring add-node --json']
 
   static override flags = {
-    timeout: durationFlag({description: 'how long to wait for the migration to finish', default: 600_000}),
+    timeout: durationFlag({description: 'how long to wait for the migration to finish', default: 600_000, min: 1}),
   }
 
   async run(): Promise<MigrationReport> {

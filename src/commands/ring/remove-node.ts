@@ -20,7 +20,7 @@ export default class RingRemoveNode extends DsysCommand {
   }
 
   static override flags = {
-    timeout: durationFlag({description: 'how long to wait for the migration to finish', default: 600_000}),
+    timeout: durationFlag({description: 'how long to wait for the migration to finish', default: 600_000, min: 1}),
   }
 
   async run(): Promise<MigrationReport> {

@@ -42,6 +42,18 @@ describe('usage errors exit 2 with one line on stderr', () => {
   })
 
   test.each([
+    ['check kv', '--duration', '0s'],
+    ['check lock', '--duration', '0ms'],
+    ['check txn', '--duration', '0s'],
+    ['cluster up', '--timeout', '0s'],
+    ['ring remove-node ring-shard-1', '--timeout', '0s'],
+  ])('a zero duration where none makes sense: %s %s %s', async (command, flag, value) => {
+    const r = await dsys(...command.split(' '), flag, value)
+    expect(r.code).toBe(2)
+    expect(expectOneErrorLine(r)).toBe(`dsys: error: ${flag} must be at least 1ms, got "${value}"`)
+  })
+
+  test.each([
     ['a missing argument', ['cluster', 'kill']],
     ['a value not among the options', ['cluster', 'kill', 'lock-1', '--signal', 'NOPE']],
     ['conflicting flags', ['ring', 'churn', '--remove', '1', '--remove-ids', 'n3', '--keys', '5', '--keys-file', 'keys.txt']],
