@@ -63,8 +63,8 @@ export function demoSteps(outDir: string, quick: boolean): DemoStep[] {
     },
     {
       name: 'check kv',
-      about: `5 clients on the Raft KV for ${t.check} while a replica is killed and restarted; is the history linearizable?`,
-      args: ['check', 'kv', '--faults', 'kill', '--fault-interval', t.faultInterval, '--duration', t.check, '--clients', '5', '--seed', '1', '--history', join(outDir, 'check-kv-history.jsonl')],
+      about: `5 clients on the Raft KV for ${t.check} while the Raft leader is killed and restarted: is the history linearizable?`,
+      args: ['check', 'kv', '--faults', 'kill', '--victim', 'leader', '--fault-interval', t.faultInterval, '--duration', t.check, '--clients', '5', '--seed', '1', '--history', join(outDir, 'check-kv-history.jsonl')],
       file: 'check-kv.json',
     },
     {

@@ -89,7 +89,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   results.push(upResult)
   if (upResult.status === 'failed') {
     await stopCluster(opts.bin, dataDir)
-    throw new Error(`the cluster did not come up: ${upResult.summary}`)
+    throw new Error(`the cluster did not come up: ${childError(up.stderrTail)}`)
   }
 
   for (const step of steps) {
@@ -102,7 +102,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       result.file = join(opts.outDir, step.file)
       writeFileSync(result.file, outcome.stdout)
       inputs.push({label: step.name, result: document})
-      result.summary = result.status === 'failed' ? `${headline(document)}; ${result.summary}` : headline(document)
+      result.summary = result.status === 'failed' ? `${result.summary}; ${headline(document)}` : headline(document)
     }
     opts.write(`${result.summary} (${result.seconds.toFixed(1)} s)\n`)
     results.push(result)
@@ -157,16 +157,16 @@ async function stopCluster(bin: string, dataDir: string): Promise<DemoStepResult
 
 function stepResult(name: string, args: string[], outcome: {code: number | null; stderrTail: string; aborted: boolean; seconds: number}): DemoStepResult {
   const status = outcome.aborted ? 'interrupted' : outcome.code === 0 ? 'passed' : 'failed'
-  const summary = status === 'interrupted' ? 'interrupted' : status === 'failed' ? failureLine(outcome.code, outcome.stderrTail) : ''
+  const exit = outcome.code === null ? 'killed' : `exit ${outcome.code}`
+  const summary = status === 'interrupted' ? 'interrupted' : status === 'failed' ? `failed (${exit}): ${childError(outcome.stderrTail)}` : ''
   return {name, command: ['dsys', ...args].join(' '), status, exitCode: outcome.code, seconds: outcome.seconds, summary, file: null}
 }
 
-/** The child's own error line ("dsys: error: …") without its prefix, with the exit code. */
-function failureLine(code: number | null, stderr: string): string {
+/** The child's own error line ("dsys: error: …") without its prefix, or else its last line. */
+function childError(stderr: string): string {
   const lines = stderr.split('\n').filter((line) => line.trim() !== '')
-  const error = lines.reverse().find((line) => line.startsWith('dsys: error: '))
-  const reason = error ? error.slice('dsys: error: '.length) : (lines[0] ?? 'no message')
-  return `failed (${code === null ? 'killed' : `exit ${code}`}): ${reason}`
+  const error = lines.findLast((line) => line.startsWith('dsys: error: '))
+  return error ? error.slice('dsys: error: '.length) : (lines.at(-1) ?? 'no message')
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {
