@@ -66,7 +66,13 @@ export abstract class CheckCommand extends DsysCommand {
   }
 }
 
-/** The faults column of a check's table. */
-export function faultsCell(faults: readonly FaultEvent[]): string {
-  return faults.map((f) => `${f.atS.toFixed(1)}s ${f.action} ${f.node}`).join('\n') || '-'
+/** The faults column of a check's table; a re-check does not know them (a history does not record them). */
+export function faultsCell(r: {faults: readonly FaultEvent[]; rechecked?: true}): string {
+  if (r.rechecked) return 'not in the history'
+  return r.faults.map((f) => `${f.atS.toFixed(1)}s ${f.action} ${f.node}`).join('\n') || '-'
+}
+
+/** Where a check's history is, and how to run it again: its seed, or that this was a re-check of the file. */
+export function historyLine(r: {history: string; seed?: number; rechecked?: true}): string {
+  return `history: ${r.history} (${r.rechecked ? 're-checked: only the checker ran' : `seed ${r.seed}`})`
 }

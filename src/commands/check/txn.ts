@@ -1,37 +1,42 @@
-import {CheckCommand, faultsCell, historyFlag, nemesisFlags} from '../../cli/check-command.js'
+import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
+import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
 import {renderTable} from '../../cli/table.js'
-import {runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
+import {BankEvent, recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
+import {bankEventProblem} from '../../core/check/bank-history.js'
 import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckTxn extends CheckCommand {
   static override summary = 'Check 2PC atomicity with bank transfers under crashes and partitions, Jepsen style'
-  static override description = `Opens fresh accounts, then transfers money between two of them at a time (each transfer conditioned on the balances it read) while audits read every balance in one transaction, and a nemesis kills or pauses (SIGSTOP) the coordinator or a participant, or cuts a participant off from the coordinator, one at a time. After the run the cluster must settle with nothing in doubt; the final balances and every committed audit must sum to the money put in. Exit code 1 when they do not.`
+  static override description = `Opens fresh accounts, then transfers money between two of them at a time (each transfer conditioned on the balances it read) while audits read every balance in one transaction, and a nemesis kills or pauses (SIGSTOP) the coordinator or a participant, or cuts a participant off from the coordinator, one at a time. After the run the cluster must settle with nothing in doubt; the final balances and every committed audit must sum to the money put in. With --recheck, only the checker runs, on the history in --history. Exit code 1 when they do not.`
   static override examples = ['<%= config.bin %> check txn --duration 30s', '<%= config.bin %> check txn --faults partition --fault-interval 3s --json']
 
   static override flags = {
     ...nemesisFlags(FAULTS),
     clients: positiveIntFlag({description: 'concurrent transfer loops', default: 8}),
     accounts: positiveIntFlag({description: 'accounts, spread over the participants', default: 100}),
-    duration: durationFlag({description: 'how long the transfers run', default: 20_000}),
+    duration: durationFlag({description: 'how long the transfers run', default: 20_000, min: 1}),
     history: historyFlag('txn'),
+    recheck: recheckFlag,
   }
 
   async run() {
     const {flags} = await this.parse(CheckTxn)
     if (flags.accounts < 2) this.usageError('--accounts must be at least 2: a transfer needs two accounts')
-    const report = await this.withProgress(flags.duration, (observer) =>
-      runTxnCheck({
-        dataDir: flags['data-dir'],
-        accounts: flags.accounts,
-        prefix: `bank-${Date.now().toString(36)}-`,
-        clients: flags.clients,
-        durationMs: flags.duration,
-        ...this.nemesisOptions(flags, FAULTS),
-        historyPath: this.historyPath(flags['data-dir'], 'txn', flags.history),
-        observer,
-      }),
-    )
+    const report = flags.recheck
+      ? recheckBankHistory(readHistoryToRecheck<BankEvent>(flags.history, 'bank', bankEventProblem), flags.history!)
+      : await this.withProgress(flags.duration, (observer) =>
+          runTxnCheck({
+            dataDir: flags['data-dir'],
+            accounts: flags.accounts,
+            prefix: `bank-${Date.now().toString(36)}-`,
+            clients: flags.clients,
+            durationMs: flags.duration,
+            ...this.nemesisOptions(flags, FAULTS),
+            historyPath: this.historyPath(flags['data-dir'], 'txn', flags.history),
+            observer,
+          }),
+        )
     return this.finish(report, describe(report), report.problems.length > 0 ? 1 : 0)
   }
 }
@@ -41,9 +46,9 @@ function describe(r: TxnCheckReport): string {
   return [
     renderTable(
       ['accounts', 'clients', 'seconds', 'transfers', 'committed audits', 'final sum', 'faults'],
-      [[r.accounts, r.clients, r.durationS.toFixed(1), outcomes, r.auditSums.length, `${r.finalSum} of ${r.total}`, faultsCell(r.faults)]],
+      [[r.accounts, r.clients, r.durationS.toFixed(1), outcomes, r.auditSums.length, `${r.finalSum} of ${r.total}`, faultsCell(r)]],
     ),
-    `history: ${r.history} (seed ${r.seed})`,
+    historyLine(r),
     r.problems.length === 0 ? 'atomic: yes (nothing in doubt after the run, every total kept)' : `atomic: NO\n${r.problems.map((p) => `- ${p}`).join('\n')}`,
   ].join('\n')
 }

@@ -4,8 +4,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
-import {History, writeHistory} from './histories.js'
+import {Anomaly} from './anomaly.js'
+import {bankAnomaly, bankRunFromHistory, INITIAL_BALANCE} from './bank-history.js'
+import {History, recheckedRun, writeHistory} from './histories.js'
 import {CheckObserver, Fault, FaultEvent, runNemesis} from './nemesis.js'
+import {CheckTimelinePoint, historyTimeline} from './timeline.js'
 import {TxnClusterClient} from './txn-cluster-client.js'
 
 export interface BankOptions {
@@ -54,9 +57,9 @@ export interface BankRun {
   badBalances: number
   /** An audit after everything settled; undefined if it did not commit. */
   finalAudit: number | undefined
+  /** Each participant's transactions in doubt once the run ended (empty: no final state was recorded). */
+  inDoubt: Record<string, number>
 }
-
-const INITIAL_BALANCE = 1_000
 
 /** Opens every account with the initial balance; fails if any already exists (run the check on a fresh cluster). */
 export async function openAccounts(client: TxnClusterClient, opts: Pick<BankOptions, 'accounts' | 'prefix'>): Promise<void> {
@@ -112,8 +115,6 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   }
 
   const rng = new SeededRng(opts.seed)
-  const outcomes: Record<string, number> = {}
-  const auditSums: number[] = []
   let stopped = false
 
   const transfers = async (_: unknown, process: number): Promise<void> => {
@@ -128,7 +129,6 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
         ;[balanceA, balanceB] = await Promise.all([client.read(account(a)), client.read(account(b))]).then((v) => v.map(Number))
       } catch (err) {
         // A participant is down: no transfer without knowing both balances.
-        outcomes['read failed'] = (outcomes['read failed'] ?? 0) + 1
         history.push({process, type: 'fail', f: 'transfer', value: accounts, reason: `read failed: ${(err as Error).message}`, time: now()})
         await sleep(50)
         continue
@@ -144,8 +144,6 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
           {key: account(b), value: String(balanceB)},
         ],
       )
-      const outcome = answer ? (answer.reason ?? answer.outcome) : 'unknown'
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1
       const {type, txn, reason} = clientOutcome(answer)
       history.push({process, type, f: 'transfer', value: {...accounts, read: [balanceA, balanceB], amount}, txn, reason, time: now()})
       if (!answer) await sleep(50)
@@ -154,8 +152,7 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   const auditorProcess = opts.clients
   const auditor = async (): Promise<void> => {
     for (let n = 0; !stopped; n++) {
-      const sum = await audit(auditorProcess, n)
-      if (sum !== undefined) auditSums.push(sum)
+      await audit(auditorProcess, n)
       await sleep(200)
     }
   }
@@ -173,15 +170,10 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
     const held = final.flatMap((balance, i) => (client.ownerOf(account(i)) === p.id ? [[account(i), balance] as const] : []))
     history.push({type: 'final', participant: p.id, inDoubt: p.inDoubt, lockedKeys: p.lockedKeys, balances: Object.fromEntries(held), time: now()})
   }
-  return {
-    accounts: opts.accounts,
-    total: opts.accounts * INITIAL_BALANCE,
-    outcomes,
-    auditSums,
-    finalSum: final.reduce((a, b) => a + b, 0),
-    badBalances: final.filter((b) => !Number.isInteger(b) || b < 0).length,
-    finalAudit: await audit(auditorProcess, -1),
-  }
+  // The audit after the final states: bankRunFromHistory reads it as the final audit.
+  await audit(auditorProcess, -1)
+  // The run as the history tells it, so a re-check of the file reaches the same verdict.
+  return bankRunFromHistory(history.events)
 }
 
 /** A transaction's client outcome in history terms: committed is `ok`, aborted `fail` (with its reason), no answer `info`. */
@@ -193,6 +185,8 @@ function clientOutcome(answer: TxnAnswer | undefined): {type: 'ok' | 'fail' | 'i
 /** What breaks the bank's invariant (money made or lost, an inconsistent snapshot); empty when it held. */
 export function bankProblems(run: BankRun): string[] {
   const problems: string[] = []
+  if (Object.keys(run.inDoubt).length === 0) problems.push('no participant final state was recorded: the run did not finish')
+  for (const [participant, n] of Object.entries(run.inDoubt)) if (n > 0) problems.push(`${participant} ended with ${n} transactions in doubt`)
   if (run.finalSum !== run.total) problems.push(`the final balances sum to ${run.finalSum}, not ${run.total}`)
   if (run.badBalances > 0) problems.push(`${run.badBalances} final balances are not non-negative integers`)
   if (run.finalAudit !== run.total) problems.push(`the final audit ${run.finalAudit === undefined ? 'did not commit' : `summed to ${run.finalAudit}`}`)
@@ -210,14 +204,37 @@ export interface TxnCheckOptions extends BankOptions {
   observer?: CheckObserver
 }
 
-export interface TxnCheckReport extends BankRun {
+/** What a bank history says, the same for a live check and a re-check of its file. */
+export interface BankVerdict extends BankRun {
+  problems: string[]
+  /** The committed audits that saw another total and, when money was made or lost or left in doubt, the transfers of unknown outcome. */
+  anomaly?: Anomaly
+  timeline: CheckTimelinePoint[]
+}
+
+export interface TxnCheckReport extends BankVerdict {
   workload: 'check-txn'
   clients: number
   durationS: number
-  seed: number
+  /** Absent on a re-check: the history file does not record it. */
+  seed?: number
+  /** True when only the checker ran, on a history written earlier (`--recheck`). */
+  rechecked?: true
   faults: FaultEvent[]
   history: string
-  problems: string[]
+}
+
+/** Checks a bank history: totals kept, nothing in doubt. */
+export function judgeBankHistory(history: readonly BankEvent[]): BankVerdict {
+  const run = bankRunFromHistory(history)
+  const problems = bankProblems(run)
+  const anomaly = bankAnomaly(history, run, problems)
+  return {...run, problems, ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
+}
+
+/** `check txn --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
+export function recheckBankHistory(history: readonly BankEvent[], path: string): TxnCheckReport {
+  return {workload: 'check-txn', ...recheckedRun(history, path, 'transfer'), ...judgeBankHistory(history)}
 }
 
 /** `dsys check txn`: the bank workload on the cluster's 2PC nodes while the nemesis kills or partitions one of them at a time. */
@@ -232,7 +249,7 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
     const t0 = performance.now()
     let faults: FaultEvent[] = []
     const history = new History<BankEvent>(opts.observer)
-    const run = await runBank(
+    await runBank(
       client,
       opts,
       async () => {
@@ -251,7 +268,7 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
       history,
     )
     writeHistory(opts.historyPath, history.events)
-    return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, history: opts.historyPath, ...run, problems: bankProblems(run)}
+    return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, history: opts.historyPath, ...judgeBankHistory(history.events)}
   } finally {
     await client.close()
   }

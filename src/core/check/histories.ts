@@ -3,7 +3,8 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import type {CheckObserver} from './nemesis.js'
+import {historySpanS, OperationEvent} from './history-operations.js'
+import type {CheckObserver, FaultEvent} from './nemesis.js'
 
 type Outcome = 'invoke' | 'ok' | 'fail' | 'info'
 
@@ -37,4 +38,18 @@ export function outcomeCounts(events: ReadonlyArray<{type: Outcome}>): OutcomeCo
   const counts: OutcomeCounts = {invoked: 0, ok: 0, fail: 0, info: 0}
   for (const e of events) counts[e.type === 'invoke' ? 'invoked' : e.type]++
   return counts
+}
+
+/**
+ * What a re-check's report knows of the run from its history alone: the
+ * processes that ran operations (those of `f` when given), how long it ran,
+ * and where the file is; no faults (a history does not record them) and no seed.
+ */
+export function recheckedRun(
+  history: readonly OperationEvent[],
+  path: string,
+  f?: string,
+): {rechecked: true; clients: number; durationS: number; faults: FaultEvent[]; history: string} {
+  const processes = new Set(history.flatMap((e) => (e.process !== undefined && (f === undefined || e.f === f) ? [e.process] : [])))
+  return {rechecked: true, clients: processes.size, durationS: historySpanS(history), faults: [], history: path}
 }

@@ -5,9 +5,9 @@ import {fetchHealth} from '../cluster/health.js'
 import {SeededRng} from '../common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
 import {KvEvent} from './kv-history.js'
-import {History, OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
+import {History, recheckedRun, writeHistory} from './histories.js'
+import {judgeKvHistory, KvVerdict} from './kv-verdict.js'
 import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
-import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
 
 export interface KvCheckOptions {
   dataDir: string
@@ -20,21 +20,27 @@ export interface KvCheckOptions {
   seed: number
   /** Bound on one operation, retries and redirects included: past it the outcome is unknown. */
   opTimeoutMs: number
+  /** Which replica a fault hits; `mixed` by default. */
+  victim?: KvVictim
   historyPath: string
   observer?: CheckObserver
 }
 
-export interface KvCheckReport {
+/** `leader`: always the current leader; `any`: any replica; `mixed`: the leader half the time, else any replica. */
+export const KV_VICTIMS = ['mixed', 'leader', 'any'] as const
+export type KvVictim = (typeof KV_VICTIMS)[number]
+
+export interface KvCheckReport extends KvVerdict {
   workload: 'check-kv'
   clients: number
   keys: number
   durationS: number
-  seed: number
-  operations: OutcomeCounts
+  /** Absent on a re-check: the history file does not record it. */
+  seed?: number
+  /** True when only the checker ran, on a history written earlier (`--recheck`). */
+  rechecked?: true
   faults: FaultEvent[]
   history: string
-  checkMs: number
-  result: KvCheckResult
 }
 
 /**
@@ -77,7 +83,7 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
 
   let faults: FaultEvent[]
   try {
-    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, rng), observer: opts.observer}
+    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, opts.victim ?? 'mixed', rng), observer: opts.observer}
     faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await client.close()
@@ -85,20 +91,12 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
   const durationS = (performance.now() - t0) / 1000
 
   writeHistory(opts.historyPath, history.events)
-  const checkStart = performance.now()
-  const result = checkKvHistory(history.events)
-  return {
-    workload: 'check-kv',
-    clients: opts.clients,
-    keys: opts.keys,
-    durationS,
-    seed: opts.seed,
-    operations: outcomeCounts(history.events),
-    faults,
-    history: opts.historyPath,
-    checkMs: performance.now() - checkStart,
-    result,
-  }
+  return {workload: 'check-kv', clients: opts.clients, keys: opts.keys, durationS, seed: opts.seed, faults, history: opts.historyPath, ...judgeKvHistory(history.events)}
+}
+
+/** `check kv --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
+export function recheckKvHistory(history: readonly KvEvent[], path: string): KvCheckReport {
+  return {workload: 'check-kv', ...recheckedRun(history, path), keys: new Set(history.map((e) => e.key)).size, ...judgeKvHistory(history)}
 }
 
 /** Runs one operation; `fail` only when it certainly did not take effect, `info` when that is unknown. */
@@ -118,9 +116,9 @@ async function invoke(session: KvSession, f: KvEvent['f'], key: string, input: K
   }
 }
 
-/** Half the time the current leader (the interesting victim), otherwise any replica. */
-async function pickVictim(replicas: Array<{name: string; url: string}>, rng: SeededRng): Promise<string> {
-  if (rng.next() < 0.5) {
+/** The current leader (the interesting victim) when `victim` asks for it, or half the time for `mixed`; otherwise, or with no leader, any replica. */
+async function pickVictim(replicas: Array<{name: string; url: string}>, victim: KvVictim, rng: SeededRng): Promise<string> {
+  if (victim === 'leader' || (victim === 'mixed' && rng.next() < 0.5)) {
     for (const r of replicas) {
       const health = await fetchHealth(r.url, 500)
       if (health?.role === 'leader') return r.name

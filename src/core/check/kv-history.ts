@@ -1,3 +1,5 @@
+import {brokenRule, EVENT_TYPES, FieldRule, isNumber, isString, oneOf, optional} from './history-format.js'
+
 /**
  * One event of a history, as Jepsen and Porcupine record them: a process
  * invokes an operation and later completes it with `ok`, `fail` (it did not
@@ -64,4 +66,25 @@ export function operations(history: readonly KvEvent[]): KvOperation[] {
     if (event.f !== 'get') ops.push({process: event.process, f: event.f, key: event.key, input: event.value, output: null, start: event.time, end: Infinity, index})
   }
   return ops
+}
+
+const isRegisterValue = (v: unknown) => v === null || typeof v === 'string'
+const isCasValue = (v: unknown) => Array.isArray(v) && v.length === 2 && isRegisterValue(v[0]) && typeof v[1] === 'string'
+const KV_EVENT_RULES: readonly FieldRule[] = [
+  ['process', isNumber, 'a number'],
+  ['type', oneOf(...EVENT_TYPES), EVENT_TYPES.join(', ')],
+  ['f', oneOf('put', 'get', 'cas'), 'put, get or cas'],
+  ['key', isString, 'a string'],
+  ['time', isNumber, 'a number (ms)'],
+  ['error', optional(isString), 'a string'],
+]
+const KV_VALUE_RULES: Record<KvEvent['f'], FieldRule> = {
+  put: ['value', isString, 'a string (the value written)'],
+  get: ['value', isRegisterValue, 'a string or null (the value read; null: absent)'],
+  cas: ['value', isCasValue, '[expected (string or null), new (string)]'],
+}
+
+/** What makes `event` not a KV history event, in words; undefined when it is one. */
+export function kvEventProblem(event: Record<string, unknown>): string | undefined {
+  return brokenRule(event, KV_EVENT_RULES) ?? brokenRule(event, [KV_VALUE_RULES[event.f as KvEvent['f']]])
 }

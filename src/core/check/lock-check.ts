@@ -4,9 +4,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
 import {requireClusterState} from '../cluster/cluster-state.js'
 import {SeededRng} from '../common/rng.js'
-import {checkLockHistory, LockCheckResult, LockEvent} from './mutual-exclusion.js'
-import {History, OutcomeCounts, outcomeCounts, writeHistory} from './histories.js'
+import {Anomaly} from './anomaly.js'
+import {History, OutcomeCounts, outcomeCounts, recheckedRun, writeHistory} from './histories.js'
+import {checkLockHistory, lockAnomaly, LockCheckResult, LockEvent} from './mutual-exclusion.js'
 import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
+import {CheckTimelinePoint, historyTimeline} from './timeline.js'
 
 export interface LockCheckOptions {
   dataDir: string
@@ -23,16 +25,38 @@ export interface LockCheckOptions {
   observer?: CheckObserver
 }
 
-export interface LockCheckReport {
+/** What a lock history says, the same for a live check and a re-check of its file. */
+export interface LockVerdict {
+  operations: OutcomeCounts
+  result: LockCheckResult
+  /** The first violation, its grants marked among the operations around them. */
+  anomaly?: Anomaly
+  timeline: CheckTimelinePoint[]
+}
+
+export interface LockCheckReport extends LockVerdict {
   workload: 'check-lock'
   clients: number
   locks: number
   durationS: number
-  seed: number
-  operations: OutcomeCounts
+  /** Absent on a re-check: the history file does not record it. */
+  seed?: number
+  /** True when only the checker ran, on a history written earlier (`--recheck`). */
+  rechecked?: true
   faults: FaultEvent[]
   history: string
-  result: LockCheckResult
+}
+
+/** Checks a lock history for overlapping holders and token order. */
+export function judgeLockHistory(history: readonly LockEvent[]): LockVerdict {
+  const result = checkLockHistory(history)
+  const anomaly = lockAnomaly(history, result)
+  return {operations: outcomeCounts(history), result, ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
+}
+
+/** `check lock --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
+export function recheckLockHistory(history: readonly LockEvent[], path: string): LockCheckReport {
+  return {workload: 'check-lock', ...recheckedRun(history, path), locks: new Set(history.map((e) => e.lock)).size, ...judgeLockHistory(history)}
 }
 
 /** The faults a single lock server can suffer: it has no peers to be cut off from. */
@@ -98,9 +122,8 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
     locks: opts.locks,
     durationS: (performance.now() - t0) / 1000,
     seed: opts.seed,
-    operations: outcomeCounts(history.events),
     faults,
     history: opts.historyPath,
-    result: checkLockHistory(history.events),
+    ...judgeLockHistory(history.events),
   }
 }

@@ -1,3 +1,7 @@
+import {Anomaly, aroundMarked} from './anomaly.js'
+import {brokenRule, EVENT_TYPES, FieldRule, isNumber, isString, oneOf, optional} from './history-format.js'
+import {historyOrigin, PairedOperation, pairOperations} from './history-operations.js'
+
 /**
  * One event of a lock history: a process invokes acquire or release and
  * completes it with `ok`, `fail` (no grant within the wait; a release refused
@@ -20,7 +24,10 @@ export interface LockEvent {
 export interface LockViolation {
   kind: 'overlap' | 'token order' | 'duplicate token'
   lock: string
+  /** Times in ms since the history's first event. */
   detail: string
+  /** The grants involved, by token. */
+  tokens: number[]
 }
 
 export interface LockCheckResult {
@@ -51,6 +58,8 @@ interface GrantSpan {
  * - duplicate token: one token granted twice on a lock.
  */
 export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult {
+  const origin = historyOrigin(history)
+  const at = (ms: number) => (ms === Infinity ? 'never' : `${(ms - origin).toFixed(1)} ms`)
   const spans = new Map<string, GrantSpan[]>()
   const open = new Map<number, LockEvent>()
   const holding = new Map<string, GrantSpan>() // `${process}/${lock}/${token}` → its span
@@ -81,12 +90,13 @@ export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult
     for (let i = 1; i < byToken.length; i++) {
       const [before, after] = [byToken[i - 1], byToken[i]]
       if (before.token === after.token) {
-        violations.push({kind: 'duplicate token', lock, detail: `token ${after.token} granted to processes ${before.process} and ${after.process}`})
+        violations.push({kind: 'duplicate token', lock, detail: `token ${after.token} granted to processes ${before.process} and ${after.process}`, tokens: [after.token]})
       } else if (after.granted < Math.min(before.releaseSent, before.expiresAt)) {
         violations.push({
           kind: 'overlap',
           lock,
-          detail: `token ${after.token} reached process ${after.process} at ${after.granted}, before token ${before.token} of process ${before.process} was released (sent ${before.releaseSent}) or expired (${before.expiresAt})`,
+          detail: `token ${after.token} reached process ${after.process} at ${at(after.granted)}, while process ${before.process} still held token ${before.token}: its release was sent ${before.releaseSent === Infinity ? 'never' : `at ${at(before.releaseSent)}`} and its lease ran to ${at(before.expiresAt)}`,
+          tokens: [before.token, after.token],
         })
       }
     }
@@ -97,9 +107,49 @@ export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult
     for (const span of [...list].sort((a, b) => a.invoked - b.invoked)) {
       for (; g < byGrant.length && byGrant[g].granted < span.invoked; g++) if (!highest || byGrant[g].token > highest.token) highest = byGrant[g]
       if (highest && highest.token > span.token) {
-        violations.push({kind: 'token order', lock, detail: `token ${span.token} was granted to an acquire sent after token ${highest.token} had been granted`})
+        violations.push({
+          kind: 'token order',
+          lock,
+          detail: `token ${span.token} went to process ${span.process}, whose acquire was sent at ${at(span.invoked)}, after the higher token ${highest.token} had reached process ${highest.process} at ${at(highest.granted)}`,
+          tokens: [highest.token, span.token],
+        })
       }
     }
   }
   return {grants, violations}
+}
+
+const LOCK_EVENT_RULES: readonly FieldRule[] = [
+  ['process', isNumber, 'a number'],
+  ['type', oneOf(...EVENT_TYPES), EVENT_TYPES.join(', ')],
+  ['f', oneOf('acquire', 'release'), 'acquire or release'],
+  ['lock', isString, 'a string'],
+  ['token', (v) => v === null || isNumber(v), 'a number or null (the fencing token)'],
+  ['expiresAt', optional(isNumber), 'a number (ms)'],
+  ['time', isNumber, 'a number (ms)'],
+  ['error', optional(isString), 'a string'],
+]
+
+/** What makes `event` not a lock history event, in words; undefined when it is one. A granted acquire and every release carry their token. */
+export function lockEventProblem(event: Record<string, unknown>): string | undefined {
+  const broken = brokenRule(event, LOCK_EVENT_RULES)
+  if (broken) return broken
+  const needsToken = event.f === 'release' || (event.type === 'ok' && event.f === 'acquire')
+  return needsToken && event.token === null ? `a ${event.type === 'invoke' ? '' : `${event.type} `}${event.f} must carry its token, not null` : undefined
+}
+
+/** The first violation as the report's anomaly: the grants involved marked among the lock's operations around them. */
+export function lockAnomaly(history: readonly LockEvent[], result: LockCheckResult): Anomaly | undefined {
+  const v = result.violations[0]
+  if (!v) return undefined
+  const ops = pairOperations(history).filter((op) => op.invoke.lock === v.lock)
+  const granted = (op: PairedOperation<LockEvent>) => (op.invoke.f === 'acquire' && op.completion?.type === 'ok' ? op.completion.token : null)
+  const more = result.violations.length > 1 ? ` (the first of ${result.violations.length} violations)` : ''
+  return {
+    key: v.lock,
+    explanation: `${v.kind} on lock ${v.lock}${more}: ${v.detail}`,
+    operations: aroundMarked(ops, (op) => v.tokens.includes(granted(op) ?? NaN), historyOrigin(history), (op) =>
+      op.invoke.f === 'acquire' ? {input: op.invoke.lock, output: `token ${granted(op)}`} : {input: `token ${op.invoke.token}`},
+    ),
+  }
 }

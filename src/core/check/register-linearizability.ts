@@ -47,6 +47,11 @@ export function checkKvHistory(history: readonly KvEvent[], maxSteps = DEFAULT_M
   return {linearizable: true, keys: byKey.size, operations: total}
 }
 
+/** Whether one key's operations are linearizable: true, false or 'unknown' (the search hit `maxSteps`). */
+export function registerLinearizable(key: string, ops: KvOperation[], maxSteps = DEFAULT_MAX_STEPS): KvCheckResult['linearizable'] {
+  return checkRegister(key, ops, maxSteps)?.linearizable ?? true
+}
+
 function checkRegister(key: string, ops: KvOperation[], maxSteps: number): Exclude<KvCheckResult, {linearizable: true}> | undefined {
   const head = entries(ops)
   const linearized = new Uint32Array(Math.ceil(ops.length / 32))

@@ -2,7 +2,7 @@ import {describe, expect, test} from 'vitest'
 
 import {BankRun, bankProblems} from '../../../src/core/check/bank-check.js'
 
-const kept: BankRun = {accounts: 3, total: 3000, outcomes: {committed: 5}, auditSums: [3000, 3000], finalSum: 3000, badBalances: 0, finalAudit: 3000}
+const kept: BankRun = {accounts: 3, total: 3000, outcomes: {committed: 5}, auditSums: [3000, 3000], finalSum: 3000, badBalances: 0, finalAudit: 3000, inDoubt: {p1: 0, p2: 0}}
 
 describe('bankProblems', () => {
   test('a run that kept every total has none', () => {
@@ -15,6 +15,8 @@ describe('bankProblems', () => {
     ['an audit that saw a half-applied transfer', {auditSums: [3000, 3050]}, /1 committed audits saw other totals: 3050/],
     ['a final audit that could not commit', {finalAudit: undefined}, /final audit did not commit/],
     ['a run in which nothing committed', {outcomes: {timeout: 4}}, /nothing was tested/],
+    ['a participant left in doubt', {inDoubt: {p1: 0, p2: 2}}, /p2 ended with 2 transactions in doubt/],
+    ['a history with no final state', {inDoubt: {}}, /no participant final state was recorded/],
   ])('names %s', (_what, change, message) => {
     expect(bankProblems({...kept, ...change}).join('\n')).toMatch(message)
   })
