@@ -10,8 +10,8 @@ import {Errors} from '@oclif/core'
  * on stderr; with --json it is also a small `{"error": {"code", "message"}}`
  * document on stdout.
  */
-export const EXIT_FAILED = 1
-export const EXIT_USAGE = 2
+const EXIT_FAILED = 1
+const EXIT_USAGE = 2
 
 export class UsageError extends Error {
   override name = 'UsageError'

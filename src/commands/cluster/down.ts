@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag} from '../../cli/flags.js'
-import {readClusterState} from '../../core/cluster/cluster-state.js'
+import {ClusterNotUpError, readClusterState} from '../../core/cluster/cluster-state.js'
 import {clusterDown, purgeLeftovers} from '../../core/cluster/supervisor.js'
 
 export default class ClusterDown extends DsysCommand {
@@ -17,7 +17,9 @@ export default class ClusterDown extends DsysCommand {
   async run() {
     const {flags} = await this.parse(ClusterDown)
     const dataDir = flags['data-dir']
-    if (flags.purge && !readClusterState(dataDir)) {
+    const state = readClusterState(dataDir)
+    if (!state) {
+      if (!flags.purge) throw new ClusterNotUpError(dataDir)
       const leftovers = await purgeLeftovers(dataDir, flags.grace)
       if (!this.jsonEnabled()) {
         for (const n of leftovers) this.log(`${n.name}: ${n.result}`)
@@ -25,7 +27,7 @@ export default class ClusterDown extends DsysCommand {
       }
       return {nodes: leftovers, purged: true}
     }
-    const nodes = await clusterDown(dataDir, flags.grace, flags.purge)
+    const nodes = await clusterDown(dataDir, flags.grace, flags.purge, state)
     if (!this.jsonEnabled()) {
       for (const n of nodes) this.log(`${n.name}: ${n.result}`)
       this.log(flags.purge ? 'cluster down; data removed' : 'cluster down; data kept (use --purge to remove it)')

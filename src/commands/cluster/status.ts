@@ -34,7 +34,7 @@ const MAIN_HEALTH_FIELDS: Record<string, string[]> = {
 /** Those fields, and what is unusual whatever the kind: recovering, peer messages dropped by a partition. */
 export function mainHealth(kind: string, health: Record<string, unknown> | null): string {
   if (!health) return '-'
-  const fields = MAIN_HEALTH_FIELDS[kind] ?? Object.keys(health).filter((k) => !['kind', 'id', 'pid'].includes(k)).slice(0, 3)
+  const fields = MAIN_HEALTH_FIELDS[kind] ?? []
   const unusual = Object.keys(health).filter((k) => (k === 'recovering' && health[k] === true) || (k === 'partitionDropped' && Number(health[k]) > 0))
   return summarizeHealth(Object.fromEntries([...fields, ...unusual].filter((k) => k in health).map((k) => [k, health[k]])))
 }

@@ -1,8 +1,11 @@
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../cli/table.js'
+import {CLUSTER_FILE, type NodeRecord} from '../../core/cluster/cluster-state.js'
 import {SUBSYSTEMS} from '../../core/cluster/subsystems.js'
 import {clusterUp} from '../../core/cluster/supervisor.js'
 
@@ -41,9 +44,14 @@ export default class ClusterUp extends DsysCommand {
     })
     const {state} = await clusterUp({dataDir: flags['data-dir'], host: flags.host, basePort: flags['base-port'], plans, healthTimeoutMs: flags.timeout})
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['node', 'kind', 'pid', 'url', 'data'], state.nodes.map((n) => [n.name, n.kind, n.pid, n.url, n.dataPath])))
-      this.log(`cluster up: ${state.nodes.length} node(s), state in ${flags['data-dir']}/cluster.json`)
+      this.log(upTable(state.nodes))
+      this.log(`cluster up: ${state.nodes.length} node(s); state in ${join(flags['data-dir'], CLUSTER_FILE)}, each node's data and log in ${join(flags['data-dir'], '<node>')}`)
     }
     return state
   }
+}
+
+/** The nodes started. No data column: each node's directory is the data directory and its name, said once below the table, so a long path cannot widen the table past 100 columns. */
+export function upTable(nodes: readonly NodeRecord[]): string {
+  return renderTable(['node', 'kind', 'pid', 'url'], nodes.map((n) => [n.name, n.kind, n.pid, n.url]))
 }

@@ -61,12 +61,12 @@ export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; 
 }
 
 /**
- * Node directories (with a node.json) in `dataDir` that no cluster.json
- * lists, such as a cluster up that died part way left: their processes,
- * if any still run, are stopped and the directories removed.
+ * Node directories (with a node.json) in `dataDir`, which has no
+ * cluster.json (the caller read it), such as a cluster up that died part
+ * way left: their processes, if any still run, are stopped and the
+ * directories removed.
  */
 export async function purgeLeftovers(dataDir: string, graceMs: number): Promise<Array<{name: string; result: string}>> {
-  if (readClusterState(dataDir)) throw new Error(`a cluster is recorded in ${join(dataDir, CLUSTER_FILE)}: use dsys cluster down`)
   let names: string[]
   try {
     names = readdirSync(dataDir, {withFileTypes: true})
@@ -107,8 +107,8 @@ export async function clusterStatus(dataDir: string): Promise<NodeStatus[]> {
   )
 }
 
-export async function clusterDown(dataDir: string, graceMs: number, purge: boolean): Promise<Array<{name: string; result: string}>> {
-  const state = requireClusterState(dataDir)
+/** Stops every node of the cluster in `dataDir` (`state`: its cluster.json, when the caller has read it already). */
+export async function clusterDown(dataDir: string, graceMs: number, purge: boolean, state = requireClusterState(dataDir)): Promise<Array<{name: string; result: string}>> {
   const results = await Promise.all(state.nodes.map(async (n) => ({name: n.name, result: await stopProcess(n.pid, n.configPath, graceMs)})))
   if (purge) {
     for (const n of state.nodes) rmSync(n.dataPath, {recursive: true, force: true})
