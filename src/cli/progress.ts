@@ -1,6 +1,7 @@
+import {createRequire} from 'node:module'
 import {performance} from 'node:perf_hooks'
 
-import cliProgress from 'cli-progress'
+import type CliProgress from 'cli-progress'
 
 import type {CheckObserver} from '../core/check/nemesis.js'
 
@@ -19,6 +20,8 @@ const NO_PROGRESS: Progress = {update() {}, stop() {}}
 /** `format` takes cli-progress's tokens ({bar}, {value}, {total}…) and the payload's names. */
 export function progressBar(format: string, total: number, payload: Record<string, unknown>, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY) return NO_PROGRESS
+  // Loaded here, when a bar is drawn, not at every start of dsys; require (it is CommonJS) keeps progressBar synchronous for ring churn, whose computation does not yield.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress
   // No gracefulExit: its SIGINT handler would keep Ctrl-C from ending the command.
   const bar = new cliProgress.SingleBar({format, stream, barsize: 20, clearOnComplete: true, linewrap: false})
   bar.start(total, 0, payload)
