@@ -6,7 +6,7 @@ import {eventPeriods, type FaultEvent, pairFaultPeriods} from './fault-periods.j
 import {arr, esc, facts, ms, num, obj, pct, table} from './format.js'
 import {benchKindCharts} from './bench-kind-charts.js'
 import {spectrumChart} from './spectrum-chart.js'
-import {eventBands, faultBands, timelineCharts, type TimelinePoint, warmupBand} from './timeline-charts.js'
+import {eventBands, faultBands, timelineCharts, type TimelinePoint, warmupBand, wholeSeconds} from './timeline-charts.js'
 
 /** The fields every bench report has (DESIGN.md "Benchmark report"); the rest are the workload's own, shown as facts. */
 const COMMON_FIELDS = new Set([
@@ -81,9 +81,7 @@ function spectrumCharts(idPrefix: string, r: Record<string, unknown>): ChartSpec
 
 export function benchSection(input: ReportInput, idPrefix: string): SectionParts {
   const r = input.result
-  // The run ends inside its last second: a point for the few operations that ended after it would read as a collapse.
-  const runEndS = Number(r.warmupS) + Number(r.durationS)
-  const timeline = (arr(r.timeline) as TimelinePoint[]).filter((p) => !(p.second >= runEndS))
+  const timeline = wholeSeconds(arr(r.timeline) as TimelinePoint[], Number(r.warmupS) + Number(r.durationS))
   const end = timeline.length > 0 ? timeline[timeline.length - 1].second + 1 : 0
   const bands = [
     ...warmupBand(timeline),

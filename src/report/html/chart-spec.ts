@@ -89,7 +89,7 @@ export interface SectionParts {
   charts: ChartSpec[]
 }
 
-/** Where a chart is drawn: the page script finds it by id. */
+/** Where a chart is drawn: the page script finds it by id. Lanes take the whole width: their time axis needs it. */
 export function chartSlot(spec: ChartSpec): string {
-  return `<figure class="chart" id="${spec.id}"></figure>`
+  return `<figure class="chart${spec.type === 'lanes' ? ' wide' : ''}" id="${spec.id}"></figure>`
 }

@@ -6,7 +6,7 @@ import {type ChartSpec, chartSlot, type LanesChart, type SectionParts} from './c
 import {type FaultEvent, type FaultPeriod, pairFaultPeriods, periodLabel} from './fault-periods.js'
 import {arr, esc, facts, num, obj} from './format.js'
 import {PERIOD_COLORS} from './palette.js'
-import {faultBands, timelineCharts, type TimelinePoint} from './timeline-charts.js'
+import {faultBands, timelineCharts, type TimelinePoint, wholeSeconds} from './timeline-charts.js'
 
 /** One lane per faulted node, a bar per fault period. */
 function faultTimeline(id: string, periods: readonly FaultPeriod[], endS: number): LanesChart {
@@ -54,7 +54,7 @@ function findings(r: Record<string, unknown>): Array<[string, string]> {
 export function checkSection(input: ReportInput, idPrefix: string): SectionParts {
   const r = input.result
   const ops = obj(r.operations)
-  const timeline = arr(r.timeline) as TimelinePoint[]
+  const timeline = wholeSeconds(arr(r.timeline) as TimelinePoint[], Number(r.durationS))
   const endS = Math.max(Number(r.durationS) || 0, timeline.length > 0 ? timeline[timeline.length - 1].second + 1 : 0)
   const periods = pairFaultPeriods(arr(r.faults) as FaultEvent[], endS)
   const anomaly = anomalyOf(r)

@@ -148,7 +148,8 @@ export const CLIENT_SCRIPT = String.raw`
         var h = Math.min(laneH * 0.4, px(16));
         var x0 = u.valToPos(bar.start, 'x', true);
         var x1 = bar.end == null ? b.left + b.width : u.valToPos(bar.end, 'x', true);
-        var w = Math.max(px(3), x1 - x0), top = yc - h / 2 + laneH * 0.12;
+        // A pixel's gap between back-to-back operations of one process.
+        var w = Math.max(px(3), x1 - x0 - px(1)), top = yc - h / 2 + laneH * 0.12;
         ctx.globalAlpha = bar.end == null ? 0.45 : 0.9;
         ctx.fillStyle = bar.color;
         ctx.fillRect(x0, top, w, h);

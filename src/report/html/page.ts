@@ -34,6 +34,7 @@ ul.failures { color: #a40e26; font-weight: 600; }
 p.explanation { background: #ffebe9; border-left: 4px solid #cf222e; padding: 8px 12px; white-space: pre-wrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 24px 28px; margin: 12px 0; }
 figure.chart { margin: 0; min-width: 0; }
+figure.chart.wide { grid-column: 1 / -1; }
 .u-title { font-size: 15px !important; font-weight: 600 !important; text-align: left !important; padding-left: 8px; }
 .u-legend { font-size: 13px; }
 .key { font-size: 13px; margin: 4px 0 0 8px; }

@@ -29,6 +29,14 @@ export function warmupBand(timeline: readonly TimelinePoint[]): BandSpec[] {
   return timeline.some((p) => p.warmup) ? [{from: 0, to: measuredFrom, label: 'warmup', color: BAND_COLORS.warmup}] : []
 }
 
+/**
+ * The timeline without seconds the run covered less than half of (its last
+ * one, cut by the end): a handful of operations there would read as a collapse.
+ */
+export function wholeSeconds(timeline: readonly TimelinePoint[], endS: number): TimelinePoint[] {
+  return Number.isFinite(endS) ? timeline.filter((p) => p.second + 1 <= endS + 0.5) : [...timeline]
+}
+
 const TIME_AXIS = {label: 'time since start (s)'}
 
 /**
