@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,7 +12,17 @@ import {processesStartedWith} from '../../src/core/cluster/processes.js'
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'dsys-demo-test-'))
 
-afterAll(() => rmSync(root, {recursive: true, force: true}))
+const started: Array<{child: ChildProcess; exit: Promise<number | null>}> = []
+
+// A demo still running (a test that failed or timed out) is stopped as a user would, with Ctrl-C; any node it left goes too.
+afterAll(async () => {
+  for (const demo of started.filter((d) => d.child.exitCode === null && d.child.signalCode === null)) {
+    demo.child.kill('SIGINT')
+    await demo.exit
+  }
+  for (const pid of processesStartedWith([root]).get(root) ?? []) process.kill(pid, 'SIGKILL')
+  rmSync(root, {recursive: true, force: true})
+})
 
 /** `dsys demo --quick --out <dir>/out ...args` run from an empty <dir>/cwd with an empty <dir>/tmp as TMPDIR, so a file written anywhere else shows. */
 function startDemo(name: string, args: string[]) {
@@ -25,6 +35,7 @@ function startDemo(name: string, args: string[]) {
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exit = new Promise<number | null>((done) => child.on('close', done))
+  started.push({child, exit})
   /** Resolves once stderr has shown `text`. */
   const stderrShows = (text: string) =>
     new Promise<void>((shown) => {
@@ -38,15 +49,17 @@ function startDemo(name: string, args: string[]) {
 /** Every node's config lies under the output directory, so no process may name it on its command line. */
 const processesLeft = (outDir: string) => processesStartedWith([outDir]).get(outDir)
 
+/** The quick demo takes about 25 s on an idle 2-core machine and up to 90 s beside other test runs. */
+const DEMO_TIMEOUT_MS = 120_000
 const STEPS = ['bench lock', 'bench kv', 'bench ring', 'bench txn', 'check kv', 'ring churn']
 
 test('the demo saves every result and one report with a section for each, stops the cluster and writes nowhere else', async () => {
   const demo = startDemo('full', ['--json'])
   const code = await demo.exit
-  expect(code, demo.stderr()).toBe(0)
   const summary = JSON.parse(demo.stdout()) as DemoSummary
   expect(summary.steps.map((s) => s.name)).toEqual(['cluster up', ...STEPS, 'report', 'cluster down'])
   expect(summary.steps.filter((s) => s.status !== 'passed')).toEqual([])
+  expect(code, demo.stderr()).toBe(0)
   expect(summary).toMatchObject({outDir: demo.outDir, report: join(demo.outDir, 'report.html'), failed: [], interrupted: false})
   expect(summary.steps.find((s) => s.name === 'bench lock')!.summary).toMatch(/acquisitions\/s, acquire p99 [\d.]+ ms/)
 
@@ -59,7 +72,7 @@ test('the demo saves every result and one report with a section for each, stops 
   expect(readdirSync(join(demo.dir, 'tmp'))).toEqual([])
   expect(readdirSync(demo.outDir).sort()).toEqual(['bench-kv.json', 'bench-lock.json', 'bench-ring.json', 'bench-txn.json', 'check-kv-history.jsonl', 'check-kv.json', 'report.html', 'ring-churn.json'])
   expect(processesLeft(demo.outDir)).toEqual([])
-})
+}, DEMO_TIMEOUT_MS)
 
 test('Ctrl-C stops the running step and the cluster, says where the partial results are and exits 130', async () => {
   const demo = startDemo('interrupted', [])
@@ -74,4 +87,4 @@ test('Ctrl-C stops the running step and the cluster, says where the partial resu
   // No cluster directory, no result of the interrupted step, no report.
   expect(readdirSync(demo.outDir)).toEqual([])
   expect(readdirSync(join(demo.dir, 'tmp'))).toEqual([])
-})
+}, DEMO_TIMEOUT_MS)

@@ -30,7 +30,7 @@ interface Timing {
 }
 
 const FULL: Timing = {warmup: '1s', bench: '5s', ring: '8s', ringAddAt: '4s', ringKeys: 2000, check: '10s', faultInterval: '3s', churnKeys: 100_000}
-const QUICK: Timing = {warmup: '200ms', bench: '1s', ring: '2s', ringAddAt: '1s', ringKeys: 200, check: '3s', faultInterval: '1s', churnKeys: 5_000}
+const QUICK: Timing = {warmup: '300ms', bench: '2s', ring: '3s', ringAddAt: '1500ms', ringKeys: 200, check: '3s', faultInterval: '1s', churnKeys: 5_000}
 
 /** The steps in the order they run (the report keeps it); `outDir` receives check kv's history. */
 export function demoSteps(outDir: string, quick: boolean): DemoStep[] {
