@@ -135,7 +135,7 @@ export function lockEventProblem(event: Record<string, unknown>): string | undef
   const broken = brokenRule(event, LOCK_EVENT_RULES)
   if (broken) return broken
   const needsToken = event.f === 'release' || (event.type === 'ok' && event.f === 'acquire')
-  return needsToken && event.token === null ? `a ${event.type === 'invoke' ? '' : `${event.type} `}${event.f} must carry its token, not null` : undefined
+  return needsToken && event.token === null ? `${event.f === 'release' ? 'a release' : 'a granted acquire (ok)'} must carry its token, not null` : undefined
 }
 
 /** The first violation as the report's anomaly: the grants involved marked among the lock's operations around them. */
