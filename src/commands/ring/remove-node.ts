@@ -31,7 +31,7 @@ export default class RingRemoveNode extends DsysCommand {
       const problem = await admin.removalProblem(args.name)
       if (problem) this.usageError(problem)
       this.note(`draining ${args.name}…`)
-      const report = await admin.removeShard(args.name, flags.timeout)
+      const report = await admin.drainShard(args.name, flags.timeout)
       if (!this.jsonEnabled()) this.log(renderTable(['migration', 'result'], migrationRows(report)))
       if (report.agrees === false) this.fail(`live moved count ${report.moved} differs from the offline prediction ${report.prediction?.moved}`)
       return report

@@ -66,10 +66,15 @@ export class RingAdmin {
     return undefined
   }
 
-  /** Drains `name` (its keys move to the remaining shards), then stops its process. */
+  /** Checks `name` (removalProblem), then drains it. */
   async removeShard(name: string, timeoutMs: number): Promise<MigrationReport> {
     const problem = await this.removalProblem(name)
     if (problem) throw new RingAdminError(problem)
+    return this.drainShard(name, timeoutMs)
+  }
+
+  /** Drains `name`, which removalProblem passed (its keys move to the remaining shards), then stops its process. */
+  async drainShard(name: string, timeoutMs: number): Promise<MigrationReport> {
     const report = await this.changeAndWait(this.client.request<MigrationReport>('DELETE', `/admin/shards/${segment(name)}`), timeoutMs)
     if (requireClusterState(this.dataDir).nodes.some((n) => n.name === name)) await removeNode(this.dataDir, name, 5_000, true)
     return report
