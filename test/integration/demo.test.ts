@@ -49,8 +49,8 @@ function startDemo(name: string, args: string[]) {
 /** Every node's config lies under the output directory, so no process may name it on its command line. */
 const processesLeft = (outDir: string) => processesStartedWith([outDir]).get(outDir)
 
-/** The quick demo takes about 25 s on an idle 2-core machine and up to 90 s beside other test runs. */
-const DEMO_TIMEOUT_MS = 120_000
+/** The quick demo takes about 25 s on an idle 2-core machine and took 100 s beside other engineers' test runs (load average 23). */
+const DEMO_TIMEOUT_MS = 180_000
 const STEPS = ['bench lock', 'bench kv', 'bench ring', 'bench txn', 'check kv', 'ring churn']
 
 test('the demo saves every result and one report with a section for each, stops the cluster and writes nowhere else', async () => {
