@@ -5,7 +5,7 @@ import {type ChartSpec, chartSlot, type SectionParts} from './chart-spec.js'
 import {eventPeriods, type FaultEvent, pairFaultPeriods} from './fault-periods.js'
 import {arr, esc, facts, ms, num, obj, pct, table} from './format.js'
 import {benchKindCharts} from './bench-kind-charts.js'
-import {spectrumChart} from './spectrum-chart.js'
+import {histogramCurves, spectrumChart} from './spectrum-chart.js'
 import {eventBands, faultBands, timelineCharts, type TimelinePoint, warmupBand, wholeSeconds} from './timeline-charts.js'
 
 /** The fields every bench report has (DESIGN.md "Benchmark report"); the rest are the workload's own, shown as facts. */
@@ -72,11 +72,8 @@ function workloadFacts(r: Record<string, unknown>): string {
 }
 
 function spectrumCharts(idPrefix: string, r: Record<string, unknown>): ChartSpec[] {
-  const encoded = Object.entries(obj(r.hdrHistograms) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')
-  const types = encoded.filter(([k]) => k !== 'all')
-  // One operation type is the same curve as "all": draw it once.
-  const curves = types.length > 1 ? encoded : types.length === 1 ? types : encoded
-  return curves.length > 0 ? [spectrumChart(`${idPrefix}-spectrum`, 'Latency by percentile (measured window)', curves.map(([label, e]) => ({label, encoded: e})))] : []
+  const curves = histogramCurves(r.hdrHistograms)
+  return curves.length > 0 ? [spectrumChart(`${idPrefix}-spectrum`, 'Latency by percentile (measured window)', curves)] : []
 }
 
 export function benchSection(input: ReportInput, idPrefix: string): SectionParts {

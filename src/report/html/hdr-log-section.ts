@@ -2,13 +2,13 @@
 
 import type {ReportInput} from '../report-input.js'
 import {type ChartSpec, chartSlot, type SectionParts} from './chart-spec.js'
-import {arr, esc, facts, num, obj} from './format.js'
-import {spectrumChart} from './spectrum-chart.js'
+import {arr, esc, facts, num} from './format.js'
+import {histogramCurves, spectrumChart} from './spectrum-chart.js'
 import {timelineCharts, type TimelinePoint} from './timeline-charts.js'
 
 export function hdrLogSection(input: ReportInput, idPrefix: string): SectionParts {
   const r = input.result
-  const encoded = Object.entries(obj(r.hdrHistograms) ?? {}).map(([label, e]) => ({label, encoded: String(e)}))
+  const encoded = histogramCurves(r.hdrHistograms)
   const timeline = arr(r.timeline) as TimelinePoint[]
   const charts: ChartSpec[] = [
     ...(timeline.length > 0 ? timelineCharts(idPrefix, timeline, []) : []),

@@ -4,6 +4,7 @@ import {esc, facts, obj} from './format.js'
 
 export function runInfoHtml(result: Record<string, unknown>): string {
   const run = obj(result.run)
+  if (result.workload === 'hdr-log') return '<p class="dim">An HDR log does not record how its run was made; the run\'s --json result does.</p>'
   if (!run) return '<p class="dim">This result does not say how it was run (it predates the <code>run</code> field).</p>'
   const dsys = obj(run.dsys)
   const machine = obj(run.machine)

@@ -2,6 +2,7 @@
 
 import type {XYChart} from './chart-spec.js'
 import {seriesColor} from './palette.js'
+import {obj} from './format.js'
 import {spectrumCurves, spectrumTicks} from './spectrum.js'
 
 export function spectrumChart(id: string, title: string, histograms: ReadonlyArray<{label: string; encoded: string}>): XYChart {
@@ -17,4 +18,11 @@ export function spectrumChart(id: string, title: string, histograms: ReadonlyArr
     series: curves.map((c, i) => ({label: c.label, color: seriesColor(i), values: c.values})),
     bands: [],
   }
+}
+
+/** The curves to draw from a result's hdrHistograms: "all" and one per type, but one type alone only once (it is the same curve as "all"). */
+export function histogramCurves(hdrHistograms: unknown): Array<{label: string; encoded: string}> {
+  const encoded = Object.entries(obj(hdrHistograms) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')
+  const types = encoded.filter(([k]) => k !== 'all')
+  return (types.length === 1 ? types : encoded).map(([label, e]) => ({label, encoded: e}))
 }

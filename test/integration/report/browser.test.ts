@@ -5,7 +5,7 @@
  * request but the page itself. Saves a screenshot of each (DSYS_SCREENSHOTS,
  * or a temporary directory that the test names).
  */
-import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -47,7 +47,8 @@ if (chromiumMissing) console.warn(`browser test skipped: no chromium at ${CHROMI
 describe.skipIf(chromiumMissing)('HTML report in a real browser', () => {
   let browser: Browser
   const dir = mkdtempSync(join(tmpdir(), 'dsys-report-'))
-  const screenshots = process.env.DSYS_SCREENSHOTS ?? join(dir, 'screenshots')
+  // Kept after the run, for a person to look at; the pages themselves go.
+  const screenshots = process.env.DSYS_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'dsys-report-screenshots-'))
   mkdirSync(screenshots, {recursive: true})
 
   beforeAll(async () => {
@@ -56,6 +57,7 @@ describe.skipIf(chromiumMissing)('HTML report in a real browser', () => {
   })
   afterAll(async () => {
     await browser?.close()
+    rmSync(dir, {recursive: true, force: true})
   })
 
   for (const c of CASES) {

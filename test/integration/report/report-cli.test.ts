@@ -1,9 +1,9 @@
 /** `dsys report` end to end (the built CLI): what it writes, what it prints, and that bad input leaves nothing at --out. */
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
 import {runCli} from '../cli/run-cli.js'
 
@@ -12,6 +12,8 @@ const fixture = (name: string) => join(FIXTURES, name)
 const dir = mkdtempSync(join(tmpdir(), 'dsys-report-cli-'))
 
 describe('dsys report', () => {
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
   it('writes one self-contained HTML file for every kind of result and prints its path', async () => {
     const out = join(dir, 'all.html')
     const files = ['bench-lock.json', 'bench-ring.json', 'ring-churn.json', 'check-kv-fail.json', 'bench-lock.hlog'].map(fixture)
