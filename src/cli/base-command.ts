@@ -2,6 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {runInfo, type RunInfo} from '../report/run-info.js'
 import {UsageError, usageErrorFrom} from './errors.js'
+import {checkReportPath, writeRunReport} from './report-output.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as oclif's FlagOutput and ArgOutput, which it does not export
 type Output = {[name: string]: any}
@@ -46,10 +47,16 @@ export abstract class DsysCommand extends Command {
     try {
       const parsed = await super.parse(options, argv)
       this.parsedFlags = parsed.flags
+      checkReportPath(parsed.flags.report)
       return parsed
     } catch (error) {
       throw usageErrorFrom(error)
     }
+  }
+
+  /** With `--report FILE.html`: the result drawn as an HTML page (the run's own label is its command, e.g. `bench lock`). */
+  async writeReport(result: object): Promise<void> {
+    await writeRunReport(this.parsedFlags.report as string | undefined, (this.id ?? 'dsys').replace(/:/g, ' '), result)
   }
 
   /** Where this run's result came from (the `run` field of bench and check results): the command as typed, its flags, version, machine. */

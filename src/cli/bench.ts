@@ -12,6 +12,7 @@ import {DsysCommand, exitAfterRun} from './base-command.js'
 import {UsageError} from './errors.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
 import {progressBar} from './progress.js'
+import {reportFlag} from './report-output.js'
 
 /** File descriptors kept for everything but the clients' connections (logs, the event loop, a preflight). */
 const RESERVED_FILES = 64
@@ -27,6 +28,7 @@ export const benchFlags = {
   'allow-behind-schedule': Flags.boolean({description: 'open loop: pass even when less than 95% of the schedule was sent'}),
   'max-error-rate': numberFlag(0, 1)({description: 'fail the run when more than this fraction of operations failed', default: 0.1}),
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
+  report: reportFlag,
   'hdr-log': Flags.string({description: 'write the latency as an HdrHistogram interval log to this file (one tag per operation type, microseconds; see README)'}),
 }
 
@@ -111,6 +113,7 @@ export async function runBenchCommand(
   }
   const failed = results.filter((r) => !r.passed)
   if (failed.length > 0) report.failures.push(`thresholds failed: ${failed.map((r) => `${r.expression} (actual ${formatMetric(r.metric, r.actual)})`).join(', ')}`)
+  await cmd.writeReport(report)
   for (const f of report.failures) process.stderr.write(`run failed: ${f}\n`)
   if (report.failures.length > 0) exitAfterRun(1)
   return report

@@ -19,7 +19,7 @@ export function nemesisFlags(faults: readonly Fault[]) {
 
 /** `--history FILE`: where a check writes its history, JSON Lines (by default under <data-dir>/check/). */
 export function historyFlag(name: string) {
-  return Flags.string({description: `where to write the history (default: <data-dir>/check/${name}-<time>.jsonl)`})
+  return Flags.string({description: `where to write the history (default: <data-dir>/check/${name}-<time>.jsonl); with --recheck, the history to check`})
 }
 
 /** `--faults kill,pause` (or `none`) as a list; a name not in `allowed` goes to `fail` with the choices. */
@@ -58,9 +58,10 @@ export abstract class CheckCommand extends DsysCommand {
   }
 
   /** Shows the report (`text` for people; with --json oclif prints what run() returns) and exits with `exitCode`. */
-  protected finish<R extends object>(report: R, text: string, exitCode: number): R & {run: RunInfo} {
+  protected async finish<R extends object>(report: R, text: string, exitCode: number): Promise<R & {run: RunInfo}> {
     const result = {...report, run: this.describeRun()}
     if (!this.jsonEnabled()) this.log(text)
+    await this.writeReport(result)
     exitAfterRun(exitCode)
     return result
   }

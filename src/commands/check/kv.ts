@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {KV_VICTIMS, KvCheckReport, KvVictim, recheckKvHistory, runKvCheck} from '../../core/check/kv-check.js'
 import {KvEvent, kvEventProblem} from '../../core/check/kv-history.js'
@@ -27,6 +28,7 @@ export default class CheckKv extends CheckCommand {
     victim: Flags.string({description: 'which replica a fault hits: leader (always the current leader), any (any replica), mixed (the leader half the time)', options: [...KV_VICTIMS], default: 'mixed'}),
     history: historyFlag('kv'),
     recheck: recheckFlag,
+    report: reportFlag,
   }
 
   async run() {

@@ -1,6 +1,7 @@
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {LOCK_FAULTS, LockCheckReport, recheckLockHistory, runLockCheck} from '../../core/check/lock-check.js'
 import {LockEvent, lockEventProblem} from '../../core/check/mutual-exclusion.js'
@@ -19,6 +20,7 @@ export default class CheckLock extends CheckCommand {
     duration: durationFlag({description: 'how long the clients run', default: 20_000, min: 1}),
     history: historyFlag('lock'),
     recheck: recheckFlag,
+    report: reportFlag,
   }
 
   async run() {

@@ -1,6 +1,7 @@
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {BankEvent, recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
 import {bankEventProblem} from '../../core/check/bank-history.js'
@@ -18,6 +19,7 @@ export default class CheckTxn extends CheckCommand {
     duration: durationFlag({description: 'how long the transfers run', default: 20_000, min: 1}),
     history: historyFlag('txn'),
     recheck: recheckFlag,
+    report: reportFlag,
   }
 
   async run() {

@@ -1,4 +1,7 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {createServer, Server} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
@@ -56,4 +59,25 @@ test('more threads than clients is a usage error', async () => {
   const r = await runCli(['bench', 'http', url, '--threads', '3', '--clients', '2'])
   expect(r.code).toBe(2)
   expect(r.stderr).toContain('--threads 3 is more than --clients 2')
+})
+
+test('--report writes the run as an HTML page carrying the run it drew, and says where', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dsys-report-flag-'))
+  try {
+    const path = join(dir, 'run.html')
+    const r = await runCli(['bench', 'http', url, '--clients', '2', '--ops', '200', '--warmup', '0s', '--report', path, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`report: ${path}`)
+    const html = readFileSync(path, 'utf8')
+    expect(html).toContain('<title>')
+    expect(html).toContain(JSON.parse(r.stdout).run.command.replace(/'/g, '&#39;').slice(0, 20))
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('--report into a directory that does not exist is refused before the run', async () => {
+  const r = await runCli(['bench', 'http', url, '--ops', '10', '--report', '/nonexistent-dsys-dir/run.html'])
+  expect(r.code).toBe(2)
+  expect(r.stderr).toBe('dsys: error: --report /nonexistent-dsys-dir/run.html: the directory /nonexistent-dsys-dir does not exist\n')
 })
