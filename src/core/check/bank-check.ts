@@ -186,7 +186,7 @@ function clientOutcome(answer: TxnAnswer | undefined): {type: 'ok' | 'fail' | 'i
 export function bankProblems(run: BankRun): string[] {
   const problems: string[] = []
   if (Object.keys(run.inDoubt).length === 0) problems.push('no participant final state was recorded: the run did not finish')
-  for (const [participant, n] of Object.entries(run.inDoubt)) if (n > 0) problems.push(`${participant} ended with ${n} transactions in doubt`)
+  for (const [participant, n] of Object.entries(run.inDoubt)) if (n > 0) problems.push(`${participant} ended with ${n} transaction${n === 1 ? '' : 's'} in doubt`)
   if (run.finalSum !== run.total) problems.push(`the final balances sum to ${run.finalSum}, not ${run.total}`)
   if (run.badBalances > 0) problems.push(`${run.badBalances} final balances are not non-negative integers`)
   if (run.finalAudit !== run.total) problems.push(`the final audit ${run.finalAudit === undefined ? 'did not commit' : `summed to ${run.finalAudit}`}`)

@@ -64,7 +64,7 @@ describe('bank history', () => {
   test('money lost and a participant in doubt mark the transfer whose outcome is unknown and the audit that saw the wrong total', () => {
     const h = [...transfer(0, 0, 'ok', 5), ...transfer(1, 1, 'info', 7), final(20, {a: 988}), final(20, {b: 1005}, 1), ...audit(30, 1993)]
     const verdict = judgeBankHistory(h)
-    expect(verdict.problems).toEqual(['p-b ended with 1 transactions in doubt', 'the final balances sum to 1993, not 2000', 'the final audit summed to 1993'])
+    expect(verdict.problems).toEqual(['p-b ended with 1 transaction in doubt', 'the final balances sum to 1993, not 2000', 'the final audit summed to 1993'])
     expect(verdict.anomaly!.operations.filter((o) => o.marked).map((o) => [o.line, o.f, o.input])).toEqual([
       [3, 'transfer', 'a → b'],
       [7, 'audit', undefined],
