@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {DsysCommand} from '../../cli/base-command.js'
 import {countFlag, numberFlag, positiveIntFlag} from '../../cli/flags.js'
 import {type Progress, progressBar} from '../../cli/progress.js'
+import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {SeededRng} from '../../core/common/rng.js'
 import {
@@ -64,6 +65,7 @@ export default class RingChurn extends DsysCommand {
     'table-size': positiveIntFlag({description: 'maglev: table size, a prime ≥ 100·N advised', default: DEFAULT_PLACEMENT_OPTIONS.tableSize}),
     'sweep-vnodes': vnodesListFlag({description: 'also measure the change for each vnodes value (ring, bounded), e.g. 10,50,100,200,500'}),
     steps: countFlag({description: 'also add nodes one at a time from --nodes, this many times', default: 0}),
+    report: reportFlag,
   }
 
   async run(): Promise<ChurnReport & {workload: 'ring-churn'; keySource: {seed: number} | {file: string}; run: RunInfo}> {
@@ -103,7 +105,9 @@ export default class RingChurn extends DsysCommand {
       progress?.stop()
     }
     if (!this.jsonEnabled()) this.print(report)
-    return {workload: 'ring-churn', ...report, keySource: keysFile === undefined ? {seed: flags.seed} : {file: keysFile}, run: this.describeRun()}
+    const result = {workload: 'ring-churn' as const, ...report, keySource: keysFile === undefined ? {seed: flags.seed} : {file: keysFile}, run: this.describeRun()}
+    await this.writeReport(result)
+    return result
   }
 
   /** Bad input from the core becomes one clear error line and a non-zero exit; anything else is a bug and propagates. */
