@@ -29,7 +29,7 @@ export const benchFlags = {
   'max-error-rate': numberFlag(0, 1)({description: 'fail the run when more than this fraction of operations failed', default: 0.1}),
   threshold: Flags.string({description: "pass/fail condition, repeatable: 'p99<5ms', 'errors==0', 'throughput>=1000', 'read.p99<10ms'", multiple: true}),
   report: reportFlag,
-  'hdr-log': Flags.string({description: 'write the latency as an HdrHistogram interval log to this file (one tag per operation type, microseconds; see README)'}),
+  'hdr-log': Flags.string({description: 'write the latency as an HdrHistogram interval log to this file (one tag per operation type, microseconds; see README)', helpValue: 'FILE.hlog'}),
 }
 
 interface BenchFlags {
