@@ -39,13 +39,14 @@ export interface TxnClusterSnapshot {
   participants: ParticipantHealth[]
 }
 
-export async function snapshotTxnCluster(coordinatorUrl: string, participantUrls: readonly string[]): Promise<TxnClusterSnapshot> {
+/** The nodes' /health; `coordinator`: the coordinator's, when the caller has it already. */
+export async function snapshotTxnCluster(coordinatorUrl: string, participantUrls: readonly string[], coordinator?: Record<string, unknown>): Promise<TxnClusterSnapshot> {
   const fetch = async <T>(url: string): Promise<T> => {
     const h = await fetchHealth(url, 5_000)
     if (!h) throw new Error(`${url} does not answer GET /health`)
     return h as unknown as T
   }
-  return {coordinator: await fetch(coordinatorUrl), participants: await Promise.all(participantUrls.map((u) => fetch<ParticipantHealth>(u)))}
+  return {coordinator: coordinator ? (coordinator as unknown as CoordinatorHealth) : await fetch(coordinatorUrl), participants: await Promise.all(participantUrls.map((u) => fetch<ParticipantHealth>(u)))}
 }
 
 /** Nothing active at the coordinator, nothing in doubt or locked at any participant: every transaction has ended everywhere. */

@@ -41,6 +41,15 @@ export class TxnWorkload implements Workload {
     this.client = new JsonClient(targets.coordinator, {connections: clients})
   }
 
+  /** For the command: one GET /health of the coordinator checks it (preflightNode), names its participants and gives its counters before the run. */
+  static async open(coordinatorUrl: string, choice: KeyChoice, clients: number, seed: number): Promise<TxnWorkload> {
+    const coordinator = await preflightNode(coordinatorUrl, 'txn-coordinator', '2PC coordinator')
+    const targets = {coordinator: coordinatorUrl, participants: coordinator.participants as Record<string, string>}
+    const before = await snapshotTxnCluster(coordinatorUrl, Object.values(targets.participants), coordinator)
+    return new TxnWorkload(targets, choice, clients, seed, before)
+  }
+
+  /** For a worker thread (a recipe): the targets are known. */
   static async create(targets: TxnTargets, choice: KeyChoice, clients: number, seed: number): Promise<TxnWorkload> {
     const before = await snapshotTxnCluster(targets.coordinator, Object.values(targets.participants))
     return new TxnWorkload(targets, choice, clients, seed, before)
@@ -54,9 +63,8 @@ export class TxnWorkload implements Workload {
     return {kind: 'txn', ...this.targets, choice: this.choice, seed: this.seed}
   }
 
-  async preflight(): Promise<void> {
-    await preflightNode(this.targets.coordinator, 'txn-coordinator', '2PC coordinator')
-  }
+  /** open() checked the coordinator. */
+  async preflight(): Promise<void> {}
 
   async createClient(clientIndex: number): Promise<Operation> {
     const rng = new SeededRng(this.seed * 7919 + clientIndex)

@@ -4,7 +4,6 @@ import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {localNodeUrl} from '../../cli/targets.js'
-import {fetchHealth} from '../../core/cluster/health.js'
 import {sleep} from '../../core/cluster/processes.js'
 import {killNode, restartNode} from '../../core/cluster/supervisor.js'
 import type {TxnClusterReport} from '../../bench/txn/txn-cluster-stats.js'
@@ -38,12 +37,8 @@ With --kill-coordinator-at the coordinator is killed with SIGKILL during the run
     const dataDir = flags['data-dir']
     if (flags['kill-coordinator-at'] !== undefined && flags.target) this.usageError('--kill-coordinator-at needs the local cluster (no --target)')
     const coordinator = flags.target ?? localNodeUrl(dataDir, COORDINATOR)
-    const health = await fetchHealth(coordinator, 2_000)
-    if (!health || health.kind !== COORDINATOR) this.fail(`no 2PC coordinator answers at ${coordinator}; start one with: dsys cluster up --txn 3`)
     const choice = {keys: flags.keys, keysPerTxn: flags['keys-per-txn'], participantsPerTxn: flags['participants-per-txn']}
-    const workload = await TxnWorkload.create({coordinator, participants: health.participants as Record<string, string>}, choice, flags.clients, flags.seed).catch((err: Error) =>
-      this.fail(err.message),
-    )
+    const workload = await TxnWorkload.open(coordinator, choice, flags.clients, flags.seed)
     const killAtMs = flags['kill-coordinator-at']
     const events =
       killAtMs === undefined
