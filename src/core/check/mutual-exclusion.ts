@@ -95,7 +95,7 @@ export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult
         violations.push({
           kind: 'overlap',
           lock,
-          detail: `token ${after.token} reached process ${after.process} at ${at(after.granted)}, while process ${before.process} still held token ${before.token}: its release was sent ${before.releaseSent === Infinity ? 'never' : `at ${at(before.releaseSent)}`} and its lease ran to ${at(before.expiresAt)}`,
+          detail: `token ${after.token} reached process ${after.process} at ${at(after.granted)}, while process ${before.process} still held token ${before.token}: ${before.releaseSent === Infinity ? 'it never sent a release' : `its release was sent at ${at(before.releaseSent)}`} and ${before.expiresAt === Infinity ? 'the history has no end of its lease' : `its lease ran to ${at(before.expiresAt)}`}`,
           tokens: [before.token, after.token],
         })
       }
