@@ -64,6 +64,11 @@ function describe(r: KvCheckReport): string {
   const result = r.result
   if (result.linearizable === true) lines.push(`linearizable: yes (${result.operations} operations on ${result.keys} keys)`)
   else if (result.linearizable === 'unknown') lines.push(`linearizable: UNKNOWN on key ${result.key}: ${result.reason}`)
-  else lines.push(`linearizable: NO on key ${result.key} (${result.operations} operations): ${r.anomaly?.explanation ?? ''}`)
+  else {
+    // The explanation's search may give up where the checker did not: then the operation the checker got stuck on.
+    const op = result.cannotLinearize
+    const why = r.anomaly?.explanation ?? `no order of them explains ${op.f} by process ${op.process} (history line ${op.index + 1})`
+    lines.push(`linearizable: NO on key ${result.key} (${result.operations} operations): ${why}`)
+  }
   return lines.join('\n')
 }
