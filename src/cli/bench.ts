@@ -20,7 +20,7 @@ const RESERVED_FILES = 64
 /** Flags every `dsys bench` command shares. */
 export const benchFlags = {
   clients: positiveIntFlag({description: 'concurrent clients (closed loop: each issues operations back to back)', default: 16}),
-  duration: durationFlag({description: 'measured time after warmup (e.g. 10s); default 10s unless --ops is given'}),
+  duration: durationFlag({description: 'measured time after warmup (e.g. 10s); default 10s unless --ops is given', min: 1}),
   ops: positiveIntFlag({description: 'stop after this many measured operations'}),
   warmup: durationFlag({description: 'time excluded from the statistics at the start', default: 1_000}),
   rate: positiveIntFlag({description: 'open loop: total operations per second on a fixed schedule, latency from each slot (coordinated-omission corrected)'}),
@@ -47,7 +47,6 @@ interface BenchFlags {
 
 /** Everything that can be refused before the target is touched: each is a usage error (exit 2). */
 function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; thresholds: Threshold[]} {
-  if (flags.duration === 0) throw new UsageError('--duration must be longer than 0s')
   let thresholds: Threshold[]
   try {
     thresholds = (flags.threshold ?? []).map(parseThreshold)
