@@ -53,7 +53,7 @@ export class LockWorkload implements Workload {
     this.acquisitions = new Int32Array(shared?.acquisitions ?? new SharedArrayBuffer(4 * opts.clients))
   }
 
-  readonly metrics = ['acquire-release', 'acquire', 'wait', 'release']
+  readonly metrics = ['acquire-release', 'acquire', 'wait', 'handoff', 'release']
 
   get recipe(): WorkloadRecipe {
     return {kind: 'lock', backend: this.backend.recipe, options: this.opts, memory: {resource: this.resource.buffer, acquisitions: this.acquisitions.buffer as SharedArrayBuffer}}
@@ -87,10 +87,12 @@ export class LockWorkload implements Workload {
       ctx.record('wait', grant.waitedMs * 1000)
       Atomics.add(this.acquisitions, client, 1)
 
-      this.resource.enter(i, client, grant.token, grant.expiresAt, Date.now())
+      // The hand-off gap: the resource stood empty this long between the last holder leaving and this one entering.
+      const gapMs = this.resource.enter(i, client, grant.token, grant.expiresAt, Date.now(), performance.timeOrigin + performance.now())
+      if (gapMs !== undefined) ctx.record('handoff', gapMs * 1000)
       if (this.opts.holdMs > 0) await sleep(this.opts.holdMs)
       if (!this.resource.write(i, grant.token)) ctx.count('fencedWrites')
-      this.resource.exit(i, client)
+      this.resource.exit(i, client, performance.timeOrigin + performance.now())
 
       const t2 = performance.now()
       const released = await this.backend.release(client, name, owner, grant)

@@ -26,11 +26,15 @@ const STALE_WRITES = 2
 const ENTRIES = 3
 const COUNTERS = 4
 const NO_OCCUPANT = -1
+const LEASE_END = 0
+const HIGHEST_TOKEN = 1
+const LAST_EXIT = 2
+const FLOATS_PER_LOCK = 3
 
 export class ProtectedResource {
   /** Counters, then per lock: its guard and its occupant's client (NO_OCCUPANT when free). */
   private readonly ints: Int32Array
-  /** Per lock: the occupant's lease end (wall-clock ms) and the highest token seen. */
+  /** Per lock: the occupant's lease end (wall-clock ms), the highest token seen, and when the last holder left (ms, timeOrigin-based). */
   private readonly floats: Float64Array
 
   /**
@@ -44,38 +48,50 @@ export class ProtectedResource {
     shared?: SharedArrayBuffer,
   ) {
     const floatsOffset = Math.ceil(((COUNTERS + 2 * locks) * 4) / 8) * 8
-    this.buffer = shared ?? new SharedArrayBuffer(floatsOffset + 2 * locks * 8)
+    this.buffer = shared ?? new SharedArrayBuffer(floatsOffset + FLOATS_PER_LOCK * locks * 8)
     this.ints = new Int32Array(this.buffer, 0, COUNTERS + 2 * locks)
-    this.floats = new Float64Array(this.buffer, floatsOffset, 2 * locks)
+    this.floats = new Float64Array(this.buffer, floatsOffset, FLOATS_PER_LOCK * locks)
     if (!shared) for (let lock = 0; lock < locks; lock++) this.ints[this.occupantAt(lock)] = NO_OCCUPANT
   }
 
   readonly buffer: SharedArrayBuffer
 
-  enter(lock: number, client: number, token: number | undefined, expiresAt: number, nowMs: number): void {
+  /**
+   * A holder enters at `nowMs` (wall clock, to compare with lease ends) and
+   * `atMs` (timeOrigin + performance.now(), the same clock on every thread).
+   * Returns the hand-off gap: how long the resource stood empty since the
+   * last holder left (undefined for the first holder of a lock).
+   */
+  enter(lock: number, client: number, token: number | undefined, expiresAt: number, nowMs: number, atMs: number): number | undefined {
     Atomics.add(this.ints, ENTRIES, 1)
-    this.guarded(lock, () => {
-      if (this.ints[this.occupantAt(lock)] !== NO_OCCUPANT && this.floats[2 * lock] > nowMs) Atomics.add(this.ints, OVERLAPS, 1)
+    const f = FLOATS_PER_LOCK * lock
+    return this.guarded(lock, () => {
+      if (this.ints[this.occupantAt(lock)] !== NO_OCCUPANT && this.floats[f + LEASE_END] > nowMs) Atomics.add(this.ints, OVERLAPS, 1)
       if (token !== undefined) {
-        if (token <= this.floats[2 * lock + 1]) Atomics.add(this.ints, TOKEN_ORDER, 1)
-        this.floats[2 * lock + 1] = Math.max(this.floats[2 * lock + 1], token)
+        if (token <= this.floats[f + HIGHEST_TOKEN]) Atomics.add(this.ints, TOKEN_ORDER, 1)
+        this.floats[f + HIGHEST_TOKEN] = Math.max(this.floats[f + HIGHEST_TOKEN], token)
       }
       this.ints[this.occupantAt(lock)] = client
-      this.floats[2 * lock] = expiresAt
+      this.floats[f + LEASE_END] = expiresAt
+      const left = this.floats[f + LAST_EXIT]
+      return left > 0 ? Math.max(0, atMs - left) : undefined
     })
   }
 
   /** A write under the lock: accepted only with the newest token (false = fenced off). */
   write(lock: number, token: number | undefined): boolean {
     if (token === undefined) return true
-    const stale = this.guarded(lock, () => token < this.floats[2 * lock + 1])
+    const stale = this.guarded(lock, () => token < this.floats[FLOATS_PER_LOCK * lock + HIGHEST_TOKEN])
     if (stale) Atomics.add(this.ints, STALE_WRITES, 1)
     return !stale
   }
 
-  exit(lock: number, client: number): void {
+  /** The holder leaves at `atMs` (the clock of enter's `atMs`). */
+  exit(lock: number, client: number, atMs: number): void {
     this.guarded(lock, () => {
-      if (this.ints[this.occupantAt(lock)] === client) this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+      if (this.ints[this.occupantAt(lock)] !== client) return
+      this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+      this.floats[FLOATS_PER_LOCK * lock + LAST_EXIT] = atMs
     })
   }
 

@@ -13,7 +13,7 @@ import type {LoadReport} from '../../bench/report.js'
 
 export default class BenchLock extends DsysCommand {
   static override summary = 'Lock contention: acquisitions/s, acquire and wait latency, fairness, and a mutual-exclusion check'
-  static override description = `Each client acquires one of --locks locks, enters a shared protected resource with its fencing token, holds for --hold, leaves and releases. The resource counts safety violations (overlapping holds, non-increasing tokens): they must be 0.
+  static override description = `Each client acquires one of --locks locks, enters a shared protected resource with its fencing token, holds for --hold, leaves and releases. The resource counts safety violations (overlapping holds, non-increasing tokens): they must be 0. It also times the hand-off gap ("handoff"): how long it stood empty between one holder leaving and the next entering, the price of passing a lock on.
 Against Redis (--target redis://HOST:PORT) acquire is SET NX PX retried every --retry-delay (no server-side queue) and release a compare-and-delete script; Redis has no fencing tokens.`
   static override examples = [
     '<%= config.bin %> bench lock --clients 32 --locks 1 --duration 5s',
