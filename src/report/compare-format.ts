@@ -17,7 +17,7 @@ export function formatValue(m: ComparedMetric, v: number): string {
       return `${(100 * v).toFixed(2)}%`
     case 'ms':
       // Sub-millisecond latencies (Redis, a local lock server) need the third decimal to differ.
-      return `${v.toFixed(v < 1 ? 3 : 2)} ms`
+      return `${grouped(v, v < 1 ? 3 : 2)} ms`
   }
 }
 
