@@ -62,7 +62,7 @@ function describe(r: KvCheckReport): string {
     `${historyLine(r)}; checked in ${r.checkMs.toFixed(0)} ms`,
   ]
   const result = r.result
-  if (result.linearizable === true) lines.push(`linearizable: yes (${result.operations} operations on ${result.keys} keys)`)
+  if (result.linearizable === true) lines.push(`linearizable: yes (${result.operations.toLocaleString('en-US')} operations on ${result.keys} keys)`)
   else if (result.linearizable === 'unknown') lines.push(`linearizable: UNKNOWN on key ${result.key}: ${result.reason}`)
   else {
     // The explanation's search may give up where the checker did not: then the operation the checker got stuck on.
