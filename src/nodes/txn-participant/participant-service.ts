@@ -32,9 +32,17 @@ interface OrphanResolution {
  * Wires the pure participant to the clock, its log and the network. The
  * committed table is in memory and rebuilt on start from the log's COMMIT
  * records (the log is the participant's only durable state).
+ *
+ * Two views of it: the core checks conditions against every commit it has
+ * decided (its Ready taken), but reads see a commit only once its COMMIT
+ * record is durable, so a crash before the fsync cannot take a value back
+ * from a reader.
  */
 export class ParticipantService {
+  /** Durable commits: what reads see. */
   private readonly table = new Map<string, string>()
+  /** Commits taken but not yet durable, per key: the newest value and how many are still on their way to disk. */
+  private readonly undurable = new Map<string, {value: string; commits: number}>()
   private readonly core: Participant
   private readonly log: ReadyLog<ParticipantLogRecord>
   private readonly transport: PeerTransport
@@ -54,7 +62,7 @@ export class ParticipantService {
     this.core = Participant.recover(
       {
         id,
-        readCommitted: (key) => this.table.get(key),
+        readCommitted: (key) => this.undurable.get(key)?.value ?? this.table.get(key),
         rng: new SeededRng(Date.now() >>> 0),
         ...defaultParticipantTiming,
         ...(options.queryAfterMs === undefined ? {} : {queryAfterMs: options.queryAfterMs}),
@@ -67,9 +75,13 @@ export class ParticipantService {
     this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
     this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
       taken: (ready) => {
-        // The core's readCommitted contract: a Ready's committed writes are visible before the next input.
-        for (const r of ready.persist) if (r.type === 'commit') this.apply(r.writes)
+        // The core's readCommitted contract: a Ready's committed writes are visible to it before the next input.
+        for (const r of ready.persist) if (r.type === 'commit') this.takeUndurable(r.writes)
         for (const t of ready.resolved) this.noteResolved(t)
+      },
+      released: (ready) => {
+        // The COMMIT record is forced: by now it is on disk, and readers may see it.
+        for (const r of ready.persist) if (r.type === 'commit') this.makeDurable(r.writes)
       },
     })
     // Recovery's outcome queries go out at once.
@@ -111,6 +123,25 @@ export class ParticipantService {
 
   private apply(writes: ReadonlyArray<{key: string; value: string}>): void {
     for (const w of writes) this.table.set(w.key, w.value)
+  }
+
+  private takeUndurable(writes: ReadonlyArray<{key: string; value: string}>): void {
+    for (const w of writes) {
+      const entry = this.undurable.get(w.key)
+      if (entry) {
+        entry.value = w.value
+        entry.commits++
+      } else this.undurable.set(w.key, {value: w.value, commits: 1})
+    }
+  }
+
+  /** Readies are released in the order they were taken, so the table ends with the newest durable value. */
+  private makeDurable(writes: ReadonlyArray<{key: string; value: string}>): void {
+    this.apply(writes)
+    for (const w of writes) {
+      const entry = this.undurable.get(w.key)!
+      if (--entry.commits === 0) this.undurable.delete(w.key)
+    }
   }
 
   private noteResolved(t: ResolvedTxn): void {
