@@ -1,6 +1,6 @@
 import {createServer} from 'node:net'
 
-import {expect, test} from 'vitest'
+import {expect, test, vi} from 'vitest'
 
 import {BatchOutcome, PeerLink} from '../../../src/core/net/peer-link.js'
 
@@ -22,8 +22,8 @@ test('closing a link settles every item, queued or in flight, so no sender waits
   for (const n of [1, 2, 3]) link.enqueue(n)
   link.flush()
   await link.close()
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  expect(settled.flatMap(([batch]) => batch).sort()).toEqual([1, 2, 3])
+  // Settling may take a turn after close() resolves; wait for it, bounded by vitest's timeout rather than a guessed pause.
+  await vi.waitFor(() => expect(settled.flatMap(([batch]) => batch).sort()).toEqual([1, 2, 3]))
   expect(settled.every(([, outcome]) => outcome === 'failed')).toBe(true)
   await new Promise((resolve) => silent.close(resolve))
 })
