@@ -16,11 +16,17 @@ export const recheckFlag = Flags.boolean({
 })
 
 /**
- * The events of the history a re-check reads, each checked by `problemOf`:
- * a missing file, an empty one, a malformed line (the line named) or no
- * --history at all is a usage error.
+ * `check` (a command's re-check: its history, and the path to report) on the
+ * events of the history in `path`, each checked by `problemOf`: a missing
+ * file, an empty one, a malformed line (the line named) or no --history at
+ * all is a usage error.
  */
-export function readHistoryToRecheck<E>(path: string | undefined, kind: string, problemOf: (event: Record<string, unknown>) => string | undefined): E[] {
+export function recheckHistory<E, R>(
+  path: string | undefined,
+  kind: string,
+  problemOf: (event: Record<string, unknown>) => string | undefined,
+  check: (history: readonly E[], path: string) => R,
+): R {
   if (path === undefined) throw new UsageError('--recheck needs --history FILE: the history to check')
   let text: string
   try {
@@ -28,9 +34,11 @@ export function readHistoryToRecheck<E>(path: string | undefined, kind: string, 
   } catch (err) {
     throw new UsageError(`cannot read the history ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
   }
+  let history: E[]
   try {
-    return parseHistory<E>(text, path, kind, problemOf)
+    history = parseHistory<E>(text, path, kind, problemOf)
   } catch (err) {
     throw err instanceof MalformedHistoryError ? new UsageError(err.message) : err
   }
+  return check(history, path)
 }

@@ -2,11 +2,11 @@ import {Flags} from '@oclif/core'
 
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
-import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {KV_VICTIMS, KvCheckReport, KvVictim, recheckKvHistory, runKvCheck} from '../../core/check/kv-check.js'
-import {KvEvent, kvEventProblem} from '../../core/check/kv-history.js'
+import {kvEventProblem} from '../../core/check/kv-history.js'
 import {FAULTS} from '../../core/check/nemesis.js'
 
 export default class CheckKv extends CheckCommand {
@@ -34,7 +34,7 @@ export default class CheckKv extends CheckCommand {
   async run() {
     const {flags} = await this.parse(CheckKv)
     const report = flags.recheck
-      ? recheckKvHistory(readHistoryToRecheck<KvEvent>(flags.history, 'kv', kvEventProblem), flags.history!)
+      ? recheckHistory(flags.history, 'kv', kvEventProblem, recheckKvHistory)
       : await this.withProgress(flags.duration, (observer) =>
           runKvCheck({
             dataDir: flags['data-dir'],

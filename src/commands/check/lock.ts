@@ -1,10 +1,10 @@
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
-import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
 import {LOCK_FAULTS, LockCheckReport, recheckLockHistory, runLockCheck} from '../../core/check/lock-check.js'
-import {LockEvent, lockEventProblem} from '../../core/check/mutual-exclusion.js'
+import {lockEventProblem} from '../../core/check/mutual-exclusion.js'
 
 export default class CheckLock extends CheckCommand {
   static override summary = 'Check the lock server for mutual exclusion and fencing-token order under kill -9 and pauses'
@@ -26,7 +26,7 @@ export default class CheckLock extends CheckCommand {
   async run() {
     const {flags} = await this.parse(CheckLock)
     const report = flags.recheck
-      ? recheckLockHistory(readHistoryToRecheck<LockEvent>(flags.history, 'lock', lockEventProblem), flags.history!)
+      ? recheckHistory(flags.history, 'lock', lockEventProblem, recheckLockHistory)
       : await this.withProgress(flags.duration, (observer) =>
           runLockCheck({
             dataDir: flags['data-dir'],

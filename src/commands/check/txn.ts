@@ -1,9 +1,9 @@
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
-import {readHistoryToRecheck, recheckFlag} from '../../cli/recheck.js'
+import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../cli/table.js'
-import {BankEvent, recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
+import {recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
 import {bankEventProblem} from '../../core/check/bank-history.js'
 import {FAULTS} from '../../core/check/nemesis.js'
 
@@ -26,7 +26,7 @@ export default class CheckTxn extends CheckCommand {
     const {flags} = await this.parse(CheckTxn)
     if (flags.accounts < 2) this.usageError('--accounts must be at least 2: a transfer needs two accounts')
     const report = flags.recheck
-      ? recheckBankHistory(readHistoryToRecheck<BankEvent>(flags.history, 'bank', bankEventProblem), flags.history!)
+      ? recheckHistory(flags.history, 'bank', bankEventProblem, recheckBankHistory)
       : await this.withProgress(flags.duration, (observer) =>
           runTxnCheck({
             dataDir: flags['data-dir'],
