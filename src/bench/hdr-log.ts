@@ -108,8 +108,8 @@ export async function writeHdrLog(path: string, source: HdrLogSource): Promise<v
 }
 
 const INTERVAL = /^(?:Tag=([^,\s]*),)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),([A-Za-z0-9+/]+={0,2})$/
-/** Comment and legend lines every HdrHistogram log writer puts before its intervals. */
 const BASE_TIME = /^#\[BaseTime: (\d+(?:\.\d+)?)/
+/** Comment and legend lines every HdrHistogram log writer puts before its intervals. */
 const HDR_MARKER = /^#\[(Histogram log format version|StartTime:|BaseTime:)|^"StartTimestamp"/
 
 /**

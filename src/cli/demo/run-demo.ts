@@ -1,7 +1,8 @@
-import {existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {processesStartedWith, stopProcess} from '../../core/cluster/processes.js'
+import {writeFileAtomicSync} from '../../core/storage/atomic-file.js'
 import {writeHtmlReport} from '../../report/html-report.js'
 import type {ReportInput} from '../../report/report-input.js'
 import {UsageError} from '../errors.js'
@@ -77,13 +78,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const total = steps.length + 3 // cluster up, the steps, the report, cluster down
   let index = 0
   const begin = (name: string, about: string) => opts.write(`[${++index}/${total}] ${name}: ${about} … `)
-  const run = (args: string[]) => runChild(opts.bin, [...args, '--data-dir', dataDir, '--json'], opts.signal)
+  /** A step's command line: its args against the demo's cluster, with --json. */
+  const full = (args: string[]) => [...args, '--data-dir', dataDir, '--json']
+  const run = (args: string[]) => runChild(opts.bin, full(args), opts.signal)
   const results: DemoStepResult[] = []
   const inputs: ReportInput[] = []
 
   begin('cluster up', `a local cluster of every subsystem in ${dataDir}`)
   const up = await run(['cluster', 'up'])
-  const upResult = stepResult('cluster up', ['cluster', 'up', '--data-dir', dataDir, '--json'], up)
+  const upResult = stepResult('cluster up', full(['cluster', 'up']), up)
   if (upResult.status === 'passed') upResult.summary = clusterSummary(parseJson(up.stdout))
   opts.write(`${upResult.summary} (${upResult.seconds.toFixed(1)} s)\n`)
   results.push(upResult)
@@ -96,11 +99,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     if (opts.signal.aborted) break
     begin(step.name, step.about)
     const outcome = await run(step.args)
-    const result = stepResult(step.name, [...step.args, '--data-dir', dataDir, '--json'], outcome)
+    const result = stepResult(step.name, full(step.args), outcome)
     const document = parseJson(outcome.stdout)
     if (document && !('error' in document)) {
       result.file = join(opts.outDir, step.file)
-      writeFileSync(result.file, outcome.stdout)
+      writeFileAtomicSync(result.file, outcome.stdout)
       inputs.push({label: step.name, result: document})
       result.summary = result.status === 'failed' ? `${result.summary}; ${headline(document)}` : headline(document)
     }
