@@ -36,12 +36,14 @@ export function explainKvKey(history: readonly KvEvent[], key: string, maxSteps?
   const lines: number[] = []
   history.forEach((e, i) => e.key === key && lines.push(i))
   const keyEvents = lines.map((i) => history[i])
-  const fails = (n: number) => checkKvHistory(keyEvents.slice(0, n), maxSteps).linearizable === false
-  if (!fails(keyEvents.length)) return undefined
+  // The check of the shortest failing prefix: where its search got stuck.
+  let stuck = checkKvHistory(keyEvents, maxSteps)
+  if (stuck.linearizable !== false) return undefined
   let [passing, failing] = [0, keyEvents.length]
   while (failing - passing > 1) {
     const mid = (passing + failing) >> 1
-    if (fails(mid)) failing = mid
+    const result = checkKvHistory(keyEvents.slice(0, mid), maxSteps)
+    if (result.linearizable === false) [failing, stuck] = [mid, result]
     else passing = mid
   }
   const prefix = keyEvents.slice(0, failing)
@@ -50,8 +52,7 @@ export function explainKvKey(history: readonly KvEvent[], key: string, maxSteps?
   // The outcome that broke the prefix is the operation's own, unless it was a failure: then the operation left out is what
   // something else needed, and the one to explain is where the search got stuck.
   const completedLast = last.type === 'fail' ? undefined : ops.filter((o) => o.process === last.process).at(-1)
-  const stuck = checkKvHistory(prefix, maxSteps)
-  const x = completedLast ?? (stuck.linearizable === false ? ops.find((o) => o.index === lines[stuck.cannotLinearize.index])! : ops.at(-1)!)
+  const x = completedLast ?? ops.find((o) => o.index === lines[stuck.cannotLinearize.index])!
   const others = ops.filter((o) => o !== x)
   const completedWrites = others.filter((w) => w.f !== 'get' && w.end < x.start)
   return {
