@@ -25,7 +25,7 @@ export interface Anomaly {
 }
 
 /** Most operations an anomaly shows: the offending ones and the nearest of the rest. */
-export const ANOMALY_OPERATIONS_MAX = 40
+const ANOMALY_OPERATIONS_MAX = 40
 
 /** What an operation asked and what it got, for a report; by default its events' `value`s. */
 export type OperationValues<E extends OperationEvent> = (op: PairedOperation<E>) => {input?: unknown; output?: unknown}
@@ -35,7 +35,7 @@ function eventValues<E extends OperationEvent & {value?: unknown}>(op: PairedOpe
 }
 
 /** `op` as an anomaly operation, times relative to `originMs`. */
-export function anomalyOperation<E extends OperationEvent>(op: PairedOperation<E>, originMs: number, marked: boolean, values: OperationValues<E>): AnomalyOperation {
+function anomalyOperation<E extends OperationEvent>(op: PairedOperation<E>, originMs: number, marked: boolean, values: OperationValues<E>): AnomalyOperation {
   const c = op.completion
   const type = c && (c.type === 'ok' || c.type === 'fail') ? c.type : 'info'
   const {input, output} = values(op)
