@@ -44,8 +44,9 @@ export default class Report extends DsysCommand {
     }
     // Every file is read and checked before anything is written: a bad one leaves no report behind.
     const inputs = (argv as string[]).map(readResultFile)
-    const comparison = flags.compare ? compareResults(inputs, {percentiles: flags.percentiles.split(',').map((p) => p.trim())}) : undefined
-    const failed = comparison && failIfWorse !== undefined ? regressions(comparison, {failIfWorsePct: failIfWorse, percentiles: flags.percentiles.split(',').map((p) => p.trim())}) : []
+    const percentiles = flags.percentiles.split(',').map((p) => p.trim())
+    const comparison = flags.compare ? compareResults(inputs, {percentiles}) : undefined
+    const failed = comparison && failIfWorse !== undefined ? regressions(comparison, {failIfWorsePct: failIfWorse, percentiles}) : []
     if (flags.out) writeHtmlReport(flags.out, inputs, {title: flags.title, comparison})
     if (comparison && !this.jsonEnabled()) this.log(formatComparison(comparison))
     if (flags.out && !this.jsonEnabled()) this.log(`report written to ${flags.out}`)

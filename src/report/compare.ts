@@ -19,12 +19,10 @@ import {
   summaryValue,
 } from './compare-metrics.js'
 import {ratio} from './compare-ratio.js'
-import type {ReportInput} from './report-input.js'
+import {BENCH_WORKLOADS, type ReportInput} from './report-input.js'
 
 export {formatComparison} from './compare-format.js'
 export {regressions} from './compare-gate.js'
-export {worseByPct} from './compare-ratio.js'
-
 
 export interface ComparedRun {
   label: string
@@ -69,9 +67,8 @@ export interface CompareOptions {
   percentiles?: string[]
 }
 
-const BENCH_WORKLOADS = ['lock', 'kv', 'ring', 'txn', 'http']
 /** Beyond this a side-by-side table stops being read; the runs are lettered A…Z. */
-export const MAX_COMPARED = 26
+const MAX_COMPARED = 26
 
 /** One latency group of a run: the whole run, an operation type or a named histogram. */
 interface LatencyGroup {

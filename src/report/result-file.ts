@@ -11,11 +11,11 @@ import {basename} from 'node:path'
 import * as hdr from 'hdr-histogram-js'
 
 import {ALL, type HdrLog, readHdrLog} from '../bench/hdr-log.js'
+import {summarize} from '../bench/histogram.js'
 import {UsageError} from '../cli/errors.js'
 import {findJsonSyntaxError} from './json-syntax.js'
-import type {ReportInput} from './report-input.js'
+import {BENCH_WORKLOADS as BENCH, type ReportInput} from './report-input.js'
 
-const BENCH = ['lock', 'kv', 'ring', 'txn', 'http']
 const KINDS = [...BENCH, 'ring-churn', 'check-kv', 'check-lock', 'check-txn']
 
 type Check = [field: string, is: 'number' | 'object' | 'array']
@@ -31,7 +31,7 @@ function requiredFields(workload: string): Check[] {
 const isType = (v: unknown, is: Check[1]) => (is === 'array' ? Array.isArray(v) : is === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === 'number')
 
 /** Checks a parsed document is a dsys result the report can draw; `name` is what the errors call it. */
-export function validateResult(document: unknown, name: string): Record<string, unknown> {
+function validateResult(document: unknown, name: string): Record<string, unknown> {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new UsageError(`${name} is not a dsys result: expected a JSON object (the --json output of a dsys bench, check or ring churn)`)
   }
@@ -60,7 +60,7 @@ export function parseResult(text: string, name: string): Record<string, unknown>
 }
 
 /** An HDR log as a result the report draws: its histograms re-encoded, its untagged intervals as a timeline. */
-export function hdrLogResult(log: HdrLog): Record<string, unknown> {
+function hdrLogResult(log: HdrLog): Record<string, unknown> {
   const all = log.intervals.filter((i) => i.tag === ALL)
   return {
     workload: 'hdr-log',
@@ -70,10 +70,9 @@ export function hdrLogResult(log: HdrLog): Record<string, unknown> {
     intervals: all.length,
     hdrHistograms: Object.fromEntries(Object.entries(log.histograms).map(([tag, h]) => [tag, hdr.encodeIntoCompressedBase64(h)])),
     timeline: all.map((i) => {
-      const h = i.histogram
-      const at = (p: number) => Math.min(h.getValueAtPercentile(p), h.maxValue) / 1000
+      const latency = summarize(i.histogram)
       // Operations per second of the interval (dsys writes 1 s intervals; another length is scaled).
-      return {second: i.startS, warmup: false, ops: h.totalCount / (i.lengthS || 1), errors: 0, p50Ms: at(50), p99Ms: at(99), maxMs: h.maxValue / 1000}
+      return {second: i.startS, warmup: false, ops: i.histogram.totalCount / (i.lengthS || 1), errors: 0, p50Ms: latency.p50, p99Ms: latency.p99, maxMs: latency.max}
     }),
   }
 }

@@ -6,14 +6,14 @@ import {arr, esc, ms, obj, table} from './format.js'
 import {OUTCOME_COLORS} from './palette.js'
 
 /** A value as short text for a bar's label: JSON, cut to `max` characters. */
-export function shortValue(v: unknown, max = 24): string {
+function shortValue(v: unknown, max = 24): string {
   if (v === undefined) return ''
   const text = typeof v === 'string' ? v : JSON.stringify(v)
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
 /** "put 3", "get → 2", "cas [1,2] → fail": what an operation asked and what it saw. */
-export function operationLabel(op: AnomalyOperation): string {
+function operationLabel(op: AnomalyOperation): string {
   const input = shortValue(op.input)
   const output = op.type === 'info' ? '?' : op.type === 'fail' ? 'fail' : shortValue(op.output)
   return `${op.f}${input ? ` ${input}` : ''}${output ? ` → ${output}` : ''}`

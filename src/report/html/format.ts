@@ -33,6 +33,11 @@ export function table(head: string[], rows: string[][], numericFrom = 1): string
   )
 }
 
+/** An ISO timestamp for people: `2026-12-04 21:21:00 UTC`. */
+export function utcTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')
+}
+
 /** A two-column table of facts (name, value HTML). */
 export function facts(rows: Array<[string, string]>): string {
   return `<table class="facts"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</tbody></table>`

@@ -1,7 +1,7 @@
 /** The table at the top of a report: every run with its kind, headline number and verdict, linking to its section. */
 
 import type {ReportInput} from '../report-input.js'
-import {arr, esc, num, obj, table} from './format.js'
+import {arr, esc, num, obj, table, utcTime} from './format.js'
 import {verdictOf} from './verdict.js'
 
 /** The one number that says most about a run. */
@@ -21,7 +21,7 @@ export function overviewHtml(inputs: readonly ReportInput[], sectionId: (i: numb
       esc(input.result.workload),
       headline(input.result),
       `<span class="verdict ${v.status}">${esc(v.text)}</span>`,
-      esc(typeof run?.startedAt === 'string' ? run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '–'),
+      esc(typeof run?.startedAt === 'string' ? utcTime(run.startedAt) : '–'),
     ]
   })
   return table(['run', 'kind', 'result', 'verdict', 'started'], rows, 9)

@@ -4,7 +4,7 @@
  * Bands (warmup, faults, membership changes) are translucent so the lines over
  * them stay readable.
  */
-export const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#7F7F7F']
+const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#7F7F7F']
 
 export function seriesColor(i: number): string {
   return SERIES_COLORS[i % SERIES_COLORS.length]

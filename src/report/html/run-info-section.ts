@@ -1,6 +1,6 @@
 /** Where a result came from (its `run` field): whatever of it the result carries; older results may carry none. */
 
-import {esc, facts, obj} from './format.js'
+import {esc, facts, obj, utcTime} from './format.js'
 
 export function runInfoHtml(result: Record<string, unknown>): string {
   const run = obj(result.run)
@@ -11,7 +11,7 @@ export function runInfoHtml(result: Record<string, unknown>): string {
   const params = obj(run.params)
   const rows: Array<[string, string]> = []
   if (typeof run.command === 'string') rows.push(['command', `<code>${esc(run.command)}</code>`])
-  if (typeof run.startedAt === 'string') rows.push(['started', esc(run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'))])
+  if (typeof run.startedAt === 'string') rows.push(['started', esc(utcTime(run.startedAt))])
   if (dsys) rows.push(['dsys', esc(`${dsys.version ?? '?'}${dsys.commit ? `, commit ${dsys.commit}` : ''}`)])
   if (machine) {
     rows.push(['machine', esc([`${machine.cpus ?? '?'} × ${machine.cpuModel ?? 'unknown CPU'}`, machine.os].filter(Boolean).join(', '))])

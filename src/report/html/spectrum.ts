@@ -18,7 +18,7 @@ export interface SpectrumCurves {
 }
 
 /** The percentile at grid position x, as a fraction (x = 2 → 0.99). */
-export function quantileAt(x: number): number {
+function quantileAt(x: number): number {
   return 1 - 10 ** -x
 }
 

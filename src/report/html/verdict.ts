@@ -4,9 +4,6 @@ import {arr, obj} from './format.js'
 
 export type Verdict = {status: 'pass' | 'fail' | 'unknown' | 'info'; text: string}
 
-export const BENCH_KINDS = ['lock', 'kv', 'ring', 'txn', 'http'] as const
-export const CHECK_KINDS = ['check-kv', 'check-lock', 'check-txn'] as const
-
 export function verdictOf(result: Record<string, unknown>): Verdict {
   const workload = String(result.workload)
   if (workload === 'ring-churn') return {status: 'info', text: 'statistics'}
