@@ -1,7 +1,7 @@
 /** Where a result came from: the command line, dsys version and commit, the machine. Every bench and check result carries it as `run`. */
 
 import {execFileSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {cpus, platform, release} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -20,12 +20,8 @@ export interface RunInfo {
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 4; i++) {
-    try {
-      readFileSync(join(dir, 'package.json'))
-      return dir
-    } catch {
-      dir = dirname(dir)
-    }
+    if (existsSync(join(dir, 'package.json'))) return dir
+    dir = dirname(dir)
   }
   return dir
 }
