@@ -69,7 +69,7 @@ export function checkSection(input: ReportInput, idPrefix: string): SectionParts
       ['clients', `${num(r.clients)}${size.length > 0 ? `, ${size.join(', ')}` : ''}`],
       ['duration', `${num(r.durationS, 1)} s${typeof r.seed === 'number' ? `, seed ${r.seed}` : ''}`],
       ...(ops ? [['operations', `${num(ops.invoked)} invoked: ${num(ops.ok)} ok, ${num(ops.fail)} failed, ${num(ops.info)} unknown`] as [string, string]] : []),
-      ['faults', periods.length === 0 ? 'none' : esc(periods.map((p) => `${num(p.fromS, 1)}–${num(p.toS, 1)} s ${periodLabel(p)}`).join('; '))],
+      ['faults', r.rechecked ? 'not in the history (a re-check runs only the checker)' : periods.length === 0 ? 'none' : esc(periods.map((p) => `${num(p.fromS, 1)}–${num(p.toS, 1)} s ${periodLabel(p)}`).join('; '))],
       ...findings(r),
       ['history', `<code>${esc(r.history ?? '–')}</code>`],
     ]),

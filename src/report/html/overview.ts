@@ -8,7 +8,7 @@ import {verdictOf} from './verdict.js'
 function headline(r: Record<string, unknown>): string {
   if (r.workload === 'ring-churn') return `${arr(r.results).length} algorithm(s), ${num(r.keys)} keys, ${num(r.nodesBefore)} → ${num(r.nodesAfter)} nodes`
   if (r.workload === 'hdr-log') return `${num(r.intervals)} intervals, tags ${esc(arr(r.tags).join(', '))}`
-  if (String(r.workload).startsWith('check-')) return `${num(obj(r.operations)?.invoked ?? arr(r.faults).length)} operations, ${arr(r.faults).length} fault events`
+  if (String(r.workload).startsWith('check-')) return `${num(obj(r.operations)?.invoked ?? arr(r.faults).length)} operations, ${r.rechecked ? 'faults not in the history' : `${arr(r.faults).length} fault events`}`
   return `${num(r.throughput)} ops/s, p99 ${num(obj(r.latencyMs)?.p99, 2)} ms`
 }
 
