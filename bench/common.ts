@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {cpus} from 'node:os'
 import {connect} from 'node:net'
 
-import {freePorts} from '../src/core/cluster/ports.js'
+import {freePorts} from '../src/runtime/cluster/ports.js'
 
 /** What the results were measured on, for the top of a RESULTS file. */
 export function machineDescription(): string {

@@ -20,12 +20,12 @@ import {loadavg} from 'node:os'
 import {performance} from 'node:perf_hooks'
 
 import {HttpGetWorkload} from '../../src/bench/http/http-workload.js'
-import type {LatencySummary} from '../../src/bench/histogram.js'
+import type {LatencySummary} from '../../src/core/stats/histogram.js'
 import type {LoadReport} from '../../src/bench/report.js'
 import {LoadOptions, runLoad} from '../../src/bench/run-load.js'
-import {DRIVER_BUSY_PERCENT} from '../../src/bench/print-report.js'
-import {parseDurationMs} from '../../src/cli/duration.js'
-import type {TransportName} from '../../src/core/net/transport.js'
+import {DRIVER_BUSY_PERCENT} from '../../src/cli/print-report.js'
+import {parseDurationMs} from '../../src/core/common/duration.js'
+import type {TransportName} from '../../src/runtime/net/transport.js'
 import {fmt, machineDescription, median, processCpuMicros, runWrk, startTrivialEndpoint, TrivialEndpoint, verdict} from '../common.js'
 
 const arg = (name: string): string | undefined => {

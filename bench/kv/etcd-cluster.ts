@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {request} from 'undici'
 
-import {freePorts} from '../../src/core/cluster/ports.js'
+import {freePorts} from '../../src/runtime/cluster/ports.js'
 
 interface Member {
   name: string

@@ -25,9 +25,9 @@ import {dirname, resolve} from 'node:path'
 
 import * as hdr from 'hdr-histogram-js'
 
-import {UsageError} from '../cli/errors.js'
-import {writeFileAtomic} from '../core/storage/atomic-file.js'
-import {createHistogram, decodeHistogram, Histogram} from './histogram.js'
+import {UsageError} from '../core/common/usage-error.js'
+import {writeFileAtomic} from '../runtime/storage/atomic-file.js'
+import {createHistogram, decodeHistogram, Histogram} from '../core/stats/histogram.js'
 import type {SecondSnapshot} from './recorder.js'
 
 /** The key of the untagged lines: every operation type together. */

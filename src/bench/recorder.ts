@@ -1,4 +1,4 @@
-import {createHistogram, decodeHistogram, EncodedHistogram, encodeHistogram, Histogram, recordMicros, summarize} from './histogram.js'
+import {createHistogram, decodeHistogram, EncodedHistogram, encodeHistogram, Histogram, recordMicros, summarize} from '../core/stats/histogram.js'
 
 export interface TimelinePoint {
   /** Seconds since the run started (warmup included). */

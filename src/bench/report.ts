@@ -1,4 +1,4 @@
-import type {LatencySummary} from './histogram.js'
+import type {LatencySummary} from '../core/stats/histogram.js'
 import type {TimelinePoint} from './recorder.js'
 
 /** Open loop: the schedule asked for against what the driver managed to send. */

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {drive, DrivePlan, DriveResult} from './drive.js'
 import {ALL, writeHdrLog} from './hdr-log.js'
-import {encodeHistogram, summarize} from './histogram.js'
+import {encodeHistogram, summarize} from '../core/stats/histogram.js'
 import {Recorder} from './recorder.js'
 import {LoadReport} from './report.js'
 import {startThreads} from './threads.js'

@@ -1,4 +1,4 @@
-import {parseDurationMs} from '../cli/duration.js'
+import {parseDurationMs} from '../core/common/duration.js'
 import type {LoadReport} from './report.js'
 
 /**

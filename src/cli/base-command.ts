@@ -1,7 +1,8 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {runInfo, type RunInfo} from '../report/run-info.js'
-import {UsageError, usageErrorFrom} from './errors.js'
+import {usageErrorFrom} from './errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 import {checkReportPath, writeRunReport} from './report-output.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as oclif's FlagOutput and ArgOutput, which it does not export

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {checkHdrLogPath} from '../bench/hdr-log.js'
-import {formatReport} from '../bench/print-report.js'
+import {formatReport} from './print-report.js'
 import {openFileLimit} from '../bench/open-files.js'
 import {LoadReport} from '../bench/report.js'
 import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
@@ -9,7 +9,7 @@ import {checkThresholdMetrics, evaluateThresholds, formatMetric, parseThreshold,
 import {runFailures} from '../bench/verdict.js'
 import {Workload} from '../bench/workload.js'
 import {DsysCommand, exitAfterRun} from './base-command.js'
-import {UsageError} from './errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
 import {progressBar} from './progress.js'
 import {reportFlag} from './report-output.js'

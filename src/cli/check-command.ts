@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import type {CheckObserver, Fault, FaultEvent} from '../core/check/nemesis.js'
+import type {CheckObserver, Fault, FaultEvent} from '../check/nemesis.js'
 import type {RunInfo} from '../report/run-info.js'
 import {DsysCommand, exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'

@@ -1,6 +1,6 @@
 import {type Hook, toConfiguredId} from '@oclif/core'
 
-import {UsageError} from './errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 
 /**
  * An unknown command is a usage error naming the nearest command, as it is

@@ -2,6 +2,8 @@ import {stripVTControlCharacters} from 'node:util'
 
 import {Errors} from '@oclif/core'
 
+import {UsageError} from '../core/common/usage-error.js'
+
 /**
  * The one error policy of the CLI (DESIGN.md, "Conventions every command keeps"):
  * exit 2 for a usage error (a bad flag, flag value or argument, conflicting
@@ -12,10 +14,6 @@ import {Errors} from '@oclif/core'
  */
 const EXIT_FAILED = 1
 const EXIT_USAGE = 2
-
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
 
 /** An error from parsing flags and args (oclif's or a flag's parse function) as a one-line usage error. */
 export function usageErrorFrom(error: unknown): UsageError {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {formatDurationMs, parseDurationMs} from './duration.js'
+import {formatDurationMs, parseDurationMs} from '../core/common/duration.js'
 
 /**
  * A duration flag with units ("500ms", "10s", "2m"), parsed to milliseconds.

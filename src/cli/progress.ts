@@ -3,7 +3,7 @@ import {performance} from 'node:perf_hooks'
 
 import type CliProgress from 'cli-progress'
 
-import type {CheckObserver} from '../core/check/nemesis.js'
+import type {CheckObserver} from '../check/nemesis.js'
 
 /**
  * A progress bar for people. It is drawn on `stream` (stderr) and only when

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 
 import {MalformedHistoryError, parseHistory} from '../core/check/history-format.js'
-import {UsageError} from './errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 
 /** The flags a re-check takes besides --recheck: the ones of a live run (faults, clients, duration…) would mean nothing and are refused. */
 const RECHECK_FLAGS = ['history', 'report', 'json', 'data-dir']

@@ -5,7 +5,7 @@ import {dirname, resolve} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {UsageError} from './errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 
 export const reportFlag = Flags.string({
   description: 'also write this run as a self-contained HTML report (charts; opens offline) to FILE',

@@ -1,5 +1,5 @@
-import {requireClusterState} from '../core/cluster/cluster-state.js'
-import {isNodeAlive} from '../core/cluster/processes.js'
+import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {isNodeAlive} from '../runtime/cluster/processes.js'
 
 /** The URL of the local cluster's first live node of `kind`, with a clear error when there is none. */
 export function localNodeUrl(dataDir: string, kind: string): string {

@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand, exitAfterRun} from '../cli/base-command.js'
 import {defaultOutDirName, type DemoSummary, prepareOutDir, removeIfEmpty, runDemo} from '../cli/demo/run-demo.js'
-import {renderTable} from '../cli/table.js'
+import {renderTable} from '../report/table.js'
 
 /** Exit codes of a run stopped by a signal, as a shell reports them (128 + the signal's number). */
 const SIGNAL_EXIT = {SIGINT: 130, SIGTERM: 143} as const

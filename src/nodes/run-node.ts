@@ -1,11 +1,11 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {JsonServer, Route} from '../core/net/json-server.js'
-import {fileLogger, Logger} from '../core/net/node-log.js'
-import {Partition, PARTITION_PATH} from '../core/net/partition.js'
-import {parseBody} from '../core/net/validate.js'
-import {NODE_LOG_FILE, NodeConfig} from './node-config.js'
+import {JsonServer, Route} from '../runtime/net/json-server.js'
+import {fileLogger, Logger} from '../runtime/net/node-log.js'
+import {Partition, PARTITION_PATH} from '../runtime/net/partition.js'
+import {parseBody} from '../runtime/net/validate.js'
+import {NODE_LOG_FILE, NodeConfig} from '../runtime/cluster/node-config.js'
 
 export interface NodeApp {
   routes: Route[]

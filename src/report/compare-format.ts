@@ -1,5 +1,5 @@
 /** The terminal view of a Comparison: who ran what, a table of metrics with each later run's ratio to the first, then the warnings. */
-import {renderTable} from '../cli/table.js'
+import {renderTable} from './table.js'
 import type {ComparedMetric, ComparedRun, Comparison} from './compare.js'
 import {worseByPct} from './compare-ratio.js'
 

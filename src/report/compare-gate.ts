@@ -1,5 +1,5 @@
 /** `dsys report --compare … --fail-if-worse PCT`: the CI gate, one line per metric a later run is worse on than the first by more than PCT. */
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 import type {ComparedMetric, Comparison} from './compare.js'
 import {worseByPct} from './compare-ratio.js'
 import {formatValue} from './compare-format.js'

@@ -7,7 +7,7 @@
  */
 import * as hdr from 'hdr-histogram-js'
 
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 
 /** The statistics every bench summary has (LatencySummary), by the name a person types. */
 export const SUMMARY_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as const
@@ -15,7 +15,7 @@ export const SUMMARY_STATS = ['p50', 'p90', 'p99', 'p99.9', 'max', 'mean'] as co
 /** The LatencySummary field of each summary statistic. */
 const SUMMARY_FIELD: Record<(typeof SUMMARY_STATS)[number], string> = {p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean'}
 
-/** The fields of a LatencySummary (src/bench/histogram.ts). */
+/** The fields of a LatencySummary (src/core/stats/histogram.ts). */
 export const SUMMARY_FIELDS = Object.values(SUMMARY_FIELD)
 
 export interface StatName {
@@ -67,7 +67,7 @@ export function decodeHdr(encoded: unknown, where: string): hdr.Histogram {
 /**
  * A percentile in milliseconds from a histogram of microseconds. The encoding
  * keeps buckets, whose top can be above every recorded value; the summary's
- * exact maximum bounds it, as src/bench/histogram.ts summarize does.
+ * exact maximum bounds it, as src/core/stats/histogram.ts summarize does.
  */
 export function percentileMs(h: hdr.Histogram, stat: string, exactMaxMs: number): number {
   const micros = h.getValueAtPercentile(Number(stat.slice(1)))

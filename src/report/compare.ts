@@ -6,7 +6,7 @@
  * Pure: the results come in parsed; the Comparison is plain JSON, which is
  * what `dsys report --compare --json` prints.
  */
-import {UsageError} from '../cli/errors.js'
+import {UsageError} from '../core/common/usage-error.js'
 import {
   decodeHdr,
   isSummaryStat,

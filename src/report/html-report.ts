@@ -4,7 +4,7 @@
  * latency spectrum when several runs have one, and a comparison when given.
  */
 
-import {writeFileAtomicSync} from '../core/storage/atomic-file.js'
+import {writeFileAtomicSync} from '../runtime/storage/atomic-file.js'
 import type {Comparison} from './compare.js'
 import {benchSection} from './html/bench-section.js'
 import {chartSlot, type ChartSpec, type SectionParts} from './html/chart-spec.js'

@@ -11,8 +11,8 @@ import {basename} from 'node:path'
 import * as hdr from 'hdr-histogram-js'
 
 import {ALL, type HdrLog, readHdrLog} from '../bench/hdr-log.js'
-import {summarize} from '../bench/histogram.js'
-import {UsageError} from '../cli/errors.js'
+import {summarize} from '../core/stats/histogram.js'
+import {UsageError} from '../core/common/usage-error.js'
 import {findJsonSyntaxError} from './json-syntax.js'
 import {BENCH_WORKLOADS as BENCH, type ReportInput} from './report-input.js'
 

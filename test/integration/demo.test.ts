@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, expect, test} from 'vitest'
 
 import type {DemoSummary} from '../../src/cli/demo/run-demo.js'
-import {processesStartedWith} from '../../src/core/cluster/processes.js'
+import {processesStartedWith} from '../../src/runtime/cluster/processes.js'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'dsys-demo-test-'))

@@ -1,4 +1,4 @@
-import {openTransport, Transport, TransportName} from '../../core/net/transport.js'
+import {openTransport, Transport, TransportName} from '../../runtime/net/transport.js'
 
 import {preflightGet} from '../preflight.js'
 import {OpError, Operation, Workload, WorkloadRecipe} from '../workload.js'

@@ -1,5 +1,5 @@
-import {fetchHealth} from '../../core/cluster/health.js'
-import {KvRequestError, KvUnavailableError, RaftKvClient} from '../../core/kv/raft-kv-client.js'
+import {fetchHealth} from '../../runtime/cluster/health.js'
+import {KvRequestError, KvUnavailableError, RaftKvClient} from '../../runtime/clients/raft-kv-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type KvTargetRecipe} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'

@@ -1,7 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {Pool, request} from 'undici'
 
-import {dispatchRequest} from '../../core/net/dispatch-request.js'
+import {dispatchRequest} from '../../runtime/net/dispatch-request.js'
 import {preflightGet} from '../preflight.js'
 import {OpError, PreflightError, type KvTargetRecipe} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'

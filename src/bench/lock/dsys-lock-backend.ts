@@ -1,5 +1,5 @@
 import {defaultLockTableOptions} from '../../core/lock/types.js'
-import {JsonClient, segment} from '../../core/net/json-client.js'
+import {JsonClient, segment} from '../../runtime/net/json-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type LockBackendRecipe} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'

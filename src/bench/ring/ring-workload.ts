@@ -1,5 +1,5 @@
-import {fetchHealth} from '../../core/cluster/health.js'
-import type {RingAdmin, RouterHealth} from '../../nodes/ring-router/admin-client.js'
+import {fetchHealth} from '../../runtime/cluster/health.js'
+import type {RingAdmin, RouterHealth} from '../../runtime/clients/ring-admin-client.js'
 import {KvWorkload, type KvWorkloadOptions} from '../kv/kv-workload.js'
 import type {LoadReport} from '../report.js'
 import type {Operation, Workload, WorkloadRecipe} from '../workload.js'

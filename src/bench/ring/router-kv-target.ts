@@ -1,4 +1,4 @@
-import {JsonClient, segment} from '../../core/net/json-client.js'
+import {JsonClient, segment} from '../../runtime/net/json-client.js'
 import type {KvTargetClient, KvTarget} from '../kv/kv-target.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type KvTargetRecipe} from '../workload.js'

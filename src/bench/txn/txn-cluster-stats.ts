@@ -1,7 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {fetchHealth} from '../../core/cluster/health.js'
-import {histogramSince, summarizeHistogram, type HistogramSnapshot, type HistogramSummary} from '../../nodes/txn-common/bucket-histogram.js'
+import {fetchHealth} from '../../runtime/cluster/health.js'
+import {histogramSince, summarizeHistogram, type HistogramSnapshot, type HistogramSummary} from '../../core/stats/bucket-histogram.js'
 
 /** The parts of the nodes' GET /health the benchmark reads (src/nodes/txn-coordinator, src/nodes/txn-participant). */
 interface NodeCounters {

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
 import {HttpGetWorkload} from '../../bench/http/http-workload.js'
-import {TRANSPORTS, TransportName} from '../../core/net/transport.js'
+import {TRANSPORTS, TransportName} from '../../runtime/net/transport.js'
 
 export default class BenchHttp extends DsysCommand {
   static override summary = 'GET one URL under load: calibrates the harness against autocannon or wrk on the same endpoint'

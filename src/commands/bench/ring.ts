@@ -3,11 +3,11 @@ import {Flags} from '@oclif/core'
 import {DsysCommand} from '../../cli/base-command.js'
 import {benchFlags, runBenchCommand} from '../../cli/bench.js'
 import {durationFlag} from '../../cli/flags.js'
-import {kvWorkloadFlags, kvWorkloadOptions, readsWritesRow} from '../../bench/kv/kv-flags.js'
+import {kvWorkloadFlags, kvWorkloadOptions, readsWritesRow} from '../../cli/kv-flags.js'
 import {RouterKvTarget} from '../../bench/ring/router-kv-target.js'
 import {RingWorkload} from '../../bench/ring/ring-workload.js'
 import type {ShardLoad} from '../../bench/ring/shard-load.js'
-import {RingAdmin} from '../../nodes/ring-router/admin-client.js'
+import {RingAdmin} from '../../runtime/clients/ring-admin-client.js'
 
 export default class BenchRing extends DsysCommand {
   static override summary = 'Key-value load through the hash-ring router, with the load per shard; optionally adds a shard mid-run'

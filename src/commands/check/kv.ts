@@ -4,10 +4,10 @@ import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
-import {renderTable} from '../../cli/table.js'
-import {KV_VICTIMS, KvCheckReport, KvVictim, recheckKvHistory, runKvCheck} from '../../core/check/kv-check.js'
+import {renderTable} from '../../report/table.js'
+import {KV_VICTIMS, KvCheckReport, KvVictim, recheckKvHistory, runKvCheck} from '../../check/kv-check.js'
 import {kvEventProblem} from '../../core/check/kv-history.js'
-import {FAULTS} from '../../core/check/nemesis.js'
+import {FAULTS} from '../../check/nemesis.js'
 
 export default class CheckKv extends CheckCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'

@@ -2,8 +2,8 @@ import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
-import {renderTable} from '../../cli/table.js'
-import {LOCK_FAULTS, LockCheckReport, recheckLockHistory, runLockCheck} from '../../core/check/lock-check.js'
+import {renderTable} from '../../report/table.js'
+import {LOCK_FAULTS, LockCheckReport, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
 import {lockEventProblem} from '../../core/check/mutual-exclusion.js'
 
 export default class CheckLock extends CheckCommand {

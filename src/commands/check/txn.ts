@@ -2,10 +2,10 @@ import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
-import {renderTable} from '../../cli/table.js'
-import {recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../core/check/bank-check.js'
+import {renderTable} from '../../report/table.js'
+import {recheckBankHistory, runTxnCheck, TxnCheckReport} from '../../check/bank-check.js'
 import {bankEventProblem} from '../../core/check/bank-history.js'
-import {FAULTS} from '../../core/check/nemesis.js'
+import {FAULTS} from '../../check/nemesis.js'
 
 export default class CheckTxn extends CheckCommand {
   static override summary = 'Check 2PC atomicity with bank transfers under crashes and partitions, Jepsen style'

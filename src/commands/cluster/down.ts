@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag} from '../../cli/flags.js'
-import {ClusterNotUpError, readClusterState} from '../../core/cluster/cluster-state.js'
-import {clusterDown, purgeLeftovers} from '../../core/cluster/supervisor.js'
+import {ClusterNotUpError, readClusterState} from '../../runtime/cluster/cluster-state.js'
+import {clusterDown, purgeLeftovers} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterDown extends DsysCommand {
   static override summary = 'Stop every node (SIGTERM, then SIGKILL after a grace period)'

@@ -1,5 +1,5 @@
 import {DsysCommand} from '../../cli/base-command.js'
-import {healCluster} from '../../core/cluster/partition.js'
+import {healCluster} from '../../runtime/cluster/partition.js'
 
 export default class ClusterHeal extends DsysCommand {
   static override summary = 'End every partition: all running nodes reach their peers again'

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
-import {killNode} from '../../core/cluster/supervisor.js'
-import {SIGNALS} from '../../core/cluster/processes.js'
+import {killNode} from '../../runtime/cluster/supervisor.js'
+import {SIGNALS} from '../../runtime/cluster/processes.js'
 
 export default class ClusterKill extends DsysCommand {
   static override summary = 'Send a signal to one node (default KILL: a crash, no clean shutdown)'

@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
-import {renderTable} from '../../cli/table.js'
-import {partitionCluster, PARTITIONABLE} from '../../core/cluster/partition.js'
+import {renderTable} from '../../report/table.js'
+import {partitionCluster, PARTITIONABLE} from '../../runtime/cluster/partition.js'
 
 const nodeList = (text: string): string[] => text.split(',').map((n) => n.trim()).filter((n) => n.length > 0)
 

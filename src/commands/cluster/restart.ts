@@ -2,8 +2,8 @@ import {Args} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag} from '../../cli/flags.js'
-import {summarizeHealth} from '../../cli/table.js'
-import {restartNode} from '../../core/cluster/supervisor.js'
+import {summarizeHealth} from '../../report/table.js'
+import {restartNode} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterRestart extends DsysCommand {
   static override summary = 'Start a node again on its own port and data directory (stopping it first if it runs)'

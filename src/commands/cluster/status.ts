@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
-import {renderTable, summarizeHealth} from '../../cli/table.js'
-import {clusterStatus, type NodeStatus} from '../../core/cluster/supervisor.js'
+import {renderTable, summarizeHealth} from '../../report/table.js'
+import {clusterStatus, type NodeStatus} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterStatus extends DsysCommand {
   static override summary = 'Show every node of the cluster: pid, liveness, URL and what its /health says'

@@ -4,10 +4,10 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
-import {renderTable} from '../../cli/table.js'
-import {CLUSTER_FILE, type NodeRecord} from '../../core/cluster/cluster-state.js'
-import {SUBSYSTEMS} from '../../core/cluster/subsystems.js'
-import {clusterUp} from '../../core/cluster/supervisor.js'
+import {renderTable} from '../../report/table.js'
+import {CLUSTER_FILE, type NodeRecord} from '../../runtime/cluster/cluster-state.js'
+import {SUBSYSTEMS} from '../../runtime/cluster/subsystems.js'
+import {clusterUp} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterUp extends DsysCommand {
   static override summary = 'Start a local cluster: every subsystem, or the ones named by flags'

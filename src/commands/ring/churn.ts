@@ -6,7 +6,7 @@ import {DsysCommand} from '../../cli/base-command.js'
 import {countFlag, numberFlag, positiveIntFlag} from '../../cli/flags.js'
 import {type Progress, progressBar} from '../../cli/progress.js'
 import {reportFlag} from '../../cli/report-output.js'
-import {renderTable} from '../../cli/table.js'
+import {renderTable} from '../../report/table.js'
 import {SeededRng} from '../../core/common/rng.js'
 import {
   ALGORITHMS,

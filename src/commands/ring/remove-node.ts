@@ -2,10 +2,10 @@ import {Args} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag} from '../../cli/flags.js'
-import {renderTable} from '../../cli/table.js'
-import {RingAdmin} from '../../nodes/ring-router/admin-client.js'
-import type {MigrationReport} from '../../nodes/ring-router/migration-report.js'
-import {migrationRows} from '../../nodes/ring-router/migration-table.js'
+import {renderTable} from '../../report/table.js'
+import {RingAdmin} from '../../runtime/clients/ring-admin-client.js'
+import type {MigrationReport} from '../../core/ring-live/migration-report.js'
+import {migrationRows} from '../../cli/migration-table.js'
 
 export default class RingRemoveNode extends DsysCommand {
   static override summary = 'Drain a ring shard (its keys move to the others while the router serves), then stop it'

@@ -1,9 +1,48 @@
 /** A bank history (check txn) read back: its events checked, the run it records, and the operations behind a broken total. */
 
 import {Anomaly, aroundMarked} from './anomaly.js'
-import type {BankEvent, BankRun} from './bank-check.js'
 import {brokenRule, EVENT_TYPES, FieldRule, isNumber, isString, oneOf, optional} from './history-format.js'
 import {historyOrigin, PairedOperation, pairOperations} from './history-operations.js'
+
+/**
+ * One line of a bank history (JSON Lines, DESIGN.md "Histories"): each
+ * transfer's and audit's invocation and client outcome (`ok` committed,
+ * `fail` certainly not applied, `info` unknown), then each participant's
+ * final state once the cluster has settled. Times are ms from the start.
+ */
+export type BankEvent =
+  | {process: number; type: 'invoke'; f: 'transfer'; value: {from: string; to: string}; time: number}
+  | {
+      process: number
+      type: 'ok' | 'fail' | 'info'
+      f: 'transfer'
+      /** The balances read and the amount moved; absent when the reads failed (no transaction was sent). */
+      value: {from: string; to: string; read?: [number, number]; amount?: number}
+      /** The coordinator's id of the transaction, when it answered. */
+      txn?: string
+      /** Why it aborted, failed or is unknown. */
+      reason?: string
+      time: number
+    }
+  | {process: number; type: 'invoke'; f: 'audit'; value: null; time: number}
+  | {process: number; type: 'ok' | 'fail' | 'info'; f: 'audit'; value: {sum: number; balances: number[]} | null; txn?: string; reason?: string; time: number}
+  | {type: 'final'; participant: string; inDoubt: number; lockedKeys: number; balances: Record<string, number>; time: number}
+
+export interface BankRun {
+  accounts: number
+  total: number
+  /** Transfer outcomes: `committed`, the abort reason, or `unknown` when no answer came. */
+  outcomes: Record<string, number>
+  /** Sums seen by the audits that committed: each a consistent snapshot. */
+  auditSums: number[]
+  finalSum: number
+  /** The final balances that are not non-negative integers. */
+  badBalances: number
+  /** An audit after everything settled; undefined if it did not commit. */
+  finalAudit: number | undefined
+  /** Each participant's transactions in doubt once the run ended (empty: no final state was recorded). */
+  inDoubt: Record<string, number>
+}
 
 /** Every account opens with this much: the bank's total is accounts × INITIAL_BALANCE. */
 export const INITIAL_BALANCE = 1_000

@@ -44,3 +44,17 @@ export function historyOrigin(events: readonly OperationEvent[]): number {
 export function historySpanS(events: readonly OperationEvent[]): number {
   return events.length > 0 ? (events[events.length - 1].time - events[0].time) / 1000 : 0
 }
+
+export interface OutcomeCounts {
+  invoked: number
+  ok: number
+  fail: number
+  info: number
+}
+
+/** How many operations a history invoked and how they ended. */
+export function outcomeCounts(events: ReadonlyArray<{type: 'invoke' | 'ok' | 'fail' | 'info'}>): OutcomeCounts {
+  const counts: OutcomeCounts = {invoked: 0, ok: 0, fail: 0, info: 0}
+  for (const e of events) counts[e.type === 'invoke' ? 'invoked' : e.type]++
+  return counts
+}

@@ -1,6 +1,4 @@
-import {performance} from 'node:perf_hooks'
-
-import {OutcomeCounts, outcomeCounts} from './histories.js'
+import {OutcomeCounts, outcomeCounts} from './history-operations.js'
 import {KvEvent} from './kv-history.js'
 import {explainKvKey, kvAnomaly} from './kv-explanation.js'
 import {checkKvHistory, KvCheckResult} from './register-linearizability.js'
@@ -16,14 +14,17 @@ export interface KvVerdict {
   timeline: CheckTimelinePoint[]
 }
 
-/** Checks `history` for linearizability and, when it is not, explains why in the fewest operations. */
-export function judgeKvHistory(history: readonly KvEvent[]): KvVerdict {
-  const started = performance.now()
+/**
+ * Checks `history` for linearizability and, when it is not, explains why in
+ * the fewest operations; `now` (ms) times the check itself.
+ */
+export function judgeKvHistory(history: readonly KvEvent[], now: () => number): KvVerdict {
+  const started = now()
   const result = checkKvHistory(history)
   const explanation = result.linearizable === false ? explainKvKey(history, result.key) : undefined
   return {
     operations: outcomeCounts(history),
-    checkMs: performance.now() - started,
+    checkMs: now() - started,
     result,
     ...(explanation ? {anomaly: kvAnomaly(history, explanation)} : {}),
     timeline: historyTimeline(history),

@@ -6,4 +6,3 @@ export {type MigrationPlan, type MoveBatch, planMigration} from './migration-pla
 export {type KeyRoute, routeKey} from './key-route.js'
 export {chunkByBytes, type CopyChunk, type KvEntry} from './copy-chunks.js'
 export {nextShardName} from './shard-names.js'
-export {keyField, pathKey, valueField} from './kv-request.js'

@@ -123,3 +123,13 @@ export interface InDoubtTxn {
   keyCount: number
   recovered: boolean
 }
+
+/** The answer to POST /txn (DESIGN.md), with where the time went. */
+export interface TxnAnswer {
+  txn: TxnId
+  outcome: 'committed' | 'aborted'
+  reason: string | null
+  detail?: string
+  /** Phase 1 (prepares out → all votes in) and the decision record's fsync (decision → release). */
+  phasesMs: {prepare: number; decisionLog: number}
+}

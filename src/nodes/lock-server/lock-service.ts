@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import {LockTable} from '../../core/lock/lock-table.js'
 import {LockState, Reply, Reservation} from '../../core/lock/types.js'
-import {readJsonFileSync, writeFileAtomic} from '../../core/storage/atomic-file.js'
+import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
 
 const RESERVATION_FILE = 'lock-reservation.json'
 

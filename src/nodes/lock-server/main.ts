@@ -1,7 +1,7 @@
-import {conflict, tooLarge, unavailable} from '../../core/net/http-error.js'
+import {conflict, tooLarge, unavailable} from '../../runtime/net/http-error.js'
 import {LOCK_LIMITS} from '../../core/lock/limits.js'
 import {Reply} from '../../core/lock/types.js'
-import {parseBody} from '../../core/net/validate.js'
+import {parseBody} from '../../runtime/net/validate.js'
 import {runNode} from '../run-node.js'
 import {LockService} from './lock-service.js'
 

@@ -1,5 +1,5 @@
-import type {Partition} from '../../core/net/partition.js'
-import {PeerLink} from '../../core/net/peer-link.js'
+import type {Partition} from '../../runtime/net/partition.js'
+import {PeerLink} from '../../runtime/net/peer-link.js'
 import type {Message, NodeId} from '../../core/raft/index.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */

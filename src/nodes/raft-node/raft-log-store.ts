@@ -3,9 +3,9 @@ import {join} from 'node:path'
 import {invariant} from '../../core/common/invariant.js'
 import type {Entry, HardState, PersistedState, Ready, Snapshot} from '../../core/raft/index.js'
 import {emptyHardState} from '../../core/raft/index.js'
-import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../core/storage/snapshot-file.js'
-import {StorageCorruptionError} from '../../core/storage/storage-errors.js'
-import {Wal, type WalRecord, type WalStats} from '../../core/storage/wal.js'
+import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../runtime/storage/snapshot-file.js'
+import {StorageCorruptionError} from '../../runtime/storage/storage-errors.js'
+import {Wal, type WalRecord, type WalStats} from '../../runtime/storage/wal.js'
 
 /**
  * One WAL record of the Raft log. Records carry their Raft index, so replay

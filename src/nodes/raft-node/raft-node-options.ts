@@ -1,5 +1,5 @@
 import type {ReadOnlyOption} from '../../core/raft/index.js'
-import {parseBody} from '../../core/net/validate.js'
+import {parseBody} from '../../runtime/net/validate.js'
 
 /**
  * A replica's settings from node.json `options`. Timing: a tick every

@@ -1,6 +1,6 @@
 import type {Message, MessageType} from '../../core/raft/index.js'
-import {badRequest} from '../../core/net/http-error.js'
-import {messageBatchParser, type Schema} from '../../core/net/validate.js'
+import {badRequest} from '../../runtime/net/http-error.js'
+import {messageBatchParser, type Schema} from '../../runtime/net/validate.js'
 
 const peer = {type: 'string', minLength: 1} as const
 const index = {type: 'int', min: 0} as const

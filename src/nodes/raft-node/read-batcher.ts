@@ -1,4 +1,4 @@
-import {HttpError} from '../../core/net/http-error.js'
+import {HttpError} from '../../runtime/net/http-error.js'
 import type {ReadState} from '../../core/raft/index.js'
 
 interface PendingRead {

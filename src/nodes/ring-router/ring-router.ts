@@ -1,14 +1,14 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {invariant} from '../../core/common/invariant.js'
-import {badRequest, conflict, HttpError, notFound} from '../../core/net/http-error.js'
-import {segment} from '../../core/net/json-client.js'
-import type {Logger} from '../../core/net/node-log.js'
+import {badRequest, conflict, HttpError, notFound} from '../../runtime/net/http-error.js'
+import {segment} from '../../runtime/net/json-client.js'
+import type {Logger} from '../../runtime/net/node-log.js'
 import {chunkByBytes, type KeyRoute, type LivePlacementConfig, livePlacement, type Membership, type MembershipRequest, planMembership, planMigration, RING_LIMITS, routeKey} from '../../core/ring-live/index.js'
 import {measureChurn, type Placement, PlacementInputError} from '../../core/ring/index.js'
 import {Inflight} from './inflight.js'
 import {KeyMutex} from './key-mutex.js'
-import type {MigrationReport} from './migration-report.js'
+import type {MigrationReport} from '../../core/ring-live/migration-report.js'
 import {type RouterState, writeRouterState} from './router-state.js'
 import {ShardPool} from './shard-pool.js'
 

@@ -2,7 +2,7 @@ import {join} from 'node:path'
 
 import type {Membership} from '../../core/ring-live/index.js'
 import type {PlacementOptions} from '../../core/ring/index.js'
-import {readJsonFileSync, writeFileAtomic} from '../../core/storage/atomic-file.js'
+import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
 
 /**
  * What a router must remember across restarts: its shards, and a migration

@@ -1,5 +1,5 @@
-import {HttpError} from '../../core/net/http-error.js'
-import {JsonClient, type JsonResponse} from '../../core/net/json-client.js'
+import {HttpError} from '../../runtime/net/http-error.js'
+import {JsonClient, type JsonResponse} from '../../runtime/net/json-client.js'
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
 

@@ -1,9 +1,10 @@
 import {join} from 'node:path'
 
-import {notFound} from '../../core/net/http-error.js'
-import {keyField, pathKey, RING_LIMITS, valueField} from '../../core/ring-live/index.js'
-import {parseBody} from '../../core/net/validate.js'
-import {KvStore} from '../../core/storage/kv-store.js'
+import {notFound} from '../../runtime/net/http-error.js'
+import {RING_LIMITS} from '../../core/ring-live/index.js'
+import {keyField, pathKey, valueField} from '../../runtime/wire/ring-kv-request.js'
+import {parseBody} from '../../runtime/net/validate.js'
+import {KvStore} from '../../runtime/storage/kv-store.js'
 import {runNode} from '../run-node.js'
 import {ShardStore} from './shard-store.js'
 

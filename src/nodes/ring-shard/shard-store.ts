@@ -1,4 +1,4 @@
-import {KvStore, type KvOp} from '../../core/storage/kv-store.js'
+import {KvStore, type KvOp} from '../../runtime/storage/kv-store.js'
 
 /**
  * A ring shard's durable map: KvStore (acknowledged after fsync, group

@@ -1,4 +1,4 @@
-import type {Logger} from '../../core/net/node-log.js'
+import type {Logger} from '../../runtime/net/node-log.js'
 import type {Ready} from '../../core/txn/index.js'
 import {nowMs} from './clock.js'
 import {crashAtFailpoint} from './failpoint-route.js'

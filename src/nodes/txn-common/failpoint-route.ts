@@ -1,7 +1,7 @@
-import {badRequest} from '../../core/net/http-error.js'
-import type {Logger} from '../../core/net/node-log.js'
-import type {Route} from '../../core/net/json-server.js'
-import {parseBody} from '../../core/net/validate.js'
+import {badRequest} from '../../runtime/net/http-error.js'
+import type {Logger} from '../../runtime/net/node-log.js'
+import type {Route} from '../../runtime/net/json-server.js'
+import {parseBody} from '../../runtime/net/validate.js'
 import {failpointNames, isFailpointName, type FailpointName} from '../../core/txn/index.js'
 
 /**

@@ -1,5 +1,5 @@
-import type {Partition} from '../../core/net/partition.js'
-import {BatchOutcome, PeerLink} from '../../core/net/peer-link.js'
+import type {Partition} from '../../runtime/net/partition.js'
+import {BatchOutcome, PeerLink} from '../../runtime/net/peer-link.js'
 import type {Message, NodeId} from '../../core/txn/index.js'
 
 /** The route every txn node takes peer messages on: `{messages: Message[]}`. */

@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
-import type {Logger} from '../../core/net/node-log.js'
-import {Wal} from '../../core/storage/wal.js'
+import type {Logger} from '../../runtime/net/node-log.js'
+import {Wal} from '../../runtime/storage/wal.js'
 
 /** How often records that need no fsync of their own are written when no forced record carries them. */
 const LAZY_FLUSH_MS = 200

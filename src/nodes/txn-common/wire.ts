@@ -1,5 +1,5 @@
-import {tooLarge} from '../../core/net/http-error.js'
-import {messageBatchParser, type Schema} from '../../core/net/validate.js'
+import {tooLarge} from '../../runtime/net/http-error.js'
+import {messageBatchParser, type Schema} from '../../runtime/net/validate.js'
 import type {Message} from '../../core/txn/index.js'
 
 /** Limits on a client's transaction (named in the README); the body limit backs them up. */

@@ -2,8 +2,8 @@ import {randomBytes} from 'node:crypto'
 import {performance} from 'node:perf_hooks'
 
 import {SeededRng} from '../../core/common/rng.js'
-import {badRequest, unavailable} from '../../core/net/http-error.js'
-import type {Logger} from '../../core/net/node-log.js'
+import {badRequest, unavailable} from '../../runtime/net/http-error.js'
+import type {Logger} from '../../runtime/net/node-log.js'
 import {
   Coordinator,
   defaultCoordinatorTiming,
@@ -16,15 +16,16 @@ import {
   type FinishedTxn,
   type Message,
   type NodeId,
+  type TxnAnswer,
   type TxnId,
   type Write,
 } from '../../core/txn/index.js'
-import {BucketHistogram} from '../txn-common/bucket-histogram.js'
+import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import {Partition} from '../../core/net/partition.js'
+import {Partition} from '../../runtime/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface CoordinatorNodeOptions {
@@ -42,16 +43,6 @@ const DEFAULT_MAX_ACTIVE_TXNS = 10_000
  */
 const RETRY = {initialMs: 1_000, maxMs: 5_000}
 const RECENT_REDRIVEN = 1_000
-
-/** The answer to POST /txn (DESIGN.md), with where the time went. */
-export interface TxnAnswer {
-  txn: TxnId
-  outcome: 'committed' | 'aborted'
-  reason: string | null
-  detail?: string
-  /** Phase 1 (prepares out → all votes in) and the decision record's fsync (decision → release). */
-  phasesMs: {prepare: number; decisionLog: number}
-}
 
 /**
  * Wires the pure coordinator to the clock, its decision log and the network.

@@ -1,4 +1,4 @@
-import {notFound} from '../../core/net/http-error.js'
+import {notFound} from '../../runtime/net/http-error.js'
 import {runNode} from '../run-node.js'
 import {failpointRoute} from '../txn-common/failpoint-route.js'
 import {MESSAGES_PATH} from '../txn-common/peer-transport.js'

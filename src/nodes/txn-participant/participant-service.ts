@@ -1,11 +1,11 @@
-import type {Logger} from '../../core/net/node-log.js'
+import type {Logger} from '../../runtime/net/node-log.js'
 import {SeededRng} from '../../core/common/rng.js'
 import {defaultParticipantTiming, Participant, type FailpointName, type Message, type ParticipantLogRecord, type ParticipantReady, type ResolvedTxn} from '../../core/txn/index.js'
-import {BucketHistogram} from '../txn-common/bucket-histogram.js'
+import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
-import {Partition} from '../../core/net/partition.js'
+import {Partition} from '../../runtime/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
 export interface ParticipantNodeOptions {

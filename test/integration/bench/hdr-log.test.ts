@@ -7,7 +7,7 @@ import {afterAll, beforeAll, expect, test} from 'vitest'
 
 import {startTrivialEndpoint, TrivialEndpoint} from '../../../bench/common.js'
 import {ALL, readHdrLog} from '../../../src/bench/hdr-log.js'
-import {createHistogram, encodeHistogram, Histogram} from '../../../src/bench/histogram.js'
+import {createHistogram, encodeHistogram, Histogram} from '../../../src/core/stats/histogram.js'
 import type {LoadReport} from '../../../src/bench/report.js'
 import {runCli} from '../cli/run-cli.js'
 

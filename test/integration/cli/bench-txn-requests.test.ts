@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {request} from 'undici'
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
-import type {ClusterState} from '../../../src/core/cluster/cluster-state.js'
+import type {ClusterState} from '../../../src/runtime/cluster/cluster-state.js'
 import {clusterForTests} from './cluster-fixture.js'
 
 const {dataDir, dsys} = clusterForTests(['--txn', '2'])

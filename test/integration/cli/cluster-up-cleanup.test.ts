@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
-import {processesStartedWith} from '../../../src/core/cluster/processes.js'
+import {processesStartedWith} from '../../../src/runtime/cluster/processes.js'
 import {runCli} from './run-cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dsys-up-cleanup-'))

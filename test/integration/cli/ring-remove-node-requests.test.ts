@@ -6,8 +6,8 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
-import type {ClusterState} from '../../../src/core/cluster/cluster-state.js'
-import type {MigrationReport} from '../../../src/nodes/ring-router/migration-report.js'
+import type {ClusterState} from '../../../src/runtime/cluster/cluster-state.js'
+import type {MigrationReport} from '../../../src/core/ring-live/migration-report.js'
 import {runCli} from './run-cli.js'
 
 // A stand-in ring router that keeps the requests it gets: what `ring remove-node` asks, and how often.

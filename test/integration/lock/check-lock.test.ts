@@ -4,10 +4,10 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {LockCheckReport, runLockCheck} from '../../../src/core/check/lock-check.js'
+import {LockCheckReport, runLockCheck} from '../../../src/check/lock-check.js'
 import {checkLockHistory, LockEvent} from '../../../src/core/check/mutual-exclusion.js'
-import {lockSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp} from '../../../src/core/cluster/supervisor.js'
+import {lockSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {clusterDown, clusterUp} from '../../../src/runtime/cluster/supervisor.js'
 
 /** `dsys check lock` against a real lock server that is killed or paused every 0.8 s. */
 describe('lock server: mutual-exclusion check under kill -9 and pauses', () => {

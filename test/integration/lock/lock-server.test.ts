@@ -8,9 +8,9 @@ import {afterAll, beforeAll, describe, expect, test, vi} from 'vitest'
 import {DsysLockBackend} from '../../../src/bench/lock/dsys-lock-backend.js'
 import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
 import {runLoad} from '../../../src/bench/run-load.js'
-import {lockSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
-import {JsonClient} from '../../../src/core/net/json-client.js'
+import {lockSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
 import {runCli} from '../cli/run-cli.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dsys-lock-'))

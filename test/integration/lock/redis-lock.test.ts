@@ -5,7 +5,7 @@ import {afterAll, beforeAll, expect, test} from 'vitest'
 import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
 import {RedisLockBackend} from '../../../src/bench/lock/redis-lock-backend.js'
 import {runLoad} from '../../../src/bench/run-load.js'
-import {freePorts} from '../../../src/core/cluster/ports.js'
+import {freePorts} from '../../../src/runtime/cluster/ports.js'
 
 const hasRedis = (() => {
   try {

@@ -3,11 +3,11 @@ import {connect} from 'node:net'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {JsonClient} from '../../../src/core/net/json-client.js'
-import {JsonServer} from '../../../src/core/net/json-server.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
+import {JsonServer} from '../../../src/runtime/net/json-server.js'
 
 /**
- * The HTTP layer is hand-written (src/core/net/http-connection.ts), so it is
+ * The HTTP layer is hand-written (src/runtime/net/http-connection.ts), so it is
  * fuzzed: valid pipelined requests with random bytes flipped, inserted,
  * deleted or cut, sent in random pieces. Whatever arrives, the server must
  * answer only with well-formed responses of the statuses it documents (never

@@ -3,9 +3,9 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {MAX_HEAD_BYTES} from '../../../src/core/net/http-connection.js'
-import {JsonClient} from '../../../src/core/net/json-client.js'
-import {JsonServer} from '../../../src/core/net/json-server.js'
+import {MAX_HEAD_BYTES} from '../../../src/runtime/net/http-connection.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
+import {JsonServer} from '../../../src/runtime/net/json-server.js'
 
 const MAX_BODY = 4 << 20
 let port: number

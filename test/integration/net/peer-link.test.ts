@@ -2,7 +2,7 @@ import {createServer} from 'node:net'
 
 import {expect, test, vi} from 'vitest'
 
-import {BatchOutcome, PeerLink} from '../../../src/core/net/peer-link.js'
+import {BatchOutcome, PeerLink} from '../../../src/runtime/net/peer-link.js'
 
 test('closing a link settles every item, queued or in flight, so no sender waits forever', async () => {
   // A peer that takes connections and never answers (as one stopped with SIGSTOP).

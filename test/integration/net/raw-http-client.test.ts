@@ -5,9 +5,9 @@ import {promisify} from 'node:util'
 
 import {afterAll, afterEach, beforeAll, describe, expect, test} from 'vitest'
 
-import {JsonClient} from '../../../src/core/net/json-client.js'
-import {JsonServer} from '../../../src/core/net/json-server.js'
-import {RawHttpClient} from '../../../src/core/net/raw-http-client.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
+import {JsonServer} from '../../../src/runtime/net/json-server.js'
+import {RawHttpClient} from '../../../src/runtime/net/raw-http-client.js'
 
 const run = promisify(execFile)
 
@@ -48,7 +48,7 @@ describe('raw HTTP client against the dsys JSON server', () => {
 
   test('idle keep-alive connections do not keep the process alive', async () => {
     // The built module: the child is plain node.
-    const module = new URL('../../../dist/src/core/net/raw-http-client.js', import.meta.url).href
+    const module = new URL('../../../dist/src/runtime/net/raw-http-client.js', import.meta.url).href
     const script = `import('${module}').then(async ({RawHttpClient}) => {
       const client = new RawHttpClient('${url}', {connections: 1, timeoutMs: 2000})
       console.log((await client.request({method: 'POST', path: '/echo', body: '{}'})).status)

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {KvEvent} from '../../../src/core/check/kv-history.js'
-import {KvCheckReport, runKvCheck} from '../../../src/core/check/kv-check.js'
+import {KvCheckReport, runKvCheck} from '../../../src/check/kv-check.js'
 import {checkKvHistory} from '../../../src/core/check/register-linearizability.js'
 import {RaftTestCluster} from './raft-cluster.js'
 

@@ -3,11 +3,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
 
-import {raftSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
-import {fetchHealth, type Health} from '../../../src/core/cluster/health.js'
-import {healCluster, partitionCluster} from '../../../src/core/cluster/partition.js'
-import {RaftKvClient} from '../../../src/core/kv/raft-kv-client.js'
+import {raftSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
+import {fetchHealth, type Health} from '../../../src/runtime/cluster/health.js'
+import {healCluster, partitionCluster} from '../../../src/runtime/cluster/partition.js'
+import {RaftKvClient} from '../../../src/runtime/clients/raft-kv-client.js'
 
 const HEALTH_TIMEOUT_MS = 15_000
 

@@ -2,10 +2,10 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {ringSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp} from '../../../src/core/cluster/supervisor.js'
-import {JsonClient} from '../../../src/core/net/json-client.js'
-import {RingAdmin} from '../../../src/nodes/ring-router/admin-client.js'
+import {ringSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {clusterDown, clusterUp} from '../../../src/runtime/cluster/supervisor.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
+import {RingAdmin} from '../../../src/runtime/clients/ring-admin-client.js'
 
 /** A real ring cluster (router + shards as processes) in a temp data dir, with a router client and the admin driver. */
 export interface RingTestCluster {

@@ -1,12 +1,12 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 
-import {restartNode} from '../../../src/core/cluster/supervisor.js'
+import {restartNode} from '../../../src/runtime/cluster/supervisor.js'
 import {SeededRng} from '../../../src/core/common/rng.js'
-import {JsonClient, segment} from '../../../src/core/net/json-client.js'
+import {JsonClient, segment} from '../../../src/runtime/net/json-client.js'
 import {liveConfig, livePlacement} from '../../../src/core/ring-live/index.js'
 import {measureChurn} from '../../../src/core/ring/index.js'
-import type {RingAdmin} from '../../../src/nodes/ring-router/admin-client.js'
-import type {MigrationReport} from '../../../src/nodes/ring-router/migration-report.js'
+import type {RingAdmin} from '../../../src/runtime/clients/ring-admin-client.js'
+import type {MigrationReport} from '../../../src/core/ring-live/migration-report.js'
 import {runCli} from '../cli/run-cli.js'
 import {type RingTestCluster, startRingCluster} from './ring-cluster.js'
 

@@ -1,6 +1,6 @@
 import {afterAll, beforeAll} from 'vitest'
 
-import {BankOptions, openAccounts} from '../../../src/core/check/bank-check.js'
+import {BankOptions, openAccounts} from '../../../src/check/bank-check.js'
 import {TxnCluster} from './txn-cluster.js'
 
 /** The bank of `dsys check txn`, at test scale. */

@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {parseDurationMs} from '../../../src/cli/duration.js'
-import {sleep} from '../../../src/core/cluster/processes.js'
-import {bankProblems, runBank} from '../../../src/core/check/bank-check.js'
+import {parseDurationMs} from '../../../src/core/common/duration.js'
+import {sleep} from '../../../src/runtime/cluster/processes.js'
+import {bankProblems, runBank} from '../../../src/check/bank-check.js'
 import {BANK, useBankCluster} from './bank-cluster.js'
 import {COORDINATOR, killNode, restartNode} from './txn-cluster.js'
 

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {isNodeAlive, sleep} from '../../../src/core/cluster/processes.js'
-import {readClusterState} from '../../../src/core/cluster/cluster-state.js'
+import {isNodeAlive, sleep} from '../../../src/runtime/cluster/processes.js'
+import {readClusterState} from '../../../src/runtime/cluster/cluster-state.js'
 import {failpointNames, type FailpointName} from '../../../src/core/txn/index.js'
 import {COORDINATOR, killNode, PARTICIPANTS, restartNode, TxnCluster, type TxnAnswer} from './txn-cluster.js'
 

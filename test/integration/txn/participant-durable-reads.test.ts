@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {afterEach, expect, test, vi} from 'vitest'
 
 import type {Message} from '../../../src/core/txn/types.js'
-import {fileLogger} from '../../../src/core/net/node-log.js'
+import {fileLogger} from '../../../src/runtime/net/node-log.js'
 import {ParticipantService} from '../../../src/nodes/txn-participant/participant-service.js'
 
 const dirs: string[] = []

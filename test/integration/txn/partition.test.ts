@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest'
 
-import {sleep} from '../../../src/core/cluster/processes.js'
-import {healCluster, partitionCluster} from '../../../src/core/cluster/partition.js'
-import {bankProblems, runBank} from '../../../src/core/check/bank-check.js'
+import {sleep} from '../../../src/runtime/cluster/processes.js'
+import {healCluster, partitionCluster} from '../../../src/runtime/cluster/partition.js'
+import {bankProblems, runBank} from '../../../src/check/bank-check.js'
 import {BANK, useBankCluster} from './bank-cluster.js'
 import {COORDINATOR, PARTICIPANTS} from './txn-cluster.js'
 

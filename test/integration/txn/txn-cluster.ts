@@ -2,12 +2,12 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {readClusterState} from '../../../src/core/cluster/cluster-state.js'
-import {fetchHealth} from '../../../src/core/cluster/health.js'
-import {TxnClusterClient} from '../../../src/core/check/txn-cluster-client.js'
-import {txnSubsystem} from '../../../src/core/cluster/subsystems.js'
-import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/core/cluster/supervisor.js'
-import {JsonClient} from '../../../src/core/net/json-client.js'
+import {readClusterState} from '../../../src/runtime/cluster/cluster-state.js'
+import {fetchHealth} from '../../../src/runtime/cluster/health.js'
+import {TxnClusterClient} from '../../../src/check/txn-cluster-client.js'
+import {txnSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
+import {JsonClient} from '../../../src/runtime/net/json-client.js'
 import {keyOwner} from '../../../src/core/txn/key-owner.js'
 
 export {killNode, restartNode}
@@ -15,7 +15,7 @@ export {killNode, restartNode}
 export const COORDINATOR = 'txn-coordinator'
 export const PARTICIPANTS = ['txn-participant-1', 'txn-participant-2', 'txn-participant-3']
 
-export type {TxnAnswer} from '../../../src/nodes/txn-coordinator/coordinator-service.js'
+export type {TxnAnswer} from '../../../src/core/txn/types.js'
 
 /**
  * A real coordinator and three participants in a temp data dir, with short

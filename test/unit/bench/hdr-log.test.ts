@@ -6,7 +6,7 @@ import * as hdr from 'hdr-histogram-js'
 import {afterAll, expect, test} from 'vitest'
 
 import {ALL, formatHdrLog, readHdrLog} from '../../../src/bench/hdr-log.js'
-import {createHistogram, encodeHistogram, Histogram} from '../../../src/bench/histogram.js'
+import {createHistogram, encodeHistogram, Histogram} from '../../../src/core/stats/histogram.js'
 import {Recorder} from '../../../src/bench/recorder.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'dsys-hdr-log-'))

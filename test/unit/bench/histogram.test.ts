@@ -1,6 +1,6 @@
 import {expect, test} from 'vitest'
 
-import {createHistogram, recordMicros, summarize} from '../../../src/bench/histogram.js'
+import {createHistogram, recordMicros, summarize} from '../../../src/core/stats/histogram.js'
 
 test('no percentile is above the maximum', () => {
   // 96.001 ms lands in a bucket whose top is 96.063 ms: the percentiles must still not pass the max.

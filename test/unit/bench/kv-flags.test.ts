@@ -1,6 +1,6 @@
 import {expect, test} from 'vitest'
 
-import {kvWorkloadFlags, readsWritesRow} from '../../../src/bench/kv/kv-flags.js'
+import {kvWorkloadFlags, readsWritesRow} from '../../../src/cli/kv-flags.js'
 import type {LoadReport} from '../../../src/bench/report.js'
 
 test('the reads / writes row counts the measured window only', () => {

@@ -1,6 +1,6 @@
 import {expect, test} from 'vitest'
 
-import {formatReport} from '../../../src/bench/print-report.js'
+import {formatReport} from '../../../src/cli/print-report.js'
 import {lockRows} from '../../../src/commands/bench/lock.js'
 import {fakeReport} from './report-fixture.js'
 

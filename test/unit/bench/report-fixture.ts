@@ -1,4 +1,4 @@
-import type {LatencySummary} from '../../../src/bench/histogram.js'
+import type {LatencySummary} from '../../../src/core/stats/histogram.js'
 import type {LoadReport} from '../../../src/bench/report.js'
 
 export const latency: LatencySummary = {p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1}

@@ -1,7 +1,7 @@
 import {expect, test} from 'vitest'
 
 import {formatHdrLog} from '../../../src/bench/hdr-log.js'
-import {summarize} from '../../../src/bench/histogram.js'
+import {summarize} from '../../../src/core/stats/histogram.js'
 import {Recorder} from '../../../src/bench/recorder.js'
 import {sliceClients} from '../../../src/bench/threads.js'
 

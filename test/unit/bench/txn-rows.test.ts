@@ -1,6 +1,6 @@
 import {expect, test} from 'vitest'
 
-import {formatReport} from '../../../src/bench/print-report.js'
+import {formatReport} from '../../../src/cli/print-report.js'
 import type {TxnClusterReport} from '../../../src/bench/txn/txn-cluster-stats.js'
 import {txnRows} from '../../../src/commands/bench/txn.js'
 import {fakeReport, latency} from './report-fixture.js'

@@ -1,6 +1,7 @@
 import {describe, expect, test} from 'vitest'
 
-import {BankRun, bankProblems} from '../../../src/core/check/bank-check.js'
+import {bankProblems} from '../../../src/check/bank-check.js'
+import type {BankRun} from '../../../src/core/check/bank-history.js'
 
 const kept: BankRun = {accounts: 3, total: 3000, outcomes: {committed: 5}, auditSums: [3000, 3000], finalSum: 3000, badBalances: 0, finalAudit: 3000, inDoubt: {p1: 0, p2: 0}}
 

@@ -1,9 +1,10 @@
 import {describe, expect, test} from 'vitest'
 
-import {BankEvent, judgeBankHistory} from '../../../src/core/check/bank-check.js'
+import {judgeBankHistory} from '../../../src/check/bank-check.js'
+import type {BankEvent} from '../../../src/core/check/bank-history.js'
 import {bankRunFromHistory} from '../../../src/core/check/bank-history.js'
 import {LockEvent} from '../../../src/core/check/mutual-exclusion.js'
-import {judgeLockHistory} from '../../../src/core/check/lock-check.js'
+import {judgeLockHistory} from '../../../src/check/lock-check.js'
 
 const T0 = 1_700_000_000_000
 

@@ -3,7 +3,7 @@ import {Writable} from 'node:stream'
 import {expect, test} from 'vitest'
 
 import {checkProgress, progressBar} from '../../../src/cli/progress.js'
-import {History} from '../../../src/core/check/histories.js'
+import {History} from '../../../src/check/histories.js'
 
 /** A stream that keeps what is written to it; a terminal or not. */
 function stream(isTTY: boolean): NodeJS.WriteStream & {text: () => string} {

@@ -1,8 +1,8 @@
 import {describe, expect, test} from 'vitest'
 
-import {ClusterState, NodeRecord} from '../../../src/core/cluster/cluster-state.js'
-import {planPartition} from '../../../src/core/cluster/partition.js'
-import {Partition} from '../../../src/core/net/partition.js'
+import {ClusterState, NodeRecord} from '../../../src/runtime/cluster/cluster-state.js'
+import {planPartition} from '../../../src/runtime/cluster/partition.js'
+import {Partition} from '../../../src/runtime/net/partition.js'
 
 const node = (name: string, subsystem: string): NodeRecord => ({
   name,

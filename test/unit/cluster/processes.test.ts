@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {afterAll, expect, test} from 'vitest'
 
-import {isNodeAlive, processesStartedWith} from '../../../src/core/cluster/processes.js'
+import {isNodeAlive, processesStartedWith} from '../../../src/runtime/cluster/processes.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dsys-processes-'))
 afterAll(() => rmSync(root, {recursive: true, force: true}))

@@ -1,7 +1,7 @@
 import {expect, test} from 'vitest'
 
 import {mainHealth, statusTable, wideTable} from '../../../src/commands/cluster/status.js'
-import type {NodeStatus} from '../../../src/core/cluster/supervisor.js'
+import type {NodeStatus} from '../../../src/runtime/cluster/supervisor.js'
 
 /** The default cluster as `cluster status` saw it: every kind of node, with the health each reports. */
 const health: Record<string, Record<string, unknown>> = {

@@ -1,7 +1,7 @@
 import {expect, test} from 'vitest'
 
 import {upTable} from '../../../src/commands/cluster/up.js'
-import type {NodeRecord} from '../../../src/core/cluster/cluster-state.js'
+import type {NodeRecord} from '../../../src/runtime/cluster/cluster-state.js'
 
 test('the cluster up table fits 100 columns on the default cluster, however long the data directory', () => {
   const dataDir = '/home/someone/projects/distributed-systems/dsys/.dsys'

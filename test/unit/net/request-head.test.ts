@@ -1,7 +1,7 @@
 import {describe, expect, test} from 'vitest'
 
-import {HttpError} from '../../../src/core/net/http-error.js'
-import {parseRequestHead} from '../../../src/core/net/request-head.js'
+import {HttpError} from '../../../src/runtime/net/http-error.js'
+import {parseRequestHead} from '../../../src/runtime/net/request-head.js'
 
 const head = (...lines: string[]) => parseRequestHead(lines.join('\r\n'))
 

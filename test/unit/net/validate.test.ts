@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
-import {messageBatchParser, parseBody} from '../../../src/core/net/validate.js'
+import {messageBatchParser, parseBody} from '../../../src/runtime/net/validate.js'
 
 const schema = {owner: {type: 'string', minLength: 1}, ttlMs: {type: 'int', min: 1, optional: true}} as const
 

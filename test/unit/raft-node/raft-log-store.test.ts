@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import type {Entry, HardState, Ready, Snapshot} from '../../../src/core/raft/index.js'
-import {writeSnapshotSync} from '../../../src/core/storage/snapshot-file.js'
+import {writeSnapshotSync} from '../../../src/runtime/storage/snapshot-file.js'
 import {RaftLogStore} from '../../../src/nodes/raft-node/raft-log-store.js'
 
 const SEGMENT_BYTES = 4096

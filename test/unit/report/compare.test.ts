@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import * as hdr from 'hdr-histogram-js'
 import {describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../../src/cli/errors.js'
+import {UsageError} from '../../../src/core/common/usage-error.js'
 import {compareResults, formatComparison, regressions} from '../../../src/report/compare.js'
 import type {ReportInput} from '../../../src/report/report-input.js'
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
-import {UsageError} from '../../../src/cli/errors.js'
+import {UsageError} from '../../../src/core/common/usage-error.js'
 import {findJsonSyntaxError} from '../../../src/report/json-syntax.js'
 import {parseResult, readResultFile} from '../../../src/report/result-file.js'
 

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {KvStore} from '../../../src/core/storage/kv-store.js'
+import {KvStore} from '../../../src/runtime/storage/kv-store.js'
 import {ShardStore} from '../../../src/nodes/ring-shard/shard-store.js'
 
 const dirs: string[] = []

@@ -3,7 +3,7 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ts from 'typescript'
 
-const srcCore = join(dirname(fileURLToPath(import.meta.url)), '../../../src/core')
+const src = join(dirname(fileURLToPath(import.meta.url)), '../../../src')
 
 /**
  * Compiles the storage sources (and the one common file they import) to ES
@@ -12,11 +12,11 @@ const srcCore = join(dirname(fileURLToPath(import.meta.url)), '../../../src/core
  */
 export function compileStorageTo(outDir: string): void {
   const files = [
-    ...readdirSync(join(srcCore, 'storage')).map((name) => `storage/${name}`),
-    'common/invariant.ts',
+    ...readdirSync(join(src, 'runtime/storage')).map((name) => `runtime/storage/${name}`),
+    'core/common/invariant.ts',
   ]
   for (const file of files) {
-    const {outputText} = ts.transpileModule(readFileSync(join(srcCore, file), 'utf8'), {
+    const {outputText} = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {
       compilerOptions: {module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022},
     })
     const out = join(outDir, file.replace(/\.ts$/, '.js'))

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 import {readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {KvStore} from '../../../src/core/storage/kv-store.js'
+import {KvStore} from '../../../src/runtime/storage/kv-store.js'
 import {compileStorageTo} from './compile-storage.js'
 import {useTempDirs} from './temp-dirs.js'
 
@@ -14,7 +14,7 @@ const tempDir = useTempDirs()
  * compaction bound so kills also land in rotation and compaction.
  */
 const WRITER_SCRIPT = `
-import {KvStore} from './storage/kv-store.js'
+import {KvStore} from './runtime/storage/kv-store.js'
 const [dir, round] = process.argv.slice(2)
 const store = KvStore.open(dir, {segmentBytes: 2048, compactAfterBytes: 8192})
 let next = 0

@@ -1,8 +1,8 @@
 import {readdirSync, rmSync, statSync, truncateSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {KvStore, type KvStoreOptions} from '../../../src/core/storage/kv-store.js'
-import {StorageClosedError, StorageCorruptionError} from '../../../src/core/storage/storage-errors.js'
+import {KvStore, type KvStoreOptions} from '../../../src/runtime/storage/kv-store.js'
+import {StorageClosedError, StorageCorruptionError} from '../../../src/runtime/storage/storage-errors.js'
 import {useTempDirs} from './temp-dirs.js'
 
 const tempDir = useTempDirs()

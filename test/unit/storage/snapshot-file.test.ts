@@ -1,8 +1,8 @@
 import {readdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../../src/core/storage/snapshot-file.js'
-import {StorageCorruptionError} from '../../../src/core/storage/storage-errors.js'
+import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../../src/runtime/storage/snapshot-file.js'
+import {StorageCorruptionError} from '../../../src/runtime/storage/storage-errors.js'
 import {useTempDirs} from './temp-dirs.js'
 
 const tempDir = useTempDirs()

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {encodeFrame, FRAME_HEADER_BYTES, scanFrames} from '../../../src/core/storage/wal-frame.js'
+import {encodeFrame, FRAME_HEADER_BYTES, scanFrames} from '../../../src/runtime/storage/wal-frame.js'
 
 const payloads = ['alpha', '', 'γάμμα', 'x'.repeat(300)].map((s) => Buffer.from(s))
 

@@ -1,9 +1,9 @@
 import {appendFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {batchLimitBytes, encodeFrame} from '../../../src/core/storage/wal-frame.js'
-import {listSegmentFilesSync} from '../../../src/core/storage/wal-segments.js'
-import {Wal} from '../../../src/core/storage/wal.js'
+import {batchLimitBytes, encodeFrame} from '../../../src/runtime/storage/wal-frame.js'
+import {listSegmentFilesSync} from '../../../src/runtime/storage/wal-segments.js'
+import {Wal} from '../../../src/runtime/storage/wal.js'
 import {useTempDirs} from './temp-dirs.js'
 
 const tempDir = useTempDirs()

@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {Wal} from '../../../src/core/storage/wal.js'
+import {Wal} from '../../../src/runtime/storage/wal.js'
 import {compileStorageTo} from './compile-storage.js'
 import {useTempDirs} from './temp-dirs.js'
 
@@ -14,7 +14,7 @@ const tempDir = useTempDirs()
  * real write fail with EFBIG (Node ignores SIGXFSZ).
  */
 const APPEND_UNTIL_FAILURE_SCRIPT = `
-import {Wal} from './storage/wal.js'
+import {Wal} from './runtime/storage/wal.js'
 const {wal} = Wal.open(process.argv[2])
 let acknowledged = 0
 let first

@@ -1,8 +1,8 @@
 import {appendFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {StorageClosedError, StorageCorruptionError} from '../../../src/core/storage/storage-errors.js'
-import {Wal} from '../../../src/core/storage/wal.js'
+import {StorageClosedError, StorageCorruptionError} from '../../../src/runtime/storage/storage-errors.js'
+import {Wal} from '../../../src/runtime/storage/wal.js'
 import {useTempDirs} from './temp-dirs.js'
 
 const tempDir = useTempDirs()

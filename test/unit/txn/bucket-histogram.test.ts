@@ -1,6 +1,6 @@
 import {expect, test} from 'vitest'
 
-import {BucketHistogram, histogramSince, summarizeHistogram} from '../../../src/nodes/txn-common/bucket-histogram.js'
+import {BucketHistogram, histogramSince, summarizeHistogram} from '../../../src/core/stats/bucket-histogram.js'
 
 test("a window's maximum is its own, not the node's lifetime maximum", () => {
   const h = new BucketHistogram()

@@ -1,10 +1,10 @@
 import {stripVTControlCharacters} from 'node:util'
 
-import {renderTable} from '../cli/table.js'
-import type {LatencySummary} from './histogram.js'
-import {formatLatencyChart} from './latency-line.js'
-import type {LoadReport} from './report.js'
-import {MIN_ISSUED_FRACTION} from './verdict.js'
+import {renderTable} from '../report/table.js'
+import type {LatencySummary} from '../core/stats/histogram.js'
+import {formatLatencyChart} from '../bench/latency-line.js'
+import type {LoadReport} from '../bench/report.js'
+import {MIN_ISSUED_FRACTION} from '../bench/verdict.js'
 
 /** Counts with thousands separators; other numbers with a fixed number of decimals, so a column reads alike. */
 const formatNumber = (n: number, decimals = 3): string =>

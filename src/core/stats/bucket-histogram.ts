@@ -1,11 +1,11 @@
-import type {LatencySummary} from '../../bench/histogram.js'
+import type {LatencySummary} from './histogram.js'
 
 /**
  * A latency histogram with fixed log-spaced buckets (8 per doubling, ~9%
  * wide, from 10 µs up). Fixed buckets make snapshots subtractable: a
  * benchmark reads a node's histogram before and after its run and gets the
  * histogram of exactly its window, which percentiles alone cannot give.
- * (hdr-histogram-js, src/bench/histogram.ts, can subtract too, but only as a
+ * (hdr-histogram-js, src/core/stats/histogram.ts, can subtract too, but only as a
  * decoded object: /health would carry an encoded blob instead of plain JSON.)
  */
 const FIRST_BUCKET_MS = 0.01

@@ -1,14 +1,14 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
-import {requireClusterState} from '../cluster/cluster-state.js'
-import {SeededRng} from '../common/rng.js'
-import {Anomaly} from './anomaly.js'
-import {bankAnomaly, bankRunFromHistory, INITIAL_BALANCE} from './bank-history.js'
+import type {TxnAnswer} from '../core/txn/types.js'
+import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {SeededRng} from '../core/common/rng.js'
+import {Anomaly} from '../core/check/anomaly.js'
+import {bankAnomaly, BankEvent, BankRun, bankRunFromHistory, INITIAL_BALANCE} from '../core/check/bank-history.js'
 import {History, recheckedRun, writeHistory} from './histories.js'
 import {CheckObserver, Fault, FaultEvent, runNemesis} from './nemesis.js'
-import {CheckTimelinePoint, historyTimeline} from './timeline.js'
+import {CheckTimelinePoint, historyTimeline} from '../core/check/timeline.js'
 import {TxnClusterClient} from './txn-cluster-client.js'
 
 export interface BankOptions {
@@ -19,46 +19,6 @@ export interface BankOptions {
   clients: number
   durationMs: number
   seed: number
-}
-
-/**
- * One line of a bank history (JSON Lines, DESIGN.md "Histories"): each
- * transfer's and audit's invocation and client outcome (`ok` committed,
- * `fail` certainly not applied, `info` unknown), then each participant's
- * final state once the cluster has settled. Times are ms from the start.
- */
-export type BankEvent =
-  | {process: number; type: 'invoke'; f: 'transfer'; value: {from: string; to: string}; time: number}
-  | {
-      process: number
-      type: 'ok' | 'fail' | 'info'
-      f: 'transfer'
-      /** The balances read and the amount moved; absent when the reads failed (no transaction was sent). */
-      value: {from: string; to: string; read?: [number, number]; amount?: number}
-      /** The coordinator's id of the transaction, when it answered. */
-      txn?: string
-      /** Why it aborted, failed or is unknown. */
-      reason?: string
-      time: number
-    }
-  | {process: number; type: 'invoke'; f: 'audit'; value: null; time: number}
-  | {process: number; type: 'ok' | 'fail' | 'info'; f: 'audit'; value: {sum: number; balances: number[]} | null; txn?: string; reason?: string; time: number}
-  | {type: 'final'; participant: string; inDoubt: number; lockedKeys: number; balances: Record<string, number>; time: number}
-
-export interface BankRun {
-  accounts: number
-  total: number
-  /** Transfer outcomes: `committed`, the abort reason, or `unknown` when no answer came. */
-  outcomes: Record<string, number>
-  /** Sums seen by the audits that committed: each a consistent snapshot. */
-  auditSums: number[]
-  finalSum: number
-  /** The final balances that are not non-negative integers. */
-  badBalances: number
-  /** An audit after everything settled; undefined if it did not commit. */
-  finalAudit: number | undefined
-  /** Each participant's transactions in doubt once the run ended (empty: no final state was recorded). */
-  inDoubt: Record<string, number>
 }
 
 /** Opens every account with the initial balance; fails if any already exists (run the check on a fresh cluster). */

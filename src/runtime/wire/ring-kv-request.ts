@@ -1,5 +1,5 @@
 import {tooLarge} from '../net/http-error.js'
-import {RING_LIMITS} from './limits.js'
+import {RING_LIMITS} from '../../core/ring-live/limits.js'
 
 /** Body fields of the ring's KV API, bounded by RING_LIMITS (over the limit: 413). */
 export const keyField = {type: 'string', minLength: 1, maxLength: RING_LIMITS.keyLength} as const

@@ -1,10 +1,10 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {requireClusterState} from '../../core/cluster/cluster-state.js'
-import {addNode, removeNode} from '../../core/cluster/supervisor.js'
-import {JsonClient, segment} from '../../core/net/json-client.js'
+import {requireClusterState} from '../cluster/cluster-state.js'
+import {addNode, removeNode} from '../cluster/supervisor.js'
+import {JsonClient, segment} from '../net/json-client.js'
 import {nextShardName} from '../../core/ring-live/index.js'
-import type {MigrationReport} from './migration-report.js'
+import type {MigrationReport} from '../../core/ring-live/migration-report.js'
 
 /** A membership change the router refused (unknown shard, a migration already running): fit to show a user. */
 export class RingAdminError extends Error {

@@ -1,4 +1,4 @@
-import {liveConfig} from '../ring-live/live-placement.js'
+import {liveConfig} from '../../core/ring-live/live-placement.js'
 
 /**
  * What each subsystem starts. A plan names its nodes before any port is

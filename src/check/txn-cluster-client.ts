@@ -1,8 +1,7 @@
-import {isSettled, snapshotTxnCluster, waitSettled} from '../../bench/txn/txn-cluster-stats.js'
-import {JsonClient, segment} from '../net/json-client.js'
-import {keyOwner} from '../txn/key-owner.js'
-import type {Condition, Write} from '../txn/types.js'
-import type {TxnAnswer} from '../../nodes/txn-coordinator/coordinator-service.js'
+import {isSettled, snapshotTxnCluster, waitSettled} from '../bench/txn/txn-cluster-stats.js'
+import {JsonClient, segment} from '../runtime/net/json-client.js'
+import {keyOwner} from '../core/txn/key-owner.js'
+import type {Condition, TxnAnswer, Write} from '../core/txn/types.js'
 
 /** Transactions through the coordinator, committed reads from the participant owning each key, and the cluster's settling. */
 export class TxnClusterClient {

@@ -1,4 +1,4 @@
-import type {ChurnResult} from '../../core/ring/index.js'
+import type {ChurnResult} from '../ring/index.js'
 
 export type MigrationPhase = 'draining' | 'scanning' | 'copying' | 'finishing' | 'done'
 

@@ -1,14 +1,15 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
-import {requireClusterState} from '../cluster/cluster-state.js'
-import {SeededRng} from '../common/rng.js'
-import {Anomaly} from './anomaly.js'
-import {History, OutcomeCounts, outcomeCounts, recheckedRun, writeHistory} from './histories.js'
-import {checkLockHistory, lockAnomaly, LockCheckResult, LockEvent} from './mutual-exclusion.js'
+import {DsysLockBackend} from '../bench/lock/dsys-lock-backend.js'
+import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {SeededRng} from '../core/common/rng.js'
+import {Anomaly} from '../core/check/anomaly.js'
+import {OutcomeCounts, outcomeCounts} from '../core/check/history-operations.js'
+import {History, recheckedRun, writeHistory} from './histories.js'
+import {checkLockHistory, lockAnomaly, LockCheckResult, LockEvent} from '../core/check/mutual-exclusion.js'
 import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
-import {CheckTimelinePoint, historyTimeline} from './timeline.js'
+import {CheckTimelinePoint, historyTimeline} from '../core/check/timeline.js'
 
 export interface LockCheckOptions {
   dataDir: string

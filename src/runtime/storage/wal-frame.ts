@@ -1,5 +1,5 @@
 import {crc32} from 'node:zlib'
-import {unreachable} from '../common/invariant.js'
+import {unreachable} from '../../core/common/invariant.js'
 import {writeIndexU64} from './log-index.js'
 
 /**

@@ -1,12 +1,10 @@
-/** What every check does with its history: write it as JSON Lines and count its outcomes. */
+/** What every check run does with its history: record it, tell the observer, write it as JSON Lines. */
 
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
-import {historySpanS, OperationEvent} from './history-operations.js'
+import {historySpanS, OperationEvent} from '../core/check/history-operations.js'
 import type {CheckObserver, FaultEvent} from './nemesis.js'
-
-type Outcome = 'invoke' | 'ok' | 'fail' | 'info'
 
 /** A history being recorded: every event kept in order, every outcome (ok, fail, info) told to the observer. */
 export class History<E extends {type: string}> {
@@ -24,20 +22,6 @@ export class History<E extends {type: string}> {
 export function writeHistory(path: string, events: readonly object[]): void {
   mkdirSync(dirname(path), {recursive: true})
   writeFileSync(path, events.map((e) => JSON.stringify(e)).join('\n') + '\n')
-}
-
-export interface OutcomeCounts {
-  invoked: number
-  ok: number
-  fail: number
-  info: number
-}
-
-/** How many operations a history invoked and how they ended. */
-export function outcomeCounts(events: ReadonlyArray<{type: Outcome}>): OutcomeCounts {
-  const counts: OutcomeCounts = {invoked: 0, ok: 0, fail: 0, info: 0}
-  for (const e of events) counts[e.type === 'invoke' ? 'invoked' : e.type]++
-  return counts
 }
 
 /**

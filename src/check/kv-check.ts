@@ -1,12 +1,12 @@
 import {performance} from 'node:perf_hooks'
 
-import {requireClusterState} from '../cluster/cluster-state.js'
-import {fetchHealth} from '../cluster/health.js'
-import {SeededRng} from '../common/rng.js'
-import {KvRequestError, KvSession, RaftKvClient} from '../kv/raft-kv-client.js'
-import {KvEvent} from './kv-history.js'
+import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {fetchHealth} from '../runtime/cluster/health.js'
+import {SeededRng} from '../core/common/rng.js'
+import {KvRequestError, KvSession, RaftKvClient} from '../runtime/clients/raft-kv-client.js'
+import {KvEvent} from '../core/check/kv-history.js'
 import {History, recheckedRun, writeHistory} from './histories.js'
-import {judgeKvHistory, KvVerdict} from './kv-verdict.js'
+import {judgeKvHistory, KvVerdict} from '../core/check/kv-verdict.js'
 import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
 
 export interface KvCheckOptions {
@@ -91,12 +91,12 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
   const durationS = (performance.now() - t0) / 1000
 
   writeHistory(opts.historyPath, history.events)
-  return {workload: 'check-kv', clients: opts.clients, keys: opts.keys, durationS, seed: opts.seed, faults, history: opts.historyPath, ...judgeKvHistory(history.events)}
+  return {workload: 'check-kv', clients: opts.clients, keys: opts.keys, durationS, seed: opts.seed, faults, history: opts.historyPath, ...judgeKvHistory(history.events, () => performance.now())}
 }
 
 /** `check kv --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
 export function recheckKvHistory(history: readonly KvEvent[], path: string): KvCheckReport {
-  return {workload: 'check-kv', ...recheckedRun(history, path), keys: new Set(history.map((e) => e.key)).size, ...judgeKvHistory(history)}
+  return {workload: 'check-kv', ...recheckedRun(history, path), keys: new Set(history.map((e) => e.key)).size, ...judgeKvHistory(history, () => performance.now())}
 }
 
 /** Runs one operation; `fail` only when it certainly did not take effect, `info` when that is unknown. */

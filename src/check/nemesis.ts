@@ -1,9 +1,9 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {healCluster, partitionCluster} from '../cluster/partition.js'
-import {killNode, restartNode} from '../cluster/supervisor.js'
-import {SeededRng} from '../common/rng.js'
+import {healCluster, partitionCluster} from '../runtime/cluster/partition.js'
+import {killNode, restartNode} from '../runtime/cluster/supervisor.js'
+import {SeededRng} from '../core/common/rng.js'
 
 export const FAULTS = ['partition', 'kill', 'pause'] as const
 export type Fault = (typeof FAULTS)[number]

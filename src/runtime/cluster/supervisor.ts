@@ -1,7 +1,7 @@
 import {existsSync, readdirSync, rmSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-import {NODE_CONFIG_FILE} from '../../nodes/node-config.js'
+import {NODE_CONFIG_FILE} from './node-config.js'
 
 import {CLUSTER_FILE, ClusterState, findNode, NodeRecord, readClusterState, requireClusterState, writeClusterState} from './cluster-state.js'
 import {fetchHealth, Health, NodeStartError, waitHealthy} from './health.js'

@@ -1,4 +1,4 @@
-import {unreachable} from '../common/invariant.js'
+import {unreachable} from '../../core/common/invariant.js'
 
 /** One change to a KvStore; a batch of them is written as one WAL record. */
 export type KvOp = {type: 'put'; key: string; value: string} | {type: 'delete'; key: string}

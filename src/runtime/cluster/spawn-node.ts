@@ -3,7 +3,7 @@ import {closeSync, mkdirSync, openSync, readFileSync, writeFileSync} from 'node:
 import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {NODE_CONFIG_FILE, NODE_LOG_FILE, NodeConfig} from '../../nodes/node-config.js'
+import {NODE_CONFIG_FILE, NODE_LOG_FILE, NodeConfig} from './node-config.js'
 import type {NodeRecord} from './cluster-state.js'
 
 /**

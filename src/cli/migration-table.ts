@@ -1,5 +1,5 @@
-import {percent} from '../../core/ring/index.js'
-import type {MigrationReport} from './migration-report.js'
+import {percent} from '../core/ring/index.js'
+import type {MigrationReport} from '../core/ring-live/migration-report.js'
 
 /** The live migration next to the offline prediction, as rows for a table. */
 export function migrationRows(report: MigrationReport): Array<[string, string | number]> {

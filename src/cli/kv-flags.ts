@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {numberFlag, positiveIntFlag} from '../../cli/flags.js'
-import type {LoadReport} from '../report.js'
-import type {KvWorkloadOptions} from './kv-workload.js'
+import {numberFlag, positiveIntFlag} from './flags.js'
+import type {LoadReport} from '../bench/report.js'
+import type {KvWorkloadOptions} from '../bench/kv/kv-workload.js'
 
 /** The flags that shape the kv workload, for every command that drives it (bench kv, bench ring). */
 export const kvWorkloadFlags = {

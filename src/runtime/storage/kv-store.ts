@@ -1,5 +1,5 @@
 import {join} from 'node:path'
-import {invariant} from '../common/invariant.js'
+import {invariant} from '../../core/common/invariant.js'
 import {byteOption} from './byte-option.js'
 import {applyKvOps, decodeKvBatch, decodeKvSnapshot, encodeKvBatch, encodeKvSnapshot, type KvOp} from './kv-codec.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from './snapshot-file.js'

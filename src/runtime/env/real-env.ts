@@ -1,0 +1,18 @@
+import {randomBytes} from 'node:crypto'
+import {performance} from 'node:perf_hooks'
+
+import {SeededRng} from '../../core/common/rng.js'
+import type {Env, Timer} from './env.js'
+
+/** The Env of a node process: the OS clock, Node's timers, a generator seeded from the OS. */
+export function realEnv(): Env {
+  return {
+    now: () => performance.now(),
+    wallNow: () => performance.timeOrigin + performance.now(),
+    setTimer(delayMs: number, fn: () => void): Timer {
+      const timer = setTimeout(fn, Math.max(0, delayMs))
+      return {cancel: () => clearTimeout(timer)}
+    },
+    rng: new SeededRng(randomBytes(4).readUInt32LE(0)),
+  }
+}
