@@ -1,6 +1,6 @@
 import {invariant, unreachable} from '../common/invariant.js'
 import type {Rng} from '../common/rng.js'
-import {retryDelayMs, type RetryPolicy} from './backoff.js'
+import {retryDelayMs, type RetryPolicy} from '../common/backoff.js'
 import {Deadlines} from './deadlines.js'
 import type {FailpointName} from './failpoints.js'
 import {KeyLocks} from './key-locks.js'

@@ -1,6 +1,6 @@
-import type {Rng} from '../common/rng.js'
+import type {Rng} from './rng.js'
 
-/** Bounded exponential backoff for re-sends that must go on until answered. */
+/** Bounded exponential backoff with jitter: every retry loop in dsys (2PC re-sends, migration steps, KV client redirects) uses it. */
 export interface RetryPolicy {
   initialMs: number
   maxMs: number
