@@ -21,14 +21,14 @@ export interface LoadOptions {
   /** Worker threads to spread the clients over (default 1: this thread); needs the workload's recipe. */
   threads?: number
   /** Called about once a second while the run goes on (progress display). */
-  onProgress?: (p: Progress) => void
+  onProgress?: (p: LoadProgress) => void
   /** Actions at a time into the run (e.g. add a node at 5 s); their outcome lands in the report's events. */
   events?: Array<{atMs: number; name: string; run: () => Promise<Record<string, unknown>>}>
   /** Where to write the run's HdrHistogram interval log (see hdr-log.ts); none when undefined. */
   hdrLog?: string
 }
 
-export interface Progress {
+export interface LoadProgress {
   elapsedMs: number
   totalMs: number | undefined
   ops: number

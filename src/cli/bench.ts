@@ -4,7 +4,7 @@ import {checkHdrLogPath} from '../bench/hdr-log.js'
 import {formatReport} from './print-report.js'
 import {openFileLimit} from '../bench/open-files.js'
 import {LoadReport} from '../bench/report.js'
-import {LoadOptions, Progress, runLoad} from '../bench/run-load.js'
+import {LoadOptions, LoadProgress, runLoad} from '../bench/run-load.js'
 import {checkThresholdMetrics, evaluateThresholds, formatMetric, parseThreshold, Threshold} from '../bench/thresholds.js'
 import {runFailures} from '../bench/verdict.js'
 import {Workload} from '../bench/workload.js'
@@ -119,7 +119,7 @@ export async function runBenchCommand(
 }
 
 /** A progress bar on stderr, only when stderr is a terminal: seconds gone (or operations, with --ops), operations and errors so far. */
-function benchProgress(durationMs: number | undefined, warmupMs: number, ops: number | undefined): {onProgress: (p: Progress) => void; stop(): void} {
+function benchProgress(durationMs: number | undefined, warmupMs: number, ops: number | undefined): {onProgress: (p: LoadProgress) => void; stop(): void} {
   const byTime = durationMs !== undefined
   const total = byTime ? Math.round((warmupMs + durationMs) / 1000) : ops!
   const bar = progressBar(`bench [{bar}] {value}/{total} ${byTime ? 's' : 'ops'} | {phase} | {ops} ops, {rate}/s | {errors} errors`, total, {phase: 'warming up', ops: 0, rate: 0, errors: 0})

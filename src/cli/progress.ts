@@ -10,15 +10,15 @@ import type {CheckObserver} from '../check/nemesis.js'
  * that is a terminal: stdout, and so --json's one document, never sees it,
  * and a log file or a pipe gets no control characters.
  */
-export interface Progress {
+export interface ProgressBar {
   update(value: number, payload?: Record<string, unknown>): void
   stop(): void
 }
 
-const NO_PROGRESS: Progress = {update() {}, stop() {}}
+const NO_PROGRESS: ProgressBar = {update() {}, stop() {}}
 
 /** `format` takes cli-progress's tokens ({bar}, {value}, {total}…) and the payload's names. */
-export function progressBar(format: string, total: number, payload: Record<string, unknown>, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progressBar(format: string, total: number, payload: Record<string, unknown>, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   if (!stream.isTTY) return NO_PROGRESS
   // Loaded here, when a bar is drawn, not at every start of dsys; require (it is CommonJS) keeps progressBar synchronous for ring churn, whose computation does not yield.
   const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress

@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {countFlag, numberFlag, positiveIntFlag} from '../../cli/flags.js'
-import {type Progress, progressBar} from '../../cli/progress.js'
+import {type ProgressBar, progressBar} from '../../cli/progress.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../report/table.js'
 import {SeededRng} from '../../core/common/rng.js'
@@ -80,7 +80,7 @@ export default class RingChurn extends DsysCommand {
     const algorithms = flags.algo === 'all' ? ALGORITHMS : ALGORITHMS.filter((a) => a === flags.algo)
     this.note(`placing ${keys.length} keys with ${algorithms.join(', ')}…`)
     // On stderr, a terminal only: which algorithm and step is being computed.
-    let progress: Progress | undefined
+    let progress: ProgressBar | undefined
     const onStep = (step: ChurnStep): void => {
       progress ??= progressBar('ring churn [{bar}] {value}/{total} measured | now: {label}', step.total, {label: step.label})
       progress.update(step.done, {label: step.label})

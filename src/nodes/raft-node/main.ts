@@ -1,7 +1,7 @@
 import type {ClientSession, KvCommand, KvResult} from '../../core/kv/commands.js'
 import {KV_LIMITS} from '../../core/kv/limits.js'
 import {badRequest, HttpError, notFound} from '../../runtime/net/http-error.js'
-import type {Reply} from '../../runtime/net/json-server.js'
+import type {HttpReply} from '../../runtime/net/json-server.js'
 import {parseBody} from '../../runtime/net/validate.js'
 import {runNode} from '../run-node.js'
 import {RAFT_MESSAGES_PATH} from './peer-transport.js'
@@ -35,7 +35,7 @@ function sessionOf(req: {clientId?: string; seq?: number}): {session?: ClientSes
 }
 
 /** Maps a write's result to DESIGN.md's answers. */
-function answerWrite(result: KvResult): Reply {
+function answerWrite(result: KvResult): HttpReply {
   switch (result.type) {
     case 'ok':
       return {body: {ok: true}}
@@ -47,7 +47,7 @@ function answerWrite(result: KvResult): Reply {
 }
 
 /** Followers redirect: the client learns the leader once and then talks to it directly (no extra hop per request). */
-async function atLeader(path: string, serve: () => Promise<Reply>): Promise<Reply> {
+async function atLeader(path: string, serve: () => Promise<HttpReply>): Promise<HttpReply> {
   try {
     return await serve()
   } catch (err) {

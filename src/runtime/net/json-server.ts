@@ -13,13 +13,13 @@ export interface RouteRequest {
   onAbort(listener: () => void): void
 }
 
-export interface Reply {
+export interface HttpReply {
   status?: number
   body?: unknown
   headers?: Record<string, string>
 }
 
-export type Handler = (req: RouteRequest) => Reply | Promise<Reply>
+export type Handler = (req: RouteRequest) => HttpReply | Promise<HttpReply>
 
 export interface Route {
   method: Method
