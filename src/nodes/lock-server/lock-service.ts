@@ -2,6 +2,8 @@ import {join} from 'node:path'
 
 import {LockTable} from '../../core/lock/lock-table.js'
 import {LockState, Reply, Reservation} from '../../core/lock/types.js'
+import {DeadlineTimer} from '../../runtime/env/deadline-timer.js'
+import type {Env} from '../../runtime/env/env.js'
 import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
 
 const RESERVATION_FILE = 'lock-reservation.json'
@@ -10,22 +12,30 @@ const RESERVATION_FILE = 'lock-reservation.json'
 type OnAbort = (listener: () => void) => void
 
 /**
- * Wires the pure lock table to wall-clock time, a timer and the disk: each
- * reservation the table asks for is fsynced before it is confirmed, and each
- * reply is routed to the request that waits for it.
+ * Wires the pure lock table to the Env's wall clock, one deadline timer and
+ * the disk: each reservation the table asks for is fsynced before it is
+ * confirmed, and each reply is routed to the request that waits for it. The
+ * table runs on wall-clock time because its reservation's lease horizon must
+ * still mean something after a restart.
  */
 export class LockService {
   private readonly table: LockTable
   private readonly pending = new Map<number, (reply: Reply) => void>()
   private nextRequestId = 1
-  private timer: NodeJS.Timeout | undefined
-  private timerAt = Infinity
+  private readonly timer: DeadlineTimer
   private closed = false
   readonly recoveredFrom: Reservation | undefined
 
-  constructor(private readonly dataDir: string) {
+  constructor(
+    private readonly env: Env,
+    private readonly dataDir: string,
+  ) {
     this.recoveredFrom = readJsonFileSync<Reservation>(join(dataDir, RESERVATION_FILE))
-    this.table = new LockTable(Date.now(), this.recoveredFrom)
+    this.table = new LockTable(env.wallNow(), this.recoveredFrom)
+    this.timer = new DeadlineTimer(env, () => {
+      this.table.tick(env.wallNow())
+      this.drain()
+    })
     this.drain()
   }
 
@@ -42,17 +52,17 @@ export class LockService {
   }
 
   inspect(name: string): LockState {
-    return this.table.inspect(name, Date.now())
+    return this.table.inspect(name, this.env.wallNow())
   }
 
   health(): Record<string, unknown> {
-    return {...this.table.summary(Date.now()), recoveredFrom: this.recoveredFrom ?? null}
+    return {...this.table.summary(this.env.wallNow()), recoveredFrom: this.recoveredFrom ?? null}
   }
 
   /** Answers every waiting request with a shutdown error. */
   close(): void {
     this.closed = true
-    clearTimeout(this.timer)
+    this.timer.stop()
     for (const [requestId, resolve] of this.pending) {
       resolve({type: 'rejected', requestId, reason: 'unavailable', message: 'lock server is shutting down'})
     }
@@ -63,7 +73,7 @@ export class LockService {
     const requestId = this.nextRequestId++
     return new Promise<Reply>((resolve) => {
       this.pending.set(requestId, resolve)
-      start(requestId, Date.now())
+      start(requestId, this.env.wallNow())
       this.drain()
       // Only a request that has to wait needs to hear that its client went away.
       if (onAbort && this.pending.has(requestId)) {
@@ -79,32 +89,20 @@ export class LockService {
 
   private drain(): void {
     if (this.closed) return
-    const out = this.table.takeOutput(Date.now())
+    const out = this.table.takeOutput(this.env.wallNow())
     for (const reply of out.replies) {
       const resolve = this.pending.get(reply.requestId)
       this.pending.delete(reply.requestId)
       resolve?.(reply)
     }
     if (out.reserve) void this.persist(out.reserve)
-    this.armTimer()
+    this.timer.arm(this.table.nextDeadlineMs(), this.env.wallNow())
   }
 
   private async persist(reservation: Reservation): Promise<void> {
     await writeFileAtomic(join(this.dataDir, RESERVATION_FILE), JSON.stringify(reservation))
     // Only now may tokens up to tokenLimit be issued: the reservation is durable.
-    this.table.reserved(reservation, Date.now())
+    this.table.reserved(reservation, this.env.wallNow())
     this.drain()
-  }
-
-  private armTimer(): void {
-    const next = this.table.nextDeadlineMs()
-    if (next === undefined || next >= this.timerAt) return
-    clearTimeout(this.timer)
-    this.timerAt = next
-    this.timer = setTimeout(() => {
-      this.timerAt = Infinity
-      this.table.tick(Date.now())
-      this.drain()
-    }, Math.max(0, next - Date.now()))
   }
 }

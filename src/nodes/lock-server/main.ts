@@ -1,3 +1,4 @@
+import {realEnv} from '../../runtime/env/real-env.js'
 import {conflict, tooLarge, unavailable} from '../../runtime/net/http-error.js'
 import {LOCK_LIMITS} from '../../core/lock/limits.js'
 import {Reply} from '../../core/lock/types.js'
@@ -36,7 +37,7 @@ function answer(reply: Reply) {
 }
 
 await runNode('lock-server', async (config, log) => {
-  const service = new LockService(config.dataDir)
+  const service = new LockService(realEnv(), config.dataDir)
   log.info('lock table recovered', {reservation: service.recoveredFrom ?? null})
   return {
     maxBodyBytes: LOCK_LIMITS.bodyBytes,
