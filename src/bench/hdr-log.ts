@@ -7,7 +7,9 @@
  * - one interval a second of the measured window only (warmup excluded), so
  *   the log adds up exactly to the report's histograms; interval [t, t+1)
  *   holds the measured operations that ended in that second of the run;
- *   timestamps count from the run's start (BaseTime), warmup included;
+ *   the last interval ends when the last operation did, so its length is
+ *   real and a reader dividing by it sees no drop in throughput that did not
+ *   happen; timestamps count from the run's start (BaseTime), warmup included;
  * - per second, an untagged line with every operation type together (what
  *   HistogramLogProcessor reads by default) and a `Tag=<type>` line per
  *   operation type (`-tag <type>`), empty histograms included, so every tag
@@ -64,6 +66,8 @@ export interface HdrLogSource {
   /** performance.timeOrigin + the run's start on the clock the recorder used. */
   startEpochMs: number
   warmupMs: number
+  /** When the last measured operation ended, ms from the run's start: the end of the last interval. */
+  lastEndMs: number
   seconds: SecondSnapshot[]
 }
 
@@ -97,7 +101,9 @@ export function formatHdrLog(source: HdrLogSource): string {
       h.tag = type
       return h
     })
-    for (const h of [all, ...tagged]) writer.outputIntervalHistogram(h, i, i + 1, MICROS_PER_MS)
+    // The last second holds only operations sent in the window that ended after it: it is as long as they took.
+    const endS = Math.min(i + 1, Math.max(i + 0.001, source.lastEndMs / 1000))
+    for (const h of [all, ...tagged]) writer.outputIntervalHistogram(h, i, endS, MICROS_PER_MS)
   }
   return text
 }

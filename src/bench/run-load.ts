@@ -67,7 +67,7 @@ export async function runLoad(workload: Workload, opts: LoadOptions): Promise<Lo
     const cpu = await window.end()
     const report = buildReport(workload, opts, threads, recorder, measured, cpu, startMs)
     if (opts.hdrLog !== undefined) {
-      await writeHdrLog(opts.hdrLog, {workload: workload.name, target: workload.target, startEpochMs: performance.timeOrigin + startMs, warmupMs: opts.warmupMs, seconds: recorder.seconds()})
+      await writeHdrLog(opts.hdrLog, {workload: workload.name, target: workload.target, startEpochMs: performance.timeOrigin + startMs, warmupMs: opts.warmupMs, lastEndMs: measured.lastEndMs - startMs, seconds: recorder.seconds()})
     }
     report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
     Object.assign(report, (await workload.summarize?.(report)) ?? {})

@@ -27,8 +27,11 @@ function recordedRun(): Recorder {
   return r
 }
 
+/** The last operation recordedRun() records ends at 3,999 ms, a millisecond before its fourth second is over. */
+const LAST_END_MS = 3_999
+
 function logOf(r: Recorder): string {
-  return formatHdrLog({workload: 'kv', target: 'dsys', startEpochMs: START_EPOCH_MS, warmupMs: WARMUP_MS, seconds: r.seconds()})
+  return formatHdrLog({workload: 'kv', target: 'dsys', startEpochMs: START_EPOCH_MS, warmupMs: WARMUP_MS, lastEndMs: LAST_END_MS, seconds: r.seconds()})
 }
 
 /** Every interval of the log through hdr-histogram-js's own reader: merged per tag, and the untagged counts per interval start. */
@@ -86,7 +89,8 @@ test('readHdrLog gives the merged histograms per tag and every interval with its
   expect({workload: log.workload, target: log.target, types: log.operationTypes, start: log.startTimeSec}).toEqual({workload: 'kv', target: 'dsys', types: ['read', 'write'], start: START_EPOCH_MS / 1000})
   expect(counts(log.histograms[ALL])).toBe(counts(r.overall))
   expect(counts(log.histograms.read)).toBe(counts(r.byType.get('read')))
-  expect(log.intervals.map((i) => [i.tag, i.startS, i.lengthS])).toEqual([1, 2, 3].flatMap((s) => [ALL, 'read', 'write'].map((tag) => [tag, s, 1])))
+  // Whole seconds, but the last: it ends when the last operation did (3.999 s), not a second after its start.
+  expect(log.intervals.map((i) => [i.tag, i.startS, i.lengthS])).toEqual([1, 2, 3].flatMap((s) => [ALL, 'read', 'write'].map((tag) => [tag, s, s === 3 ? 0.999 : 1])))
   expect(readFileSync(path, 'utf8').split('\n')[log.intervals[0].line - 1]).toMatch(/^1\.000,1\.000,/)
 })
 
