@@ -22,8 +22,7 @@
  *    histograms: Record<'all' | type, Histogram>   (merged over the intervals, microseconds),
  *    intervals: Array<{tag: 'all' | type, startS, lengthS, line, histogram}>}
  */
-import {readFileSync, statSync} from 'node:fs'
-import {dirname, resolve} from 'node:path'
+import {readFileSync} from 'node:fs'
 
 import * as hdr from 'hdr-histogram-js'
 
@@ -191,10 +190,3 @@ export function readHdrLog(path: string): HdrLog {
 }
 
 const notDsys = (path: string, why: string) => new UsageError(`${path} is not a dsys HDR log (${why}): dsys reads the logs its --hdr-log writes`)
-
-/** Refuses before the run a path the log could not be written to, so a typo does not cost the run. */
-export function checkHdrLogPath(path: string): void {
-  const dir = dirname(resolve(path))
-  if (!statSync(dir, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--hdr-log ${path}: there is no directory ${dir}`)
-  if (statSync(path, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--hdr-log ${path} is a directory: name a file`)
-}

@@ -3,7 +3,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {runInfo, type RunInfo} from '../report/run-info.js'
 import {usageErrorFrom} from './errors.js'
 import {UsageError} from '../core/common/usage-error.js'
-import {checkReportPath, writeRunReport} from './report-output.js'
+import {checkOutputPath, writeRunReport} from './report-output.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as oclif's FlagOutput and ArgOutput, which it does not export
 type Output = {[name: string]: any}
@@ -48,7 +48,7 @@ export abstract class DsysCommand extends Command {
     try {
       const parsed = await super.parse(options, argv)
       this.parsedFlags = parsed.flags
-      checkReportPath(parsed.flags.report)
+      checkOutputPath('report', parsed.flags.report)
       return parsed
     } catch (error) {
       throw usageErrorFrom(error)

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 
-import {checkHdrLogPath} from '../bench/hdr-log.js'
 import {formatReport} from './print-report.js'
 import {openFileLimit} from '../bench/open-files.js'
 import {LoadReport} from '../bench/report.js'
@@ -12,7 +11,7 @@ import {DsysCommand, exitAfterRun} from './base-command.js'
 import {UsageError} from '../core/common/usage-error.js'
 import {durationFlag, numberFlag, positiveIntFlag} from './flags.js'
 import {progressBar} from './progress.js'
-import {reportFlag} from './report-output.js'
+import {checkOutputPath, reportFlag} from './report-output.js'
 
 /** File descriptors kept for everything but the clients' connections (logs, the event loop, a preflight). */
 const RESERVED_FILES = 64
@@ -62,7 +61,7 @@ function prepare(workload: Workload, flags: BenchFlags): {options: LoadOptions; 
   if (flags.threads > 1 && !workload.recipe) throw new UsageError(`bench ${workload.name} runs on one thread only`)
   const limit = workload.clientLimit
   if (limit && flags.clients > limit.max) throw new UsageError(`--clients ${flags.clients} is more than the target takes: at most ${limit.max}, because ${limit.why}`)
-  if (flags['hdr-log'] !== undefined) checkHdrLogPath(flags['hdr-log'])
+  checkOutputPath('hdr-log', flags['hdr-log'])
   const durationMs = flags.duration ?? (flags.ops === undefined ? 10_000 : undefined)
   return {thresholds, options: {clients: flags.clients, threads: flags.threads, durationMs, ops: flags.ops, warmupMs: flags.warmup, rate: flags.rate, hdrLog: flags['hdr-log']}}
 }

@@ -1,6 +1,6 @@
 /** `--report FILE.html` on every bench and check command: the run drawn as a self-contained HTML page. */
 
-import {existsSync, statSync} from 'node:fs'
+import {statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {Flags} from '@oclif/core'
@@ -12,12 +12,12 @@ export const reportFlag = Flags.string({
   helpValue: 'FILE.html',
 })
 
-/** Refused before anything runs: a report the run could not write would lose the run. */
-export function checkReportPath(path: string | undefined): void {
+/** Refuses before the run a `--FLAG` file that could not be written, so a typo does not cost the run. */
+export function checkOutputPath(flag: string, path: string | undefined): void {
   if (path === undefined) return
   const dir = dirname(resolve(path))
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--report ${path}: the directory ${dir} does not exist`)
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--report ${path} is a directory; name a file such as ${path}/report.html`)
+  if (!statSync(dir, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--${flag} ${path}: the directory ${dir} does not exist`)
+  if (statSync(path, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`--${flag} ${path} is a directory: name a file`)
 }
 
 /** Writes the report, passing or failing run alike (a failing run is the one people most want to look at), and says where on stderr. */

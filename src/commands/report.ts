@@ -49,7 +49,7 @@ export default class Report extends DsysCommand {
     const failed = comparison && failIfWorse !== undefined ? regressions(comparison, {failIfWorsePct: failIfWorse, percentiles}) : []
     if (flags.out) writeHtmlReport(flags.out, inputs, {title: flags.title, comparison})
     if (comparison && !this.jsonEnabled()) this.log(formatComparison(comparison))
-    if (flags.out && !this.jsonEnabled()) this.log(`report written to ${flags.out}`)
+    if (flags.out && !this.jsonEnabled()) this.log(`report: ${flags.out}`)
     if (failed.length > 0) {
       this.note(`regressions (more than ${failIfWorse}% worse than ${comparison!.runs[0].label}):\n${failed.map((f) => `  ${f}`).join('\n')}`)
       exitAfterRun(1)

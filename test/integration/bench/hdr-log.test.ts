@@ -55,6 +55,6 @@ test("bench http --hdr-log writes a log that hdr-histogram-js's own reader decod
 test('--hdr-log into a directory that does not exist is refused before any load: one line, exit 2', async () => {
   const r = await runCli(['bench', 'http', endpoint.url, '--duration', '1s', '--warmup', '0s', '--clients', '1', '--hdr-log', join(dir, 'no', 'such', 'x.hlog')])
   expect(r.code).toBe(2)
-  expect(r.stderr.trim().split('\n')).toEqual([`dsys: error: --hdr-log ${join(dir, 'no', 'such', 'x.hlog')}: there is no directory ${join(dir, 'no', 'such')}`])
+  expect(r.stderr.trim().split('\n')).toEqual([`dsys: error: --hdr-log ${join(dir, 'no', 'such', 'x.hlog')}: the directory ${join(dir, 'no', 'such')} does not exist`])
   expect(r.stdout).toBe('')
 })

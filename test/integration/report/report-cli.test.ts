@@ -20,7 +20,7 @@ describe('dsys report', () => {
     const r = await runCli(['report', ...files, '--out', out, '--title', 'Everything'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    expect(r.stdout.trim()).toBe(`report written to ${out}`)
+    expect(r.stdout.trim()).toBe(`report: ${out}`)
     const html = readFileSync(out, 'utf8')
     expect(html).toContain('<title>Everything</title>')
     // No external URL: the page must open offline.
