@@ -1,3 +1,4 @@
+import {realEnv} from '../../runtime/env/real-env.js'
 import {parseBody} from '../../runtime/net/validate.js'
 import {liveConfig, type Membership, RING_LIMITS} from '../../core/ring-live/index.js'
 import {pathKey, valueField} from '../../runtime/wire/ring-kv-request.js'
@@ -31,7 +32,7 @@ function initialState(config: NodeConfig): RouterState {
 await runNode('ring-router', async (config, log) => {
   // A restarted router trusts its durable state over node.json, which only knows the first membership.
   const state = readRouterState(config.dataDir) ?? initialState(config)
-  const router = new RingRouter(config.dataDir, state, liveConfig(state.algorithm, state.options), log)
+  const router = new RingRouter(realEnv(), config.dataDir, state, liveConfig(state.algorithm, state.options), log)
   log.info('routing', {algorithm: state.algorithm, nodes: state.membership.nodes, migratingTo: state.migratingTo?.nodes ?? null})
   return {
     maxBodyBytes: RING_LIMITS.routerBodyBytes,

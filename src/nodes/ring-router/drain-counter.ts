@@ -2,7 +2,7 @@
  * Counts the requests routed under one routing regime, so a switch of regime
  * can wait until every request that used the old one has finished.
  */
-export class Inflight {
+export class DrainCounter {
   private count = 0
   private waiters: Array<() => void> = []
 
