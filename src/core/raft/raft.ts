@@ -228,6 +228,20 @@ export class Raft {
 
   // ---- time -----------------------------------------------------------------
 
+  /**
+   * How many tick() calls from now until one may act (send, campaign, step
+   * down, retry a snapshot); at least 1. Ticks before that only count, so a
+   * caller may sleep through them and make them up before its next input.
+   */
+  ticksUntilDue(): number {
+    if (this.role !== 'leader') return Math.max(1, this.randomizedElectionTimeoutTicks - this.electionElapsedTicks)
+    let due = Math.min(this.config.heartbeatTicks - this.heartbeatElapsedTicks, this.config.electionTicks - this.electionElapsedTicks)
+    for (const progress of this.progress.values()) {
+      if (progress.state === 'snapshot') due = Math.min(due, this.config.electionTicks - progress.snapshotElapsedTicks)
+    }
+    return Math.max(1, due)
+  }
+
   private tickElection(): void {
     this.electionElapsedTicks++
     if (this.electionElapsedTicks >= this.config.electionTicks) this.startupVoteEmbargo = false

@@ -91,6 +91,11 @@ export class RawNode {
     this.raft.tick()
   }
 
+  /** Ticks until one may act (Raft.ticksUntilDue): a caller may sleep that long when nothing else arrives. */
+  ticksUntilDue(): number {
+    return this.raft.ticksUntilDue()
+  }
+
   campaign(): void {
     this.raft.campaign()
   }

@@ -3,8 +3,10 @@ import {KV_LIMITS} from '../../core/kv/limits.js'
 import {badRequest, HttpError, notFound} from '../../runtime/net/http-error.js'
 import type {HttpReply} from '../../runtime/net/json-server.js'
 import {parseBody} from '../../runtime/net/validate.js'
+import {realEnv} from '../../runtime/env/real-env.js'
+import {failStop} from '../../runtime/net/fail-stop.js'
 import {runNode} from '../run-node.js'
-import {RAFT_MESSAGES_PATH} from './peer-transport.js'
+import {PeerTransport, RAFT_MESSAGES_PATH} from './peer-transport.js'
 import {parseRaftMessages} from './raft-wire.js'
 import {parseRaftNodeOptions} from './raft-node-options.js'
 import {NotLeaderError, RaftReplica} from './raft-replica.js'
@@ -58,7 +60,12 @@ async function atLeader(path: string, serve: () => Promise<HttpReply>): Promise<
 
 await runNode('raft-node', async (config, log) => {
   const options = parseRaftNodeOptions(config.options, config.id)
-  const replica = RaftReplica.open(config.id, config.dataDir, options, log)
+  const replica = RaftReplica.open(config.id, config.dataDir, options, {
+    env: realEnv(),
+    transport: new PeerTransport(options.peers, config.id),
+    log,
+    onFatal: (err) => failStop(log, 'raft loop failed', err),
+  })
   const write = (command: KvCommand) => replica.write(command).then(answerWrite)
   const kvPath = (key: string, suffix = '') => `/kv/${encodeURIComponent(key)}${suffix}`
   return {

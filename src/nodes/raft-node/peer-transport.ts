@@ -1,6 +1,6 @@
-import type {Partition} from '../../runtime/net/partition.js'
 import {PeerLink} from '../../runtime/net/peer-link.js'
 import type {Message, NodeId} from '../../core/raft/index.js'
+import type {RaftTransport, TransportCounters} from './raft-transport.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */
 export const RAFT_MESSAGES_PATH = '/raft/messages'
@@ -12,26 +12,19 @@ const MAX_QUEUED_MESSAGES = 10_000
 /** Bound on messages in one POST. */
 const MAX_BATCH_MESSAGES = 512
 
-export interface TransportCounters {
-  messagesSent: number
-  messagesDropped: number
-  peerRequests: number
-}
-
 /**
  * Sends Raft messages to peers over HTTP, one PeerLink per peer with one POST
  * in flight: the order to each peer is kept (a leader's pipelined
  * AppendEntries arrive in order). A failed POST drops its messages: Raft
  * retries by itself (heartbeats, probes, vote timeouts).
  */
-export class PeerTransport {
+export class PeerTransport implements RaftTransport {
   private readonly links = new Map<NodeId, PeerLink<Message>>()
   readonly counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
 
   constructor(
     peers: Readonly<Record<NodeId, string>>,
     selfId: NodeId,
-    private readonly partition: Partition,
   ) {
     for (const [id, url] of Object.entries(peers)) {
       if (id === selfId) continue
@@ -54,7 +47,7 @@ export class PeerTransport {
   }
 
   send(messages: readonly Message[]): void {
-    for (const m of this.partition.pass(messages)) {
+    for (const m of messages) {
       const link = this.links.get(m.to)
       if (link === undefined || !link.enqueue(m)) this.counters.messagesDropped++
     }

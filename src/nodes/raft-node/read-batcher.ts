@@ -1,7 +1,9 @@
 import {HttpError} from '../../runtime/net/http-error.js'
 import type {ReadState} from '../../core/raft/index.js'
+import type {Env} from '../../runtime/env/env.js'
 
-interface PendingRead {
+/** A linearizable read waiting for its read point to be confirmed and applied. */
+interface WaitingRead {
   resolve(): void
   reject(err: Error): void
 }
@@ -15,12 +17,13 @@ interface PendingRead {
  * is released once the state machine has applied its read point.
  */
 export class ReadBatcher {
-  private waiting: PendingRead[] = []
-  private readonly inFlight = new Map<string, {reads: PendingRead[]; issuedAtMs: number}>()
-  private confirmed: Array<{index: number; reads: PendingRead[]}> = []
+  private waiting: WaitingRead[] = []
+  private readonly inFlight = new Map<string, {reads: WaitingRead[]; issuedAtMs: number}>()
+  private confirmed: Array<{index: number; reads: WaitingRead[]}> = []
   private nextId = 1
 
   constructor(
+    private readonly env: Env,
     /** Unique to this process's life: request ids must never repeat. */
     private readonly idPrefix: string,
     /** Asks the Raft node for a read point; false when it cannot (no leader). */
@@ -34,7 +37,8 @@ export class ReadBatcher {
     return new Promise((resolve, reject) => this.waiting.push({resolve, reject}))
   }
 
-  issueWaiting(nowMs = Date.now()): void {
+  issueWaiting(): void {
+    const nowMs = this.env.now()
     for (const [requestId, batch] of this.inFlight) if (nowMs - batch.issuedAtMs > this.abandonAfterMs) this.inFlight.delete(requestId)
     if (this.waiting.length === 0) return
     const requestId = `${this.idPrefix}-${this.nextId++}`

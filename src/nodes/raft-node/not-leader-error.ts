@@ -1,0 +1,20 @@
+import type {NodeId} from '../../core/raft/index.js'
+import {HttpError} from '../../runtime/net/http-error.js'
+
+/** This replica is not the leader; `leaderUrl` is where the client should go. */
+export class NotLeaderError extends Error {
+  override name = 'NotLeaderError'
+
+  constructor(
+    readonly leaderId: NodeId,
+    readonly leaderUrl: string,
+  ) {
+    super(`not the leader; the leader is ${leaderId} at ${leaderUrl}`)
+  }
+}
+
+/** The answer to a request a replica cannot serve because it does not lead: a redirect when it knows the leader, else 503. */
+export function notLeader(selfId: NodeId, leader: NodeId | null, peers: Readonly<Record<NodeId, string>>): Error {
+  if (leader === null || leader === selfId) return new HttpError(503, 'leadership is changing; retry')
+  return new NotLeaderError(leader, peers[leader])
+}

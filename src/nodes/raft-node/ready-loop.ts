@@ -1,0 +1,192 @@
+import {decodeBatch} from '../../core/kv/commands.js'
+import {KvStateMachine} from '../../core/kv/state-machine.js'
+import {RawNode, type Entry, type Message, type NodeId, type PersistedState, type Ready, type Role, type Snapshot} from '../../core/raft/index.js'
+import type {Env} from '../../runtime/env/env.js'
+import type {Logger} from '../../runtime/net/node-log.js'
+import type {Partition} from '../../runtime/net/partition.js'
+import {notLeader} from './not-leader-error.js'
+import type {RaftLogStore} from './raft-log-store.js'
+import type {RaftNodeOptions} from './raft-node-options.js'
+import {RaftTicker} from './raft-ticker.js'
+import type {RaftTransport} from './raft-transport.js'
+import {ReadBatcher} from './read-batcher.js'
+import {WriteBatcher} from './write-batcher.js'
+
+/** What a replica did, for the simulation's checkers; a node process passes none. */
+export interface RaftObserver {
+  /** What the store read back at start-up. */
+  recovered(persisted: PersistedState): void
+  /** The store made `ready`'s snapshot, entries and hard state durable. */
+  persisted(ready: Ready): void
+  roleChanged(role: Role, leader: NodeId | null, term: number): void
+  /** The state machine was replaced by a snapshot from the leader. */
+  restored(snapshot: Snapshot): void
+  applied(entry: Entry): void
+}
+
+export interface ReadyLoopParts {
+  readonly id: NodeId
+  readonly options: RaftNodeOptions
+  readonly env: Env
+  readonly store: RaftLogStore
+  readonly persisted: PersistedState
+  readonly transport: RaftTransport
+  readonly partition: Partition
+  readonly log: Logger
+  /** The loop failed (the disk, a broken invariant): the replica must stop at once (fail-stop). */
+  readonly onFatal: (err: unknown) => void
+  readonly observer?: RaftObserver
+}
+
+/**
+ * Drives the pure Raft core: feeds it ticks (RaftTicker), proposals
+ * (WriteBatcher) and read requests (ReadBatcher), and handles every Ready in
+ * the order etcd-io/raft's doc.go prescribes: persist, send, apply, advance;
+ * then takes a snapshot when enough entries were applied.
+ */
+export class ReadyLoop {
+  readonly node: RawNode
+  readonly machine = new KvStateMachine()
+  readonly writes = new WriteBatcher()
+  readonly reads: ReadBatcher
+  readonly counters = {writesApplied: 0, entriesApplied: 0, entriesPersisted: 0, readies: 0}
+  role: Role = 'follower'
+  leader: NodeId | null = null
+  applied: number
+  private readonly ticker: RaftTicker
+  private roleWatchers: Array<() => void> = []
+  private running = false
+  private closed = false
+  private idle: Promise<void> = Promise.resolve()
+
+  constructor(private readonly parts: ReadyLoopParts) {
+    const {id, options, env, persisted} = parts
+    this.node = new RawNode(
+      {id, peers: Object.keys(options.peers), rng: env.rng, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks, readOnly: options.readOnly},
+      persisted,
+    )
+    const snapshot = persisted.snapshot
+    if (snapshot !== undefined) this.machine.restore(snapshot.data)
+    this.applied = snapshot?.index ?? 0
+    // Request ids must never repeat across this replica's lives: the wall clock and a random draw tell lives apart.
+    const idPrefix = `${id}-${env.wallNow().toFixed(0)}-${env.rng.int(2 ** 31)}`
+    this.reads = new ReadBatcher(env, idPrefix, (requestId) => this.node.readIndex(requestId).ok, options.requestTimeoutMs)
+    this.ticker = new RaftTicker(env, options.tickMs, this.node, () => this.schedule())
+    parts.observer?.recovered(persisted)
+    this.ticker.arm()
+  }
+
+  /** Wakes `watcher` once at the next role or leader change. */
+  onRoleChange(watcher: () => void): void {
+    this.roleWatchers.push(watcher)
+  }
+
+  /** Steps peer messages into the core (after the ticks that fell due before them). */
+  receive(messages: readonly Message[]): void {
+    this.ticker.catchUp()
+    for (const m of this.parts.partition.pass(messages)) this.node.step(m)
+    this.schedule()
+  }
+
+  /** Handles Readies soon: on the next turn of the event loop, so that requests arriving in this one join the same Ready. */
+  schedule(): void {
+    if (this.running || this.closed) return
+    this.running = true
+    this.idle = new Promise((done) =>
+      this.parts.env.setTimer(0, () => {
+        this.drainReadies()
+          .catch((err: unknown) => this.parts.onFatal(err))
+          .finally(() => {
+            this.running = false
+            done()
+          })
+      }),
+    )
+  }
+
+  /** Stops the loop after the Ready in hand; pending requests are answered 503 with `reason`. */
+  async close(reason: string): Promise<void> {
+    this.closed = true
+    this.ticker.stop()
+    this.failPending(reason)
+    await this.idle
+  }
+
+  private async drainReadies(): Promise<void> {
+    for (;;) {
+      this.ticker.catchUp()
+      this.writes.proposeQueued((data) => this.node.propose(data), () => this.notLeaderError())
+      this.reads.issueWaiting()
+      if (this.closed) return
+      if (!this.node.hasReady()) break
+      await this.handleReady(this.node.ready())
+      await this.maybeSnapshot()
+    }
+    this.ticker.arm()
+  }
+
+  private async handleReady(ready: Ready): Promise<void> {
+    const {store, transport, partition, log, observer} = this.parts
+    this.counters.readies++
+    // Thesis §10.2.1: a leader may replicate entries to followers while it
+    // writes them to its own disk, since it counts itself towards a commit
+    // only once persisted. Its term must already be durable, though.
+    const durableTerm = store.durableHardState.term
+    const early = ready.messages.filter((m) => (m.type === 'appendEntries' || m.type === 'heartbeat') && m.term === durableTerm)
+    if (early.length > 0) transport.send(partition.pass(early))
+    // §3.8/Figure 2: votes and appends are durable before they are acknowledged.
+    await store.persist(ready)
+    observer?.persisted(ready)
+    this.counters.entriesPersisted += ready.entries.length
+    transport.send(partition.pass(early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m))))
+    if (ready.snapshot !== undefined) {
+      this.machine.restore(ready.snapshot.data)
+      this.applied = ready.snapshot.index
+      observer?.restored(ready.snapshot)
+      log.info('installed snapshot from leader', {index: ready.snapshot.index, term: ready.snapshot.term})
+    }
+    for (const entry of ready.committedEntries) {
+      const results = entry.data === '' ? [] : decodeBatch(entry.data).map((command) => this.machine.apply(command))
+      this.applied = entry.index
+      this.counters.entriesApplied++
+      this.counters.writesApplied += results.length
+      observer?.applied(entry)
+      this.writes.applied(entry, results)
+    }
+    this.reads.onReadStates(ready.readStates, this.applied)
+    if (ready.softState !== undefined) this.roleChanged(ready.softState.role, ready.softState.leader)
+    this.node.advance(ready)
+  }
+
+  private roleChanged(role: Role, leader: NodeId | null): void {
+    const wasLeader = this.role === 'leader'
+    this.role = role
+    this.leader = leader
+    const term = this.node.status().term
+    this.parts.observer?.roleChanged(role, leader, term)
+    if (wasLeader && role !== 'leader') this.failPending('leadership was lost; the outcome of pending writes is unknown, retry')
+    const watchers = this.roleWatchers
+    this.roleWatchers = []
+    for (const wake of watchers) wake()
+    this.parts.log.info('role changed', {role, leader, term})
+  }
+
+  /** The answer to a request this replica cannot serve because it does not lead. */
+  notLeaderError(): Error {
+    return notLeader(this.parts.id, this.leader, this.parts.options.peers)
+  }
+
+  private failPending(reason: string): void {
+    this.writes.failAll(reason)
+    this.reads.failAll(reason)
+  }
+
+  /** Snapshots the state machine and compacts the log once enough entries were applied since the last snapshot. */
+  private async maybeSnapshot(): Promise<void> {
+    const {store, options, log} = this.parts
+    if (this.applied - store.stats().snapshotIndex < options.snapshotEntries) return
+    const snapshot = this.node.compact(this.applied, this.machine.serialize())
+    await store.saveSnapshot(snapshot)
+    log.info('snapshot taken', {index: snapshot.index, keys: this.machine.size})
+  }
+}

@@ -1,0 +1,74 @@
+import {encodeBatch, encodeCommand, type KvCommand, type KvResult} from '../../core/kv/commands.js'
+import type {Entry, ProposeResult} from '../../core/raft/index.js'
+import {HttpError} from '../../runtime/net/http-error.js'
+
+interface QueuedWrite {
+  readonly encoded: string
+  resolve(result: KvResult): void
+  reject(err: Error): void
+}
+
+/** The writes proposed together as one entry, in the entry's command order. */
+interface ProposedBatch {
+  readonly term: number
+  readonly writes: readonly QueuedWrite[]
+}
+
+/** Bounds on one batch entry, in encoded commands and their UTF-16 units (see RaftLogStore's record limit). */
+const MAX_BATCH_WRITES = 512
+const MAX_BATCH_CHARS = 512 * 1024
+
+/**
+ * The leader's group commit: writes that arrive between two Readies are
+ * proposed as one batch entry (one WAL append, one fsync, one message per
+ * follower), and each write is answered from its command's result once that
+ * entry is applied here.
+ */
+export class WriteBatcher {
+  /** Writes waiting for the next Ready to be proposed as one batch entry. */
+  private queued: QueuedWrite[] = []
+  /** Proposed batches by log index, until applied (or leadership is lost). */
+  private readonly proposed = new Map<number, ProposedBatch>()
+
+  /** Resolves with the write's result once its entry is applied; rejects when its outcome cannot be known here. */
+  add(command: KvCommand): Promise<KvResult> {
+    return new Promise<KvResult>((resolve, reject) => this.queued.push({encoded: encodeCommand(command), resolve, reject}))
+  }
+
+  /** Proposes every queued write; `notLeader` is the answer when the core refuses for want of leadership. */
+  proposeQueued(propose: (data: string) => ProposeResult, notLeader: () => Error): void {
+    while (this.queued.length > 0) {
+      let count = 0
+      let chars = 0
+      while (count < this.queued.length && count < MAX_BATCH_WRITES && (count === 0 || chars + this.queued[count].encoded.length <= MAX_BATCH_CHARS)) {
+        chars += this.queued[count].encoded.length
+        count++
+      }
+      const writes = this.queued.splice(0, count)
+      const result = propose(encodeBatch(writes.map((w) => w.encoded)))
+      if (result.ok) {
+        this.proposed.set(result.index, {term: result.term, writes})
+        continue
+      }
+      const err = result.reason === 'tooManyUncommitted' ? new HttpError(503, 'too many uncommitted writes; retry later') : notLeader()
+      for (const w of writes) w.reject(err)
+    }
+  }
+
+  /** `entry` was applied with these per-command results: answer its writes if this replica proposed it. */
+  applied(entry: Entry, results: readonly KvResult[]): void {
+    const batch = this.proposed.get(entry.index)
+    if (batch === undefined) return
+    this.proposed.delete(entry.index)
+    if (batch.term === entry.term) batch.writes.forEach((w, i) => w.resolve(results[i]))
+    else for (const w of batch.writes) w.reject(new HttpError(503, 'the write was overwritten by a new leader and not applied; retry'))
+  }
+
+  failAll(reason: string): void {
+    const err = new HttpError(503, reason)
+    for (const batch of this.proposed.values()) for (const w of batch.writes) w.reject(err)
+    this.proposed.clear()
+    for (const w of this.queued) w.reject(err)
+    this.queued = []
+  }
+}
