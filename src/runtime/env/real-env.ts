@@ -2,9 +2,10 @@ import {randomBytes} from 'node:crypto'
 import {performance} from 'node:perf_hooks'
 
 import {SeededRng} from '../../core/common/rng.js'
+import {realDisk} from './disk.js'
 import type {Env, Timer} from './env.js'
 
-/** The Env of a node process: the OS clock, Node's timers, a generator seeded from the OS. */
+/** The Env of a node process: the OS clock, Node's timers, a generator seeded from the OS, node:fs. */
 export function realEnv(): Env {
   return {
     now: () => performance.now(),
@@ -14,5 +15,6 @@ export function realEnv(): Env {
       return {cancel: () => clearTimeout(timer)}
     },
     rng: new SeededRng(randomBytes(4).readUInt32LE(0)),
+    disk: realDisk,
   }
 }

@@ -1,6 +1,7 @@
 import {MinHeap} from '../../core/common/min-heap.js'
 import {SeededRng} from '../../core/common/rng.js'
 import type {Env, Timer} from './env.js'
+import {SimDisk} from './sim-disk.js'
 
 interface Scheduled {
   fn: (() => void) | undefined
@@ -90,21 +91,29 @@ export class SimScheduler {
 }
 
 /**
- * One simulated node's Env on a shared scheduler: its own random stream and
- * wall-clock offset. `halt()` is a crash: the node's pending timers never fire
- * and new ones are ignored, so nothing of the dead process runs on.
+ * One simulated node's Env on a shared scheduler: its own random stream,
+ * wall-clock offset and disk. `halt()` is a crash of the process: its pending
+ * timers never fire, new ones are ignored, and its disk operations in flight
+ * never complete, so nothing of the dead process runs on. The disk outlives
+ * the process: pass the same SimDisk to the restarted node's SimEnv, after
+ * `disk.crash(rng)` to lose its unsynced writes as a power failure would.
  */
 export class SimEnv implements Env {
   readonly rng: SeededRng
+  readonly disk: SimDisk
+  private readonly wallOffsetMs: number
   private timers = new Set<Timer>()
   private halted = false
 
   constructor(
     private readonly scheduler: SimScheduler,
     seed: number,
-    private readonly wallOffsetMs = 1_700_000_000_000,
+    options: {wallOffsetMs?: number; disk?: SimDisk} = {},
   ) {
     this.rng = new SeededRng(seed)
+    this.wallOffsetMs = options.wallOffsetMs ?? 1_700_000_000_000
+    // A fresh disk draws its latencies from its own stream, so they do not shift the node's.
+    this.disk = options.disk ?? new SimDisk(scheduler, seed ^ 0x5eed_d15c)
   }
 
   now(): number {
@@ -132,6 +141,7 @@ export class SimEnv implements Env {
 
   halt(): void {
     this.halted = true
+    this.disk.halt()
     for (const timer of this.timers) timer.cancel()
     this.timers.clear()
   }
