@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {failStop} from '../runtime/net/fail-stop.js'
 import {JsonServer, Route} from '../runtime/net/json-server.js'
 import {fileLogger, Logger} from '../runtime/net/node-log.js'
 import {Partition, PARTITION_PATH} from '../runtime/net/partition.js'
@@ -33,20 +34,15 @@ export async function runNode(kind: string, build: (config: NodeConfig, log: Log
   }
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as NodeConfig
   const log = fileLogger(join(config.dataDir, NODE_LOG_FILE), {kind, id: config.id})
-  process.on('uncaughtException', (err) => {
-    log.error('uncaught exception, exiting', {error: err.stack ?? String(err)})
-    process.exit(1)
-  })
-  process.on('unhandledRejection', (err) => {
-    log.error('unhandled rejection, exiting', {error: (err as Error)?.stack ?? String(err)})
-    process.exit(1)
-  })
+  // Fail-stop everywhere: a bug in a timer or an async path ends the process as one on the request path does.
+  process.on('uncaughtException', (err) => failStop(log, 'uncaught exception', err))
+  process.on('unhandledRejection', (err) => failStop(log, 'unhandled rejection', err))
 
   const app = await build(config, log)
   const server = new JsonServer({
     maxBodyBytes: app.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     routes: [{method: 'GET', path: '/health', handler: () => ({body: {kind, id: config.id, pid: process.pid, ...health(app)}})}, ...partitionRoutes(app, log), ...app.routes],
-    onError: (err, req) => log.error('request failed', {method: req.method, target: req.target, error: (err as Error)?.stack ?? String(err)}),
+    onBug: (err, req) => failStop(log, 'request handler failed', err, {method: req.method, target: req.target}),
   })
   const address = await server.listen(config.port, config.host)
   log.info('listening', {host: address.address, port: address.port, pid: process.pid})

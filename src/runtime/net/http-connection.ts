@@ -21,7 +21,7 @@ export interface HttpRequest {
   onAbort(listener: () => void): void
 }
 
-/** Must not reject: the JSON server turns every failure into an answer. */
+/** Rejects only on a bug (the JSON server's onBug): that request is never answered. */
 export type HttpHandler = (req: HttpRequest) => Promise<HttpAnswer>
 
 export interface HttpConnectionOptions {
@@ -56,6 +56,8 @@ export class HttpConnection {
   /** No further request will be read: the connection is closing. */
   private done = false
   private closeAfterAnswer = false
+  /** The client sent FIN: no more requests will come, but those read are still answered (half-open). */
+  private readEnded = false
   /**
    * The request being answered wants to hear of a disconnect. A plain callback:
    * an AbortController per waiting lock request cost the lock server a third
@@ -75,6 +77,7 @@ export class HttpConnection {
       else socket.destroy()
     })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('end', () => this.onEnd())
     // A reset is just a closed connection; 'close' follows.
     socket.on('error', () => {})
     socket.on('close', () => {
@@ -102,6 +105,19 @@ export class HttpConnection {
   onAbort(listener: () => void): void {
     if (this.socket.destroyed) queueMicrotask(listener)
     else this.abortListener = listener
+    if (this.readEnded) this.socket.destroy()
+  }
+
+  /**
+   * TCP cannot tell a half-close from a client that is gone. A plain request
+   * still gets its answer; a long-poll (a handler listening for aborts) is
+   * cut, as before half-open was allowed, so it holds nothing — a lock
+   * waiter's place — for a client that may never read.
+   */
+  private onEnd(): void {
+    this.readEnded = true
+    if (this.abortListener) this.socket.destroy()
+    else if (!this.busy) this.pump()
   }
 
   private onData(chunk: Buffer): void {
@@ -148,7 +164,12 @@ export class HttpConnection {
       this.bodyBytes = 0
       this.serve(head, body)
     }
-    if (!this.busy && this.socket.isPaused()) this.socket.resume()
+    if (this.busy) return
+    if (this.readEnded && !this.done) {
+      // Every complete request is answered; a partial one can never complete.
+      this.done = true
+      this.socket.end()
+    } else if (this.socket.isPaused()) this.socket.resume()
   }
 
   /** Adds to the body being read; bytes past its end are the next request's. */
@@ -169,7 +190,8 @@ export class HttpConnection {
     this.busy = true
     this.options.handler(new IncomingHttpRequest(head.method, head.target, body, this)).then(
       (answer) => this.finish(head, answer),
-      (err) => this.finish(head, {status: 500, body: errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}),
+      // No 500: an answer from state a bug may have half-changed could mislead the client.
+      () => this.socket.destroy(),
     )
   }
 

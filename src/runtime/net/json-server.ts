@@ -31,8 +31,12 @@ export interface Route {
 export interface JsonServerOptions {
   routes: Route[]
   maxBodyBytes: number
-  /** Called for 5xx answers so they reach the node's log. */
-  onError?: (err: unknown, req: {method: string; target: string}) => void
+  /**
+   * A handler threw something other than an HttpError: a bug, and the state
+   * it was changing may be half-mutated. Must not return: a node process
+   * stops (fail-stop.ts). The request gets no answer, never a 500.
+   */
+  onBug: (err: unknown, req: {method: string; target: string}) => never
 }
 
 interface CompiledRoute {
@@ -45,9 +49,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000
 
 /**
  * A small HTTP/JSON server (HTTP/1.1 on node:net, see HttpConnection). Every
- * error is `{"error": "..."}`: malformed JSON or request 400, oversize body
- * 413, unknown route 404, wrong method 405, a handler's HttpError its own
- * status, anything else 500. No request can crash the process.
+ * error answer is `{"error": "..."}`: malformed JSON or request 400, oversize
+ * body 413, unknown route 404, wrong method 405, a handler's HttpError its
+ * own status. Bad input never reaches past an HttpError; anything else a
+ * handler throws is a bug and goes to `onBug`, unanswered.
  */
 export class JsonServer {
   private readonly server: Server
@@ -61,7 +66,8 @@ export class JsonServer {
       maxBodyBytes: options.maxBodyBytes,
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
     }
-    this.server = createServer((socket) => {
+    // Half-open: a client may send FIN right after its requests and still read their answers.
+    this.server = createServer({allowHalfOpen: true}, (socket) => {
       const connection = new HttpConnection(socket, connectionOptions)
       this.connections.add(connection)
       socket.once('close', () => this.connections.delete(connection))
@@ -102,8 +108,7 @@ export class JsonServer {
         // A client that sent an oversize body does not get to keep the connection.
         return {status: err.status, body: errorBody(err.message, err.extra), close: err.status === 413}
       }
-      this.options.onError?.(err, req)
-      return {status: 500, body: errorBody(`internal error: ${(err as Error)?.message ?? String(err)}`)}
+      return this.options.onBug(err, req)
     }
   }
 

@@ -9,9 +9,11 @@ import {JsonServer} from '../../../src/runtime/net/json-server.js'
 /**
  * The HTTP layer is hand-written (src/runtime/net/http-connection.ts), so it is
  * fuzzed: valid pipelined requests with random bytes flipped, inserted,
- * deleted or cut, sent in random pieces. Whatever arrives, the server must
- * answer only with well-formed responses of the statuses it documents (never
- * a 500, which would mean the parser let garbage reach a handler or threw),
+ * deleted or cut, sent in random pieces, then FIN. Whatever arrives, the
+ * server must answer only with well-formed responses of the statuses it
+ * documents (never a 500, which would mean the parser let garbage reach a
+ * handler or threw), answer every request that arrived whole before the
+ * first changed byte — also when its answer was still pending at the FIN —
  * and keep serving. Seeded, so a failure replays.
  */
 
@@ -24,10 +26,14 @@ const internalErrors: unknown[] = []
 beforeAll(async () => {
   server = new JsonServer({
     maxBodyBytes: MAX_BODY,
-    onError: (err) => internalErrors.push(err),
+    onBug: (err) => {
+      internalErrors.push(err)
+      throw err
+    },
     routes: [
       {method: 'POST', path: '/echo', handler: (req) => ({body: {got: req.body ?? null}})},
-      {method: 'GET', path: '/items/:name', handler: (req) => ({body: {name: req.params.name}})},
+      // Answers a turn of the event loop later, as a node does after a disk write or a peer round: still pending at the client's FIN.
+      {method: 'GET', path: '/items/:name', handler: async (req) => (await new Promise((resolve) => setImmediate(resolve)), {body: {name: req.params.name}})},
     ],
   })
   port = (await server.listen(0, '127.0.0.1')).port
@@ -41,18 +47,45 @@ afterAll(async () => {
 const post = (body: string) => `POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 const get = (name: string) => `GET /items/${encodeURIComponent(name)} HTTP/1.1\r\nHost: t\r\n\r\n`
 
-const request = fc.oneof(
-  fc.jsonValue({maxDepth: 2}).map((v) => post(JSON.stringify(v) ?? 'null')),
-  fc.string({maxLength: 12}).map(get),
+/** A request, the final status it is owed, and whether that answer closes the connection. */
+interface Request {
+  text: string
+  status: number
+  closes: boolean
+}
+
+const request: fc.Arbitrary<Request> = fc.oneof(
+  fc.jsonValue({maxDepth: 2}).map((v) => ({text: post(JSON.stringify(v) ?? 'null'), status: 200, closes: false})),
+  // `/items/` has no name segment: no route.
+  fc.string({maxLength: 12}).map((name) => ({text: get(name), status: name === '' ? 404 : 200, closes: false})),
   // Requests that take the parser's rarer paths before any mutation.
   fc.constantFrom(
-    'GET /items/old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
-    'GET /items/new HTTP/2.0\r\n\r\n',
-    `POST /echo HTTP/1.1\r\nContent-Length: ${MAX_BODY + 1}\r\n\r\n`,
-    'POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}',
-    'HEAD /items/h HTTP/1.1\r\n\r\n',
+    {text: 'GET /items/old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', status: 200, closes: false},
+    {text: 'GET /items/new HTTP/2.0\r\n\r\n', status: 505, closes: true},
+    {text: `POST /echo HTTP/1.1\r\nContent-Length: ${MAX_BODY + 1}\r\n\r\n`, status: 413, closes: true},
+    {text: 'POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}', status: 200, closes: false},
+    {text: 'HEAD /items/h HTTP/1.1\r\n\r\n', status: 405, closes: false},
   ),
 )
+
+/** The final statuses owed to the requests that lie whole within the first `intactBytes` bytes, up to the first that closes. */
+function owedStatuses(requests: Request[], intactBytes: number): number[] {
+  const owed: number[] = []
+  let end = 0
+  for (const r of requests) {
+    end += Buffer.byteLength(r.text)
+    if (end > intactBytes) break
+    owed.push(r.status)
+    if (r.closes) break
+  }
+  return owed
+}
+
+function firstDifference(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i
+  return n
+}
 
 /** Fragments that sit near the parser's edges. */
 const TRICKY = [
@@ -156,11 +189,15 @@ describe('the HTTP layer under fuzzed input', () => {
         fc.array(fc.nat(), {maxLength: 4}),
         async (requests, mutations, cuts) => {
           internalErrors.length = 0
-          const bytes = mutations.reduce(mutate, Buffer.from(requests.join(''), 'utf8'))
+          const original = Buffer.from(requests.map((r) => r.text).join(''), 'utf8')
+          const bytes = mutations.reduce(mutate, original)
           const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
           const pieces = [0, ...points].map((from, i) => bytes.subarray(from, [...points, bytes.length][i])).filter((p) => p.length > 0)
           const statuses = responseStatuses(await exchange(pieces))
           for (const status of statuses) expect(DOCUMENTED, `status ${status}`).toContain(status)
+          const owed = owedStatuses(requests, firstDifference(original, bytes))
+          const finals = statuses.filter((s) => s !== 100)
+          expect(finals.slice(0, owed.length), 'the answers to the requests that arrived whole, in order').toEqual(owed)
           expect(internalErrors).toEqual([])
         },
       ),

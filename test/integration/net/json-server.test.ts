@@ -6,17 +6,22 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest'
 import {MAX_HEAD_BYTES} from '../../../src/runtime/net/http-connection.js'
 import {JsonClient} from '../../../src/runtime/net/json-client.js'
 import {JsonServer} from '../../../src/runtime/net/json-server.js'
+import {parseBody} from '../../../src/runtime/net/validate.js'
 
 const MAX_BODY = 4 << 20
 let port: number
 let server: JsonServer
-const errors: unknown[] = []
+const bugs: unknown[] = []
 let aborted = 0
 
 beforeAll(async () => {
   server = new JsonServer({
     maxBodyBytes: MAX_BODY,
-    onError: (err) => errors.push(err),
+    // A node process exits here (fail-stop); in this test process the connection is cut instead.
+    onBug: (err) => {
+      bugs.push(err)
+      throw err
+    },
     routes: [
       {method: 'POST', path: '/echo', handler: (req) => ({body: {got: req.body ?? null}})},
       {method: 'GET', path: '/slow/:ms', handler: async (req) => (await sleep(Number(req.params.ms)), {body: {slept: Number(req.params.ms)}})},
@@ -33,6 +38,7 @@ beforeAll(async () => {
           }),
       },
       {method: 'GET', path: '/boom', handler: () => Promise.reject(new Error('handler bug'))},
+      {method: 'GET', path: '/invalid', handler: () => ({body: parseBody({}, {name: {type: 'string'}})})},
     ],
   })
   port = (await server.listen(0, '127.0.0.1')).port
@@ -49,18 +55,25 @@ interface Answer {
   body: string
 }
 
-/** Writes raw bytes (optionally in pieces) and reads answers until `count` have come or the server closes. */
-async function exchange(pieces: Array<string | Buffer>, count = 1, gapMs = 0): Promise<{answers: Answer[]; closed: boolean; raw: string}> {
-  const socket = connect(port, '127.0.0.1')
+/**
+ * Writes raw bytes (optionally in pieces, optionally then FIN) and reads
+ * answers until `count` have come or the server closes.
+ */
+async function exchange(pieces: Array<string | Buffer>, count = 1, gapMs = 0, halfClose = false): Promise<{answers: Answer[]; closed: boolean; raw: string}> {
+  // Half-open on this side too: the answers after our FIN must be readable.
+  const socket = connect({port, host: '127.0.0.1', allowHalfOpen: halfClose})
   await new Promise((resolve) => socket.once('connect', resolve))
   let received = Buffer.alloc(0)
   let closed = false
   socket.on('data', (chunk) => (received = Buffer.concat([received, chunk])))
+  // The server's FIN: with a half-open socket of our own, 'close' waits for our end too.
+  socket.on('end', () => (closed = true))
   socket.on('close', () => (closed = true))
   for (const piece of pieces) {
     socket.write(piece)
     if (gapMs > 0) await sleep(gapMs)
   }
+  if (halfClose) socket.end()
   const answers: Answer[] = []
   for (let waited = 0; waited < 5000; waited += 5) {
     answers.length = 0
@@ -160,10 +173,33 @@ describe('JsonServer over HTTP/1.1', () => {
     expect(closed).toBe(false)
   })
 
-  test('a handler that fails answers 500, is logged, and the server keeps serving', async () => {
-    const {answers} = await exchange([get('/boom') + get('/items/after')], 2)
-    expect(answers.map((a) => a.status)).toEqual([500, 200])
-    expect(errors.map((e) => (e as Error).message)).toContain('handler bug')
+  test('a handler that throws a bug goes to onBug and its request gets no answer, not a 500', async () => {
+    const {answers, closed} = await exchange([get('/boom') + get('/items/after')], 2)
+    expect(answers).toEqual([])
+    expect(closed).toBe(true)
+    expect(bugs.map((e) => (e as Error).message)).toEqual(['handler bug'])
+  })
+
+  test('bad input a handler refuses is a 4xx with one line, not a bug', async () => {
+    const {answers, closed} = await exchange([get('/invalid') + get('/items/after')], 2)
+    expect(answers.map((a) => a.status)).toEqual([400, 200])
+    expect(JSON.parse(answers[0].body).error).toMatch(/name/)
+    expect(closed).toBe(false)
+    expect(bugs).toHaveLength(1)
+  })
+
+  test('a client that half-closes right after its requests still gets every answer, then the server closes', async () => {
+    const {answers, closed} = await exchange([get('/slow/50') + get('/items/b')], 2, 0, true)
+    expect(answers.map((a) => JSON.parse(a.body))).toEqual([{slept: 50}, {name: 'b'}])
+    expect(closed).toBe(true)
+  })
+
+  test('a long-poll whose client half-closes is cut and hears it, as one whose client is gone', async () => {
+    const before = aborted
+    const {answers, closed} = await exchange([get('/hang')], 1, 0, true)
+    expect(answers).toEqual([])
+    expect(closed).toBe(true)
+    expect(aborted).toBe(before + 1)
   })
 
   test('Connection: close and HTTP/1.0 end the connection after the answer; HTTP/1.0 keep-alive does not', async () => {

@@ -18,6 +18,9 @@ describe('raw HTTP client against the dsys JSON server', () => {
   beforeAll(async () => {
     server = new JsonServer({
       maxBodyBytes: 1 << 20,
+      onBug: (err) => {
+        throw err
+      },
       routes: [
         {method: 'POST', path: '/echo', handler: (req) => ({body: {got: req.body ?? null}})},
         {method: 'GET', path: '/slow/:ms', handler: async (req) => (await sleep(Number(req.params.ms)), {body: {slept: Number(req.params.ms)}})},
