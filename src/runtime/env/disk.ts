@@ -15,6 +15,10 @@ export type OpenFlags = 'r' | 'r+' | 'w' | 'wx'
  * renamed or unlinked is durable only once its directory is fsynced (open the
  * directory with `r` and fsync that fd); written bytes only once their file is.
  * Paths are absolute or relative to the process's working directory.
+ *
+ * Every function of src/runtime/storage takes its Disk as its last parameter;
+ * the ones other layers call default to `realDisk`, and a node passes
+ * `env.disk`.
  */
 export interface Disk {
   openSync(path: string, flags: OpenFlags): number

@@ -1,6 +1,5 @@
-import {closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync} from 'node:fs'
-import {open, rename} from 'node:fs/promises'
 import {dirname} from 'node:path'
+import {realDisk, type Disk} from '../env/disk.js'
 
 /** The temporary file an atomic write goes through; a crash can leave it behind. */
 const tempPath = (path: string): string => `${path}.tmp-${process.pid}`
@@ -17,54 +16,60 @@ export function isAtomicWriteLeftover(name: string, target: RegExp): boolean {
  * rename it over the target, then fsync the directory so the rename itself
  * is durable.
  */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, disk: Disk = realDisk): void {
   const tmp = tempPath(path)
-  const fd = openSync(tmp, 'w')
+  const fd = disk.openSync(tmp, 'w')
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data
     let off = 0
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off)
-    fsyncSync(fd)
+    while (off < buf.length) off += disk.writeSync(fd, buf, off, buf.length - off)
+    disk.fsyncSync(fd)
   } finally {
-    closeSync(fd)
+    disk.closeSync(fd)
   }
-  renameSync(tmp, path)
-  fsyncDirSync(dirname(path))
+  disk.renameSync(tmp, path)
+  fsyncDirSync(dirname(path), disk)
 }
 
-/** writeFileAtomicSync without blocking the event loop on the fsyncs. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * writeFileAtomicSync without blocking the event loop on the writes and
+ * fsyncs (open, close and rename touch no device and stay synchronous).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, disk: Disk = realDisk): Promise<void> {
   const tmp = tempPath(path)
-  const file = await open(tmp, 'w')
+  const fd = disk.openSync(tmp, 'w')
   try {
-    await file.writeFile(data)
-    await file.sync()
+    const buf = typeof data === 'string' ? Buffer.from(data) : data
+    let off = 0
+    while (off < buf.length) off += await disk.write(fd, buf, off, buf.length - off, off)
+    await disk.fsync(fd)
   } finally {
-    await file.close()
+    disk.closeSync(fd)
   }
-  await rename(tmp, path)
-  const dir = await open(dirname(path), 'r')
+  disk.renameSync(tmp, path)
+  const dirFd = disk.openSync(dirname(path), 'r')
   try {
-    await dir.sync()
+    await disk.fsync(dirFd)
   } finally {
-    await dir.close()
+    disk.closeSync(dirFd)
   }
 }
 
-export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r')
+/** Makes the names created, renamed or removed in `dir` durable. */
+export function fsyncDirSync(dir: string, disk: Disk): void {
+  const fd = disk.openSync(dir, 'r')
   try {
-    fsyncSync(fd)
+    disk.fsyncSync(fd)
   } finally {
-    closeSync(fd)
+    disk.closeSync(fd)
   }
 }
 
 /** Reads a JSON file written by writeFileAtomicSync, or undefined when absent. */
-export function readJsonFileSync<T>(path: string): T | undefined {
+export function readJsonFileSync<T>(path: string, disk: Disk = realDisk): T | undefined {
   let text: string
   try {
-    text = readFileSync(path, 'utf8')
+    text = disk.readFileSync(path).toString('utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err

@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 import {invariant} from '../../core/common/invariant.js'
+import {realDisk, type Disk} from '../env/disk.js'
 import {byteOption} from './byte-option.js'
 import {applyKvOps, decodeKvBatch, decodeKvSnapshot, encodeKvBatch, encodeKvSnapshot, type KvOp} from './kv-codec.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from './snapshot-file.js'
@@ -54,6 +55,7 @@ export class KvStore {
     private snapshotIndex: number,
     private unsnapshottedBytes: number,
     private readonly compactAfterBytes: number,
+    private readonly disk: Disk,
   ) {}
 
   /**
@@ -61,12 +63,12 @@ export class KvStore {
    * Synchronous: meant for process start-up. Throws StorageCorruptionError
    * when the snapshot or the WAL is damaged or the two do not fit together.
    */
-  static open(dir: string, options: KvStoreOptions = {}): KvStore {
+  static open(dir: string, options: KvStoreOptions = {}, disk: Disk = realDisk): KvStore {
     const compactAfterBytes = byteOption('compactAfterBytes', options.compactAfterBytes ?? 32 * 1024 * 1024, 1)
     const snapshotDir = join(dir, 'snapshots')
     const walDir = join(dir, 'wal')
-    const snapshot = loadLatestSnapshotSync(snapshotDir)
-    const {wal, records} = Wal.open(walDir, options)
+    const snapshot = loadLatestSnapshotSync(snapshotDir, disk)
+    const {wal, records} = Wal.open(walDir, options, disk)
     try {
       const snapshotIndex = snapshot?.index ?? 0
       // Snapshot first, then trim the log (see compact): a crash between the
@@ -84,7 +86,7 @@ export class KvStore {
         applyKvOps(map, decodeRecord(record, walDir))
         unsnapshottedBytes += frameBytes(record.payload.length)
       }
-      return new KvStore(wal, snapshotDir, map, wal.lastIndex, snapshotIndex, unsnapshottedBytes, compactAfterBytes)
+      return new KvStore(wal, snapshotDir, map, wal.lastIndex, snapshotIndex, unsnapshottedBytes, compactAfterBytes, disk)
     } catch (err) {
       void wal.close()
       throw err
@@ -161,7 +163,7 @@ export class KvStore {
   compact(): void {
     if (this.closed) throw new StorageClosedError('kv store is closed')
     if (this.appliedIndex > this.snapshotIndex) {
-      writeSnapshotSync(this.snapshotDir, this.appliedIndex, encodeKvSnapshot(this.map))
+      writeSnapshotSync(this.snapshotDir, this.appliedIndex, encodeKvSnapshot(this.map), this.disk)
       this.snapshotIndex = this.appliedIndex
       this.compactions++
     }
@@ -169,7 +171,7 @@ export class KvStore {
     if (this.snapshotIndex === 0) return
     // Only after the snapshot is durable may the records it covers go.
     this.wal.dropSegmentsBefore(this.snapshotIndex + 1)
-    removeSnapshotsBefore(this.snapshotDir, this.snapshotIndex)
+    removeSnapshotsBefore(this.snapshotDir, this.snapshotIndex, this.disk)
   }
 
   stats(): KvStoreStats {

@@ -1,6 +1,6 @@
-import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
+import {realDisk, type Disk} from '../env/disk.js'
 import {isAtomicWriteLeftover, writeFileAtomicSync} from './atomic-file.js'
 import {ensureDirDurableSync, removeFileDurableSync} from './durable-dir.js'
 import {indexFileName, indexFileNamePattern, readIndexU64, writeIndexU64} from './log-index.js'
@@ -32,14 +32,14 @@ const SNAPSHOT_NAME = indexFileNamePattern('snap')
  * fsync, rename, directory fsync), creating `dir` if needed. Blocks the event
  * loop for the write and fsyncs. Overwrites a snapshot with the same index.
  */
-export function writeSnapshotSync(dir: string, index: number, data: string | Uint8Array): void {
-  ensureDirDurableSync(dir)
+export function writeSnapshotSync(dir: string, index: number, data: string | Uint8Array, disk: Disk = realDisk): void {
+  ensureDirDurableSync(dir, disk)
   const body = typeof data === 'string' ? Buffer.from(data) : data
   const header = Buffer.alloc(HEADER_BYTES)
   MAGIC.copy(header, 0)
   writeIndexU64(header, index, MAGIC.length)
   header.writeUInt32LE(snapshotCrc(header, body), MAGIC.length + 8)
-  writeFileAtomicSync(snapshotPath(dir, index), Buffer.concat([header, body]))
+  writeFileAtomicSync(snapshotPath(dir, index), Buffer.concat([header, body]), disk)
 }
 
 /**
@@ -48,16 +48,16 @@ export function writeSnapshotSync(dir: string, index: number, data: string | Uin
  * snapshot fails its check; it does not fall back to an older one, because
  * the log it pairs with may already be trimmed past the older one.
  */
-export function loadLatestSnapshotSync(dir: string): Snapshot | undefined {
-  const latest = listSnapshotIndicesSync(dir).at(-1)
+export function loadLatestSnapshotSync(dir: string, disk: Disk = realDisk): Snapshot | undefined {
+  const latest = listSnapshotIndicesSync(dir, disk).at(-1)
   if (latest === undefined) return undefined
   const path = snapshotPath(dir, latest)
-  const file = readFileSync(path)
+  const file = disk.readFileSync(path)
   if (file.length < HEADER_BYTES || !file.subarray(0, MAGIC.length).equals(MAGIC)) {
     throw new StorageCorruptionError(path, 'not a snapshot file (bad header)')
   }
   const header = file.subarray(0, HEADER_BYTES)
-  // readFileSync returned a fresh buffer, so a view of it is already the caller's own.
+  // disk.readFileSync returned a fresh buffer, so a view of it is already the caller's own.
   const data = file.subarray(HEADER_BYTES)
   const storedIndex = readIndexU64(header, MAGIC.length)
   if (storedIndex !== latest) {
@@ -73,25 +73,25 @@ export function loadLatestSnapshotSync(dir: string): Snapshot | undefined {
  * Deletes every snapshot older than `index`, and temp files that interrupted
  * writes left behind. Returns how many snapshots were deleted.
  */
-export function removeSnapshotsBefore(dir: string, index: number): number {
+export function removeSnapshotsBefore(dir: string, index: number, disk: Disk = realDisk): number {
   let removed = 0
-  for (const name of readdirSync(dir)) {
+  for (const name of disk.readdirSync(dir)) {
     const match = SNAPSHOT_NAME.exec(name)
     if (match && Number(match[1]) < index) {
-      removeFileDurableSync(join(dir, name))
+      removeFileDurableSync(join(dir, name), disk)
       removed++
     } else if (isAtomicWriteLeftover(name, SNAPSHOT_NAME)) {
-      removeFileDurableSync(join(dir, name))
+      removeFileDurableSync(join(dir, name), disk)
     }
   }
   return removed
 }
 
 /** Indices of the snapshots in `dir`, ascending; empty when `dir` does not exist. */
-function listSnapshotIndicesSync(dir: string): number[] {
+function listSnapshotIndicesSync(dir: string, disk: Disk): number[] {
   let names: string[]
   try {
-    names = readdirSync(dir)
+    names = disk.readdirSync(dir)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw err

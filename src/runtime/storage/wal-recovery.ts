@@ -1,4 +1,4 @@
-import {closeSync, fsyncSync, ftruncateSync, openSync, readFileSync} from 'node:fs'
+import type {Disk} from '../env/disk.js'
 import {fsyncDirSync} from './atomic-file.js'
 import {ensureDirDurableSync} from './durable-dir.js'
 import {StorageCorruptionError} from './storage-errors.js'
@@ -27,10 +27,10 @@ export type RecoveredLog = {
  *
  * An empty or missing directory becomes a log whose first index is 1.
  */
-export function recoverLogSync(dir: string, maxRecordBytes: number): RecoveredLog {
-  ensureDirDurableSync(dir)
-  const files = listSegmentFilesSync(dir)
-  if (files.length === 0) return createFirstSegment(dir)
+export function recoverLogSync(dir: string, maxRecordBytes: number, disk: Disk): RecoveredLog {
+  ensureDirDurableSync(dir, disk)
+  const files = listSegmentFilesSync(dir, disk)
+  if (files.length === 0) return createFirstSegment(dir, disk)
 
   const segments: Segment[] = []
   const records: WalRecord[] = []
@@ -40,7 +40,7 @@ export function recoverLogSync(dir: string, maxRecordBytes: number): RecoveredLo
     if (file.firstIndex !== nextIndex) {
       throw new StorageCorruptionError(file.path, `starts at record ${file.firstIndex} but the previous segment ends before ${nextIndex}: the segments do not join up`)
     }
-    const buf = readFileSync(file.path)
+    const buf = disk.readFileSync(file.path)
     const scan = scanFrames(buf, file.firstIndex, maxRecordBytes)
     for (const record of scan.records) records.push(record)
     nextIndex += scan.records.length
@@ -59,24 +59,24 @@ export function recoverLogSync(dir: string, maxRecordBytes: number): RecoveredLo
   }
 
   const active = segments[segments.length - 1]
-  const activeFd = openSync(active.path, 'r+')
+  const activeFd = disk.openSync(active.path, 'r+')
   try {
-    if (tornBytesTruncated > 0) ftruncateSync(activeFd, active.bytes)
+    if (tornBytesTruncated > 0) disk.ftruncateSync(activeFd, active.bytes)
     // Even with nothing to cut, records read back here may exist only in the
     // page cache (the previous process died between write and fsync). Sync
     // them before the caller acts on them, or an OS crash could take back
     // what recovery already reported.
-    fsyncSync(activeFd)
+    disk.fsyncSync(activeFd)
   } catch (err) {
-    closeSync(activeFd)
+    disk.closeSync(activeFd)
     throw err
   }
   return {segments, activeFd, records, tornBytesTruncated}
 }
 
-function createFirstSegment(dir: string): RecoveredLog {
+function createFirstSegment(dir: string, disk: Disk): RecoveredLog {
   const path = segmentPath(dir, 1)
-  const activeFd = openSync(path, 'wx')
-  fsyncDirSync(dir)
+  const activeFd = disk.openSync(path, 'wx')
+  fsyncDirSync(dir, disk)
   return {segments: [{firstIndex: 1, path, bytes: 0}], activeFd, records: [], tornBytesTruncated: 0}
 }

@@ -1,5 +1,5 @@
-import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
+import type {Disk} from '../env/disk.js'
 import {indexFileName, indexFileNamePattern} from './log-index.js'
 
 /**
@@ -15,9 +15,9 @@ export function segmentPath(dir: string, firstIndex: number): string {
 }
 
 /** The segment files in `dir`, oldest first. Other files are ignored. */
-export function listSegmentFilesSync(dir: string): SegmentFile[] {
+export function listSegmentFilesSync(dir: string, disk: Disk): SegmentFile[] {
   const segments: SegmentFile[] = []
-  for (const name of readdirSync(dir)) {
+  for (const name of disk.readdirSync(dir)) {
     const match = SEGMENT_NAME.exec(name)
     if (match) segments.push({firstIndex: Number(match[1]), path: join(dir, name)})
   }

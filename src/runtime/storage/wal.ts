@@ -1,5 +1,4 @@
-import {closeSync, fdatasync, openSync, write} from 'node:fs'
-import {promisify} from 'node:util'
+import {realDisk, type Disk} from '../env/disk.js'
 import {fsyncDirSync} from './atomic-file.js'
 import {removeFileDurableSync} from './durable-dir.js'
 import {byteOption} from './byte-option.js'
@@ -9,9 +8,6 @@ import {recoverLogSync, type Segment} from './wal-recovery.js'
 import {segmentPath} from './wal-segments.js'
 
 export type {WalRecord} from './wal-frame.js'
-
-const writeAsync = promisify(write)
-const fdatasyncAsync = promisify(fdatasync)
 
 export type WalOptions = {
   /** Once the active segment holds this many bytes the next batch starts a new segment. Default 8 MiB. */
@@ -81,6 +77,7 @@ export class Wal {
     lastIndex: number,
     private readonly segmentBytes: number,
     private readonly maxRecordBytes: number,
+    private readonly disk: Disk,
   ) {
     this.nextIndex = lastIndex + 1
     this.durableIndex = lastIndex
@@ -90,15 +87,15 @@ export class Wal {
    * Opens (creating if needed) the WAL in `dir` and recovers it: see
    * `recoverLogSync` for what is truncated and what is a
    * StorageCorruptionError. Synchronous: meant for process start-up.
-   * Throws RangeError for bad options, or an errno error from node:fs.
+   * Throws RangeError for bad options, or an errno error from the disk.
    */
-  static open(dir: string, options: WalOptions = {}): WalOpenResult {
+  static open(dir: string, options: WalOptions = {}, disk: Disk = realDisk): WalOpenResult {
     const segmentBytes = byteOption('segmentBytes', options.segmentBytes ?? 8 * 1024 * 1024, 1)
     // The frame's length field is a u32.
     const maxRecordBytes = byteOption('maxRecordBytes', options.maxRecordBytes ?? 1024 * 1024, 0, 0xffff_ffff)
-    const log = recoverLogSync(dir, maxRecordBytes)
+    const log = recoverLogSync(dir, maxRecordBytes, disk)
     const lastIndex = log.segments[0].firstIndex + log.records.length - 1
-    const wal = new Wal(dir, log.segments, log.activeFd, lastIndex, segmentBytes, maxRecordBytes)
+    const wal = new Wal(dir, log.segments, log.activeFd, lastIndex, segmentBytes, maxRecordBytes, disk)
     return {wal, records: log.records, tornBytesTruncated: log.tornBytesTruncated}
   }
 
@@ -154,7 +151,7 @@ export class Wal {
     if (this.closing) throw new StorageClosedError(`WAL ${this.dir} is closed`)
     let dropped = 0
     while (this.segments.length > 1 && this.segments[1].firstIndex <= index) {
-      removeFileDurableSync(this.segments[0].path)
+      removeFileDurableSync(this.segments[0].path, this.disk)
       this.segments.shift()
       dropped++
     }
@@ -177,7 +174,7 @@ export class Wal {
 
   private async drainAndClose(): Promise<void> {
     while (this.flushing) await this.flushing
-    closeSync(this.activeFd)
+    this.disk.closeSync(this.activeFd)
   }
 
   private startFlushing(): void {
@@ -223,10 +220,9 @@ export class Wal {
     const data = Buffer.concat(batch.map((f) => f.frame))
     let written = 0
     while (written < data.length) {
-      const {bytesWritten} = await writeAsync(this.activeFd, data, written, data.length - written, active.bytes + written)
-      written += bytesWritten
+      written += await this.disk.write(this.activeFd, data, written, data.length - written, active.bytes + written)
     }
-    await fdatasyncAsync(this.activeFd)
+    await this.disk.fdatasync(this.activeFd)
     active.bytes += data.length
     this.durableIndex = batch[batch.length - 1].index
     this.counters.recordsWritten += batch.length
@@ -241,9 +237,9 @@ export class Wal {
    */
   private rotate(firstIndex: number): Segment {
     const path = segmentPath(this.dir, firstIndex)
-    const fd = openSync(path, 'wx')
-    fsyncDirSync(this.dir)
-    closeSync(this.activeFd)
+    const fd = this.disk.openSync(path, 'wx')
+    fsyncDirSync(this.dir, this.disk)
+    this.disk.closeSync(this.activeFd)
     this.activeFd = fd
     const segment = {firstIndex, path, bytes: 0}
     this.segments.push(segment)

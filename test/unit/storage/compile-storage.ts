@@ -6,7 +6,7 @@ import ts from 'typescript'
 const src = join(dirname(fileURLToPath(import.meta.url)), '../../../src')
 
 /**
- * Compiles the storage sources (and the one common file they import) to ES
+ * Compiles the storage sources (and the common and env files they import) to ES
  * modules under `outDir`, so a plain `node` child can run them without a
  * build step or a TypeScript loader.
  */
@@ -14,6 +14,7 @@ export function compileStorageTo(outDir: string): void {
   const files = [
     ...readdirSync(join(src, 'runtime/storage')).map((name) => `runtime/storage/${name}`),
     'core/common/invariant.ts',
+    'runtime/env/disk.ts',
   ]
   for (const file of files) {
     const {outputText} = ts.transpileModule(readFileSync(join(src, file), 'utf8'), {

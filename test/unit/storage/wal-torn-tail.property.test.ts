@@ -1,6 +1,7 @@
 import {appendFileSync} from 'node:fs'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
+import {realDisk} from '../../../src/runtime/env/disk.js'
 import {batchLimitBytes, encodeFrame} from '../../../src/runtime/storage/wal-frame.js'
 import {listSegmentFilesSync} from '../../../src/runtime/storage/wal-segments.js'
 import {Wal} from '../../../src/runtime/storage/wal.js'
@@ -36,7 +37,7 @@ describe('Wal recovery after a torn unsynced batch', () => {
           const limit = batchLimitBytes(maxRecordBytes)
           const kept = torn.subarray(0, Math.min(cutSeed % (torn.length + 1), limit))
           for (const {at, value} of overwrites) if (kept.length > 0) kept[at % kept.length] = value
-          appendFileSync(listSegmentFilesSync(dir).at(-1)!.path, kept)
+          appendFileSync(listSegmentFilesSync(dir, realDisk).at(-1)!.path, kept)
 
           const recovered = Wal.open(dir, {maxRecordBytes, segmentBytes: 256})
           await recovered.wal.close()
