@@ -11,7 +11,12 @@ export function realEnv(): Env {
     now: () => performance.now(),
     wallNow: () => performance.timeOrigin + performance.now(),
     setTimer(delayMs: number, fn: () => void): Timer {
-      const timer = setTimeout(fn, Math.max(0, delayMs))
+      // A zero delay is the next turn of the event loop; setTimeout would make it a whole millisecond.
+      if (delayMs <= 0) {
+        const immediate = setImmediate(fn)
+        return {cancel: () => clearImmediate(immediate)}
+      }
+      const timer = setTimeout(fn, delayMs)
       return {cancel: () => clearTimeout(timer)}
     },
     rng: new SeededRng(randomBytes(4).readUInt32LE(0)),
