@@ -72,7 +72,11 @@ interface ActiveTxn {
   attempt: number
   recovered: boolean
   timeline: TxnTimeline
+  /** The COMMIT record, once the transaction decided commit (what a checkpoint keeps of it). */
+  commitRecord: CommitRecord | undefined
 }
+
+type CommitRecord = Extract<CoordinatorLogRecord, {type: 'commit'}>
 
 /**
  * The 2PC coordinator with presumed abort, as a pure state machine: it is
@@ -107,11 +111,11 @@ export class Coordinator {
    */
   static recover(config: CoordinatorConfig, records: readonly CoordinatorLogRecord[], nowMs: number): Coordinator {
     const coordinator = new Coordinator(config)
-    const unfinished = new Map<TxnId, NodeId[]>()
+    const unfinished = new Map<TxnId, CommitRecord>()
     for (const record of records) {
       switch (record.type) {
         case 'commit':
-          unfinished.set(record.txn, record.participants)
+          unfinished.set(record.txn, record)
           break
         case 'end':
           unfinished.delete(record.txn)
@@ -120,8 +124,26 @@ export class Coordinator {
           unreachable(record)
       }
     }
-    for (const [txn, participants] of unfinished) coordinator.redrive(txn, participants, nowMs)
+    for (const record of unfinished.values()) coordinator.redrive(record, nowMs)
     return coordinator
+  }
+
+  /**
+   * What `recover` needs of everything logged so far, as log records: the
+   * COMMIT record of every commit not yet acknowledged by all its
+   * participants (recover([...checkpoint(), ...later records]) rebuilds this
+   * coordinator's obligations). Nothing else: presumed abort answers every
+   * transaction without a COMMIT record "abort", which is right for every
+   * one of them (aborted, or never decided and now never to commit), and a
+   * transaction whose END was written needs no answer at all — every
+   * participant acknowledged the commit after forcing its own COMMIT record,
+   * and a participant asks only while it holds a PREPARED record with no
+   * decision after it. So a decision is kept exactly as long as some
+   * participant may still ask about it (until acknowledged), however long
+   * that takes, and forgetting it afterwards can never turn into a wrong answer.
+   */
+  checkpoint(): CoordinatorLogRecord[] {
+    return [...this.active.values()].flatMap((t) => (t.commitRecord ? [t.commitRecord] : []))
   }
 
   arm(failpoint: FailpointName): void {
@@ -148,6 +170,7 @@ export class Coordinator {
       attempt: 0,
       recovered: false,
       timeline: {prepareSentMs: nowMs, votesCollectedMs: undefined, decidedMs: undefined, acksCollectedMs: undefined},
+      commitRecord: undefined,
     }
     this.active.set(txn, t)
     this.sendPending(t)
@@ -237,13 +260,13 @@ export class Coordinator {
     }
   }
 
-  private redrive(txn: TxnId, participantIds: readonly NodeId[], nowMs: number): void {
+  private redrive(commitRecord: CommitRecord, nowMs: number): void {
     this.counts.recoveredCommits++
     const participants = new Map<NodeId, ParticipantProgress>()
-    for (const id of participantIds) participants.set(id, {prepare: undefined, prepared: true, done: false})
+    for (const id of commitRecord.participants) participants.set(id, {prepare: undefined, prepared: true, done: false})
     const timeline: TxnTimeline = {prepareSentMs: undefined, votesCollectedMs: undefined, decidedMs: undefined, acksCollectedMs: undefined}
-    const t: ActiveTxn = {txn, phase: 'committing', participants, prepareDeadlineMs: nowMs, attempt: 0, recovered: true, timeline}
-    this.active.set(txn, t)
+    const t: ActiveTxn = {txn: commitRecord.txn, phase: 'committing', participants, prepareDeadlineMs: nowMs, attempt: 0, recovered: true, timeline, commitRecord}
+    this.active.set(t.txn, t)
     this.sendPending(t)
     this.scheduleResend(t, nowMs)
   }
@@ -281,7 +304,8 @@ export class Coordinator {
     // any participant or client hears of it. A coordinator that crashes after
     // telling someone "commit" must find the record, or its restart would
     // presume abort and answer the others "aborted".
-    this.outbox.record({type: 'commit', txn: t.txn, participants: [...t.participants.keys()], atMs: nowMs}, true)
+    t.commitRecord = {type: 'commit', txn: t.txn, participants: [...t.participants.keys()], atMs: nowMs}
+    this.outbox.record(t.commitRecord, true)
     if (this.outbox.reached('coordinator.after-decision-logged')) return
     this.sendPending(t)
     if (this.outbox.halted) return

@@ -6,11 +6,14 @@ import type {FailpointName} from './failpoints.js'
 import {KeyLocks} from './key-locks.js'
 import {drain, Outbox, type OutputCounts, type Ready} from './outbox.js'
 import type {
+  DecidedOutcome,
   InDoubtTxn,
   Message,
   NodeId,
   Outcome,
+  ParticipantCheckpoint,
   ParticipantLogRecord,
+  PreparedRecord,
   PrepareMessage,
   ResolvedTxn,
   TxnId,
@@ -86,7 +89,7 @@ export class Participant {
    * proof of anything (it may be a stale answer about a txn committed and
    * forgotten long ago), only a reason to ignore a late prepare.
    */
-  private readonly decided = new Map<TxnId, Outcome | 'aborted before prepare'>()
+  private readonly decided = new Map<TxnId, DecidedOutcome>()
   private readonly locks = new KeyLocks()
   private readonly queries = new Deadlines<TxnId>()
   private readonly counts = {votesYes: 0, committed: 0, aborted: 0, recoveredInDoubt: 0}
@@ -97,13 +100,15 @@ export class Participant {
   /**
    * A participant restarted on its log. A `prepared` record with no decision
    * after it is in doubt: its locks are taken again and the coordinator is
-   * asked at once. The node first replays the `commit` records' writes into
-   * its table (config.readCommitted reads it) and then calls this.
+   * asked at once. The node first loads its checkpointed table and replays
+   * the `commit` records' writes into it (config.readCommitted reads it) and
+   * then calls this with the records written after its checkpoint.
    */
-  static recover(config: ParticipantConfig, records: readonly ParticipantLogRecord[], nowMs: number): Participant {
+  static recover(config: ParticipantConfig, records: readonly ParticipantLogRecord[], nowMs: number, checkpoint?: ParticipantCheckpoint): Participant {
     const participant = new Participant(config)
-    const inDoubt = new Map<TxnId, Extract<ParticipantLogRecord, {type: 'prepared'}>>()
-    for (const record of records) {
+    for (const [txn, outcome] of checkpoint?.decided ?? []) participant.remember(txn, outcome)
+    const inDoubt = new Map<TxnId, PreparedRecord>()
+    for (const record of [...(checkpoint?.inDoubt ?? []), ...records]) {
       switch (record.type) {
         case 'prepared':
           inDoubt.set(record.txn, record)
@@ -124,6 +129,18 @@ export class Participant {
     }
     participant.tick(nowMs)
     return participant
+  }
+
+  /**
+   * What `recover` needs of everything logged so far: the transactions in
+   * doubt (their PREPARED records) and the remembered decisions. A commit's
+   * writes are the node's table, which it checkpoints beside this.
+   */
+  checkpoint(): ParticipantCheckpoint {
+    const inDoubt = [...this.prepared.values()].map(
+      (p): PreparedRecord => ({type: 'prepared', txn: p.txn, coordinator: p.coordinator, writes: p.writes, readKeys: p.readKeys, atMs: p.preparedAtMs}),
+    )
+    return {inDoubt, decided: [...this.decided]}
   }
 
   arm(failpoint: FailpointName): void {
@@ -274,7 +291,7 @@ export class Participant {
     return {txn, from: this.config.id, to}
   }
 
-  private remember(txn: TxnId, outcome: Outcome | 'aborted before prepare'): void {
+  private remember(txn: TxnId, outcome: DecidedOutcome): void {
     this.decided.set(txn, outcome)
     if (this.decided.size > this.config.decidedMemory) this.decided.delete(this.decided.keys().next().value!)
   }

@@ -69,9 +69,26 @@ export type CoordinatorLogRecord =
  * coordinator again).
  */
 export type ParticipantLogRecord =
-  | {type: 'prepared'; txn: TxnId; coordinator: NodeId; writes: Write[]; readKeys: string[]; atMs: number}
+  | PreparedRecord
   | {type: 'commit'; txn: TxnId; writes: Write[]}
   | {type: 'abort'; txn: TxnId}
+
+export type PreparedRecord = {type: 'prepared'; txn: TxnId; coordinator: NodeId; writes: Write[]; readKeys: string[]; atMs: number}
+
+/** What a participant remembers of a decided transaction ("aborted before prepare": see Participant.decided). */
+export type DecidedOutcome = Outcome | 'aborted before prepare'
+
+/**
+ * A participant core's recovery state as of some point in its log; with the
+ * records after that point it rebuilds the core (Participant.recover). The
+ * node checkpoints its committed table beside it.
+ */
+export interface ParticipantCheckpoint {
+  /** The PREPARED record of every transaction prepared and not yet decided. */
+  inDoubt: PreparedRecord[]
+  /** The remembered decisions, oldest first (at most `decidedMemory`). */
+  decided: Array<[TxnId, DecidedOutcome]>
+}
 
 export type ClientResult =
   | {txn: TxnId; outcome: 'committed'; timeline: TxnTimeline}

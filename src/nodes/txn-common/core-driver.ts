@@ -20,13 +20,16 @@ export interface CoreDriverHooks<Rd> {
   released?(ready: Rd, releasedMs: number): void
   /** The Ready carries something to release (beyond persist, send and crash). */
   hasAnswers?(ready: Rd): boolean
+  /** What recovery needs, as of every Ready taken so far (ReadyLog.checkpoint). */
+  checkpoint(): unknown
 }
 
 /**
  * The node loop shared by coordinator and participant (src/core/txn/outbox.ts):
  * after every input take the Ready, append its records (fsync when forced),
  * then send, then — unless a failpoint fired — answer. Releases happen in
- * Ready order through the ReadyLog.
+ * Ready order through the ReadyLog, which the driver checkpoints between
+ * inputs when it has grown enough.
  */
 export class CoreDriver<R, Rd extends Ready<R>> {
   private readonly timer = new NodeTimer(() => this.input((now) => this.core.tick(now)))
@@ -63,6 +66,7 @@ export class CoreDriver<R, Rd extends Ready<R>> {
         this.hooks.released?.(ready, releasedMs)
       })
     }
+    if (this.log.checkpointDue) this.log.checkpoint(this.hooks.checkpoint())
     this.timer.arm(this.core.nextWakeMs(), nowMs())
   }
 

@@ -33,6 +33,8 @@ export interface CoordinatorNodeOptions {
   prepareTimeoutMs?: number
   /** Admission bound: more active transactions than this and POST /txn answers 503. */
   maxActiveTxns?: number
+  /** ReadyLog checkpoint interval (default DEFAULT_CHECKPOINT_AFTER_BYTES). */
+  checkpointAfterBytes?: number
 }
 
 const DEFAULT_MAX_ACTIVE_TXNS = 10_000
@@ -83,7 +85,7 @@ export class CoordinatorService {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
-    const {records, tornBytesTruncated, log} = openReadyLog<CoordinatorLogRecord>(dataDir, 'decision log', logger)
+    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<CoordinatorLogRecord, CoordinatorLogRecord[]>(dataDir, 'decision log', logger, options.checkpointAfterBytes)
     this.core = Coordinator.recover(
       {
         id,
@@ -93,7 +95,7 @@ export class CoordinatorService {
         retry: RETRY,
         ...(options.prepareTimeoutMs === undefined ? {} : {prepareTimeoutMs: options.prepareTimeoutMs}),
       },
-      records,
+      [...(checkpoint ?? []), ...records],
       nowMs(),
     )
     this.log = log
@@ -116,6 +118,7 @@ export class CoordinatorService {
       taken: (ready) => ready.finished.forEach((f) => this.noteFinished(f)),
       hasAnswers: (ready) => ready.results.length > 0,
       released: (ready, releasedMs) => ready.results.forEach((r) => this.answer(r, releasedMs)),
+      checkpoint: () => this.core.checkpoint(),
     })
     // Recovery's re-driven commits go out at once.
     this.driver.input(() => undefined)

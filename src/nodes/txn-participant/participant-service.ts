@@ -1,6 +1,15 @@
 import type {Logger} from '../../runtime/net/node-log.js'
 import {SeededRng} from '../../core/common/rng.js'
-import {defaultParticipantTiming, Participant, type FailpointName, type Message, type ParticipantLogRecord, type ParticipantReady, type ResolvedTxn} from '../../core/txn/index.js'
+import {
+  defaultParticipantTiming,
+  Participant,
+  type FailpointName,
+  type Message,
+  type ParticipantCheckpoint,
+  type ParticipantLogRecord,
+  type ParticipantReady,
+  type ResolvedTxn,
+} from '../../core/txn/index.js'
 import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
 import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
@@ -12,11 +21,19 @@ export interface ParticipantNodeOptions {
   /** The coordinator's URL; every message this participant sends goes there. */
   coordinator: string
   queryAfterMs?: number
+  /** ReadyLog checkpoint interval (default DEFAULT_CHECKPOINT_AFTER_BYTES). */
+  checkpointAfterBytes?: number
 }
 
 /** Orphans kept for /health: enough to list a crash's worth, bounded. */
 const RECENT_ORPHANS = 1_000
 const IN_DOUBT_LISTED = 100
+
+/** A participant's checkpoint: its committed table and its core's recovery state. */
+interface Checkpoint {
+  table: Array<[string, string]>
+  core: ParticipantCheckpoint
+}
 
 interface OrphanResolution {
   txn: string
@@ -30,8 +47,9 @@ interface OrphanResolution {
 
 /**
  * Wires the pure participant to the clock, its log and the network. The
- * committed table is in memory and rebuilt on start from the log's COMMIT
- * records (the log is the participant's only durable state).
+ * committed table is in memory and rebuilt on start from the latest
+ * checkpoint and the COMMIT records after it (checkpoint and log are the
+ * participant's only durable state).
  *
  * Two views of it: the core checks conditions against every commit it has
  * decided (its Ready taken), but reads see a commit only once its COMMIT
@@ -56,8 +74,9 @@ export class ParticipantService {
 
   constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger) {
     const startMs = nowMs()
-    const {records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord>(dataDir, 'log', logger)
+    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, Checkpoint>(dataDir, 'log', logger, options.checkpointAfterBytes)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
+    for (const [key, value] of checkpoint?.table ?? []) this.table.set(key, value)
     for (const r of records) if (r.type === 'commit') this.apply(r.writes)
     this.core = Participant.recover(
       {
@@ -69,6 +88,7 @@ export class ParticipantService {
       },
       records,
       nowMs(),
+      checkpoint?.core,
     )
     this.log = log
     this.transport = new PeerTransport(() => options.coordinator, () => undefined, this.partition)
@@ -83,6 +103,7 @@ export class ParticipantService {
         // The COMMIT record is forced: by now it is on disk, and readers may see it.
         for (const r of ready.persist) if (r.type === 'commit') this.makeDurable(r.writes)
       },
+      checkpoint: () => this.checkpoint(),
     })
     // Recovery's outcome queries go out at once.
     this.driver.input(() => undefined)
@@ -119,6 +140,13 @@ export class ParticipantService {
 
   close(): Promise<void> {
     return this.driver.close()
+  }
+
+  /** Every commit taken so far, durable or not: the log writes a checkpoint only once the records it covers are durable. */
+  private checkpoint(): Checkpoint {
+    const table = new Map(this.table)
+    for (const [key, {value}] of this.undurable) table.set(key, value)
+    return {table: [...table], core: this.core.checkpoint()}
   }
 
   private apply(writes: ReadonlyArray<{key: string; value: string}>): void {

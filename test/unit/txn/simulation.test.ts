@@ -33,4 +33,9 @@ describe('2PC simulation: loss, duplication, reordering, crashes at every failpo
     const fired = (name: FailpointName): number => seeds.reduce((n, seed) => n + simulate(seed).failpointsFired[name], 0)
     for (const name of failpointNames) expect(fired(name), name).toBeGreaterThan(0)
   })
+
+  it.runIf(seeds.length > 1)('the seeds together restarted nodes from checkpoints that still held a commit to re-drive or a transaction in doubt', () => {
+    const restarts = seeds.map((seed) => simulate(seed).restartsFromCheckpoint)
+    expect(restarts.reduce((n, r) => n + r.withObligations, 0)).toBeGreaterThan(0)
+  })
 })

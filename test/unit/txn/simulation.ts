@@ -3,7 +3,7 @@ import {SeededRng} from '../../../src/core/common/rng.js'
 import {Coordinator, type CoordinatorReady} from '../../../src/core/txn/coordinator.js'
 import {failpointNames, type FailpointName} from '../../../src/core/txn/failpoints.js'
 import {Participant, type ParticipantReady} from '../../../src/core/txn/participant.js'
-import type {CoordinatorLogRecord, Message, NodeId, Outcome, ParticipantLogRecord, TxnId, Write} from '../../../src/core/txn/types.js'
+import type {CoordinatorLogRecord, Message, NodeId, Outcome, ParticipantCheckpoint, ParticipantLogRecord, TxnId, Write} from '../../../src/core/txn/types.js'
 import {parseMessages} from '../../../src/nodes/txn-common/wire.js'
 
 /**
@@ -12,7 +12,8 @@ import {parseMessages} from '../../../src/nodes/txn-common/wire.js'
  * transaction moves money between accounts under conditions on their current
  * balances. The network loses, duplicates and reorders messages; nodes crash
  * at every named failpoint and at random moments, losing the log records
- * they had not synced; then the faults stop and the cluster must settle.
+ * they had not synced, and restart from their latest checkpoint and the
+ * records after it; then the faults stop and the cluster must settle.
  */
 export interface SimulationOptions {
   seed: number
@@ -28,6 +29,8 @@ export interface SimulationOptions {
   /** Chance per simulated millisecond of arming a failpoint, and of crashing a node outright. */
   armRatePerMs: number
   crashRatePerMs: number
+  /** Chance per simulated millisecond of checkpointing a node (ReadyLog.checkpoint). */
+  checkpointRatePerMs: number
 }
 
 export const defaultSimulation: Omit<SimulationOptions, 'seed'> = {
@@ -40,6 +43,7 @@ export const defaultSimulation: Omit<SimulationOptions, 'seed'> = {
   maxDelayMs: 20,
   armRatePerMs: 0.004,
   crashRatePerMs: 0.0005,
+  checkpointRatePerMs: 0.01,
 }
 
 export interface SimulationReport {
@@ -49,6 +53,8 @@ export interface SimulationReport {
   clientAborted: number
   failpointsFired: Record<FailpointName, number>
   crashes: number
+  /** Restarts that began from a checkpoint (with a checkpointed commit still to re-drive, or a checkpointed participant in doubt). */
+  restartsFromCheckpoint: {any: number; withObligations: number}
   settledAtMs: number | undefined
 }
 
@@ -56,10 +62,26 @@ const initialBalance = 100
 const settleLimitMs = 120_000
 const coordinatorId = 'c'
 
-/** An append-only log: an fsync makes every earlier record durable; a crash keeps only a prefix of the rest. */
-class SimulatedLog<R> {
+/**
+ * An append-only log: an fsync makes every earlier record durable; a crash
+ * keeps only a prefix of the rest. `records()` is the whole history (for the
+ * checkers); a restarted node reads only `recovery()`.
+ */
+class SimulatedLog<R, C> {
   private synced: R[] = []
   private unsynced: R[] = []
+  private checkpointed: {state: C; index: number} | undefined
+
+  /** The node's state after every record so far; written once they are synced, as ReadyLog does, and serialized as it does. */
+  checkpoint(state: C): void {
+    this.sync()
+    this.checkpointed = {state: JSON.parse(JSON.stringify(state)) as C, index: this.synced.length}
+  }
+
+  /** What a restarted node reads: the latest checkpoint and the records after it. */
+  recovery(): {checkpoint: C | undefined; records: R[]} {
+    return {checkpoint: this.checkpointed?.state, records: this.records().slice(this.checkpointed?.index ?? 0)}
+  }
 
   append(records: readonly R[], mustSync: boolean): void {
     this.unsynced.push(...records)
@@ -81,15 +103,17 @@ class SimulatedLog<R> {
   }
 }
 
-interface SimNode<Core, R> {
+interface SimNode<Core, R, C> {
   id: NodeId
   core: Core | undefined
-  log: SimulatedLog<R>
+  log: SimulatedLog<R, C>
   restartAtMs: number
 }
 
-type CoordinatorNode = SimNode<Coordinator, CoordinatorLogRecord>
-type ParticipantNode = SimNode<Participant, ParticipantLogRecord> & {kv: Map<string, string>}
+type CoordinatorNode = SimNode<Coordinator, CoordinatorLogRecord, CoordinatorLogRecord[]>
+/** As the participant node checkpoints: its committed table beside the core's state. */
+type ParticipantNodeCheckpoint = {table: Array<[string, string]>; core: ParticipantCheckpoint}
+type ParticipantNode = SimNode<Participant, ParticipantLogRecord, ParticipantNodeCheckpoint> & {kv: Map<string, string>}
 
 export function runSimulation(options: SimulationOptions): SimulationReport {
   return new Simulation(options).run()
@@ -110,6 +134,7 @@ class Simulation {
   private readonly violations: string[] = []
   private readonly failpointsFired = Object.fromEntries(failpointNames.map((name) => [name, 0])) as Record<FailpointName, number>
   private crashes = 0
+  private readonly restartsFromCheckpoint = {any: 0, withObligations: 0}
   private nextTxn = 0
   private faults = true
 
@@ -152,6 +177,7 @@ class Simulation {
       clientAborted: outcomes.filter((o) => o === 'aborted').length,
       failpointsFired: this.failpointsFired,
       crashes: this.crashes,
+      restartsFromCheckpoint: this.restartsFromCheckpoint,
       settledAtMs,
     }
   }
@@ -166,13 +192,16 @@ class Simulation {
       prepareTimeoutMs: this.prepareTimeoutMs,
       retry: {initialMs: 20, maxMs: 300},
     }
-    this.coordinator.core = Coordinator.recover(config, this.coordinator.log.records(), this.nowMs)
+    const {checkpoint, records} = this.coordinator.log.recovery()
+    this.countRestart(checkpoint, (checkpoint?.length ?? 0) > 0)
+    this.coordinator.core = Coordinator.recover(config, [...(checkpoint ?? []), ...records], this.nowMs)
     this.drainCoordinator()
   }
 
   private startParticipant(node: ParticipantNode): void {
-    const records = node.log.records()
-    node.kv = committedState(this.accounts.filter((a) => this.ownerOf(a) === node.id), records)
+    const {checkpoint, records} = node.log.recovery()
+    this.countRestart(checkpoint, (checkpoint?.core.inDoubt.length ?? 0) > 0)
+    node.kv = replayCommits(checkpoint ? new Map(checkpoint.table) : this.initialTable(node.id), records)
     const kv = node.kv
     const config = {
       id: node.id,
@@ -182,8 +211,14 @@ class Simulation {
       queryRetry: {initialMs: 50, maxMs: 400},
       decidedMemory: 10_000,
     }
-    node.core = Participant.recover(config, records, this.nowMs)
+    node.core = Participant.recover(config, records, this.nowMs, checkpoint?.core)
     this.drainParticipant(node)
+  }
+
+  private countRestart(checkpoint: unknown, withObligations: boolean): void {
+    if (checkpoint === undefined) return
+    this.restartsFromCheckpoint.any++
+    if (withObligations) this.restartsFromCheckpoint.withObligations++
   }
 
   /** The node's loop: persist (fsync when asked) → send → answer; or crash where a failpoint says. */
@@ -281,6 +316,18 @@ class Simulation {
     }
     // A node's background flush makes its non-forced records durable now and then.
     if (this.rng.next() < 0.01) this.coordinator.log.sync()
+    if (this.rng.next() < this.options.checkpointRatePerMs) this.checkpointSomeNode()
+  }
+
+  /** Between inputs, as the CoreDriver does. */
+  private checkpointSomeNode(): void {
+    const pick = this.rng.int(this.participants.size + 1)
+    if (pick === this.participants.size) {
+      if (this.coordinator.core) this.coordinator.log.checkpoint(this.coordinator.core.checkpoint())
+      return
+    }
+    const p = [...this.participants.values()][pick]
+    if (p.core) p.log.checkpoint({table: [...p.kv], core: p.core.checkpoint()})
   }
 
   // --- the workload ------------------------------------------------------
@@ -351,11 +398,16 @@ class Simulation {
     }
   }
 
+  /** The accounts `participant` owns, at their initial balances. */
+  private initialTable(participant: NodeId): Map<string, string> {
+    return new Map(this.accounts.filter((a) => this.ownerOf(a) === participant).map((a) => [a, String(initialBalance)]))
+  }
+
   /** Money is neither made nor lost, and each participant's table equals the replay of its log. */
   private checkBalances(): void {
     let total = 0
     for (const node of this.participants.values()) {
-      const replayed = committedState(this.accounts.filter((a) => this.ownerOf(a) === node.id), node.log.records())
+      const replayed = replayCommits(this.initialTable(node.id), node.log.records())
       for (const [key, value] of replayed) {
         total += Number(value)
         if (node.kv.get(key) !== value) this.violations.push(`${node.id} serves ${key}=${node.kv.get(key)} but its log says ${value}`)
@@ -366,9 +418,8 @@ class Simulation {
   }
 }
 
-/** A participant's committed table: initial balances, then every COMMIT record's writes in log order. */
-function committedState(accounts: readonly string[], records: readonly ParticipantLogRecord[]): Map<string, string> {
-  const kv = new Map(accounts.map((a) => [a, String(initialBalance)]))
+/** A participant's committed table: `kv`, then every COMMIT record's writes in log order. */
+function replayCommits(kv: Map<string, string>, records: readonly ParticipantLogRecord[]): Map<string, string> {
   for (const record of records) if (record.type === 'commit') for (const w of record.writes) kv.set(w.key, w.value)
   return kv
 }
