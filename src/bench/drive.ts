@@ -1,12 +1,10 @@
-import {performance} from 'node:perf_hooks'
-
 import type {Recorder} from './recorder.js'
-import {SlotTimer} from './slot-timer.js'
+import {type LoadClock, SlotTimer} from './slot-timer.js'
 import {OpContext, OpError, Operation} from './workload.js'
 
 /** When and how one thread's clients run: every thread of a run gets the same plan and its own slice of clients. */
 export interface DrivePlan {
-  /** performance.timeOrigin + performance.now() at the run's start, shared by every thread. */
+  /** The clock's wallNow() at the run's start (performance.timeOrigin + performance.now() for real), shared by every thread. */
   startEpochMs: number
   warmupMs: number
   /** Length of the measured window; undefined when the run stops at `ops`. */
@@ -25,7 +23,7 @@ export interface DriveResult {
   issued: number
   /** Open loop with a duration: slots of these clients inside the measured window. */
   scheduled: number
-  /** performance.now() of this thread when the last measured operation ended. */
+  /** The clock's now() on this thread when the last measured operation ended. */
   lastEndMs: number
   /** The first error that was not an OpError: a bug in a workload, shown in the report. */
   unexpected: unknown
@@ -44,11 +42,11 @@ export type OpsClaim = () => boolean
  * requests (coordinated omission). Slots left unsent when the window closes
  * are counted, never dropped silently.
  */
-export async function drive(operations: Operation[], firstClient: number, plan: DrivePlan, claimOp: OpsClaim, recorder: Recorder): Promise<DriveResult> {
-  const startMs = plan.startEpochMs - performance.timeOrigin
+export async function drive(clock: LoadClock, operations: Operation[], firstClient: number, plan: DrivePlan, claimOp: OpsClaim, recorder: Recorder): Promise<DriveResult> {
+  const startMs = plan.startEpochMs - timeOriginMs(clock)
   const warmEndMs = startMs + plan.warmupMs
   const windowEndMs = plan.durationMs === undefined ? Infinity : warmEndMs + plan.durationMs
-  const slots = new SlotTimer()
+  const slots = new SlotTimer(clock)
   const result: DriveResult = {issued: 0, scheduled: 0, lastEndMs: warmEndMs, unexpected: undefined}
   let done = false
 
@@ -65,17 +63,17 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
 
   const issue = async (op: Operation, ctx: ClientContext, slotMs: number, measured: boolean): Promise<void> => {
     ctx.measured = measured
-    const sentMs = performance.now()
+    const sentMs = clock.now()
     try {
       const type = await op(ctx)
-      const endMs = performance.now()
+      const endMs = clock.now()
       // Sent early (see EARLY_MS): measure from the send, never from the later slot.
       // From the send as well only in open loop: in closed loop the slot is the send.
       const fromSendMicros = plan.rate ? (endMs - sentMs) * 1000 : undefined
       recorder.ok(ctx.clientIndex, type, measured, (endMs - Math.min(sentMs, slotMs)) * 1000, fromSendMicros, endMs)
       if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
     } catch (err) {
-      const endMs = performance.now()
+      const endMs = clock.now()
       recorder.error(err instanceof OpError ? err.kind : 'unexpected', (err as Error)?.message ?? String(err), measured, endMs)
       if (measured) result.lastEndMs = Math.max(result.lastEndMs, endMs)
       if (!(err instanceof OpError)) result.unexpected ??= err
@@ -84,7 +82,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
 
   const closedLoop = async (op: Operation, ctx: ClientContext): Promise<void> => {
     for (;;) {
-      const now = performance.now()
+      const now = clock.now()
       if (done || now >= windowEndMs) return
       const measured = now >= warmEndMs
       if (measured && !claimMeasured()) return
@@ -102,7 +100,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
     for (;;) {
       if (done || slot >= windowEndMs) return
       await slots.wait(slot)
-      const now = performance.now()
+      const now = clock.now()
       if (done || now >= windowEndMs) return
       const measured = slot >= warmEndMs
       if (measured) {
@@ -114,7 +112,7 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
       slot += intervalMs
       // A backlog built while the process warmed up (JIT, connections) is forgiven once, as wrk2's
       // calibration does: the measured schedule starts on time at the end of warmup.
-      if (slot < warmEndMs && performance.now() >= warmEndMs) slot = warmEndMs + offsetMs
+      if (slot < warmEndMs && clock.now() >= warmEndMs) slot = warmEndMs + offsetMs
     }
   }
 
@@ -126,6 +124,9 @@ export async function drive(operations: Operation[], firstClient: number, plan: 
   )
   return result
 }
+
+/** This thread's performance.timeOrigin: what turns its now() times into wallNow() times, comparable across threads. */
+export const timeOriginMs = (clock: LoadClock): number => clock.wallNow() - clock.now()
 
 /** A client's context; `measured` says whether the operation in flight counts (one at a time per client). */
 class ClientContext implements OpContext {

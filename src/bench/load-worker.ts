@@ -4,9 +4,9 @@
  * main thread sends, and hands back its measurements (see threads.ts).
  */
 import {parentPort, workerData} from 'node:worker_threads'
-import {performance} from 'node:perf_hooks'
 
-import {drive, DrivePlan} from './drive.js'
+import {realEnv} from '../runtime/env/real-env.js'
+import {drive, DrivePlan, timeOriginMs} from './drive.js'
 import {Recorder} from './recorder.js'
 import {openWorkload} from './recipes.js'
 import type {FromWorker, ToWorker, WorkerSetup} from './threads.js'
@@ -14,6 +14,7 @@ import type {FromWorker, ToWorker, WorkerSetup} from './threads.js'
 const setup = workerData as WorkerSetup
 const port = parentPort!
 const send = (m: FromWorker) => port.postMessage(m)
+const clock = realEnv()
 
 const workload = await openWorkload(setup.recipe, setup.clients)
 try {
@@ -22,19 +23,19 @@ try {
     port.once('message', (m: ToWorker) => resolve({...setup.plan, startEpochMs: m.startEpochMs}))
     send({type: 'ready'})
   })
-  const recorder = new Recorder(plan.startEpochMs - performance.timeOrigin, plan.warmupMs)
+  const recorder = new Recorder(plan.startEpochMs - timeOriginMs(clock), plan.warmupMs)
   const progress = setInterval(() => send({type: 'progress', ops: recorder.ops, errors: recorder.errors}), 500)
   // The --ops budget is one counter shared by every thread.
   const budget = setup.opsBudget && new Int32Array(setup.opsBudget)
   const claim = () => budget === undefined || Atomics.add(budget, 0, 1) < plan.ops!
-  const result = await drive(operations, setup.firstClient, plan, claim, recorder)
+  const result = await drive(clock, operations, setup.firstClient, plan, claim, recorder)
   clearInterval(progress)
   send({
     type: 'done',
     snapshot: recorder.snapshot(),
     issued: result.issued,
     scheduled: result.scheduled,
-    lastEndEpochMs: performance.timeOrigin + result.lastEndMs,
+    lastEndEpochMs: timeOriginMs(clock) + result.lastEndMs,
     unexpected: result.unexpected === undefined ? undefined : String((result.unexpected as Error)?.stack ?? result.unexpected),
   })
 } finally {

@@ -1,11 +1,12 @@
-import {performance} from 'node:perf_hooks'
-import {setTimeout as sleep} from 'node:timers/promises'
-
+import {realEnv} from '../runtime/env/real-env.js'
+import {sleep} from '../runtime/env/sleep.js'
+import type {Timer} from '../runtime/env/env.js'
 import {drive, DrivePlan, DriveResult} from './drive.js'
 import {ALL, writeHdrLog} from './hdr-log.js'
 import {encodeHistogram, summarize} from '../core/stats/histogram.js'
 import {Recorder} from './recorder.js'
 import {LoadReport} from './report.js'
+import type {LoadClock} from './slot-timer.js'
 import {startThreads} from './threads.js'
 import type {Workload, WorkloadRecipe} from './workload.js'
 
@@ -26,6 +27,8 @@ export interface LoadOptions {
   events?: Array<{atMs: number; name: string; run: () => Promise<Record<string, unknown>>}>
   /** Where to write the run's HdrHistogram interval log (see hdr-log.ts); none when undefined. */
   hdrLog?: string
+  /** The clock and timers of this thread: the real ones unless a test simulates them (worker threads always run on the real ones). */
+  clock?: LoadClock
 }
 
 export interface LoadProgress {
@@ -46,28 +49,30 @@ export interface LoadProgress {
 export async function runLoad(workload: Workload, opts: LoadOptions): Promise<LoadReport> {
   if (opts.durationMs === undefined && opts.ops === undefined) throw new Error('a run needs a duration or an operation count')
   const threads = opts.threads ?? 1
+  const clock = opts.clock ?? realEnv()
   const plan = {warmupMs: opts.warmupMs, durationMs: opts.durationMs, ops: opts.ops, rate: opts.rate, totalClients: opts.clients}
   try {
-    const driver = threads > 1 ? await startThreads(recipeOf(workload), plan, threads) : await inProcess(workload, plan)
-    // Every thread starts from this instant; times below are this thread's performance.now().
-    const startMs = performance.now()
+    const driver = threads > 1 ? await startThreads(clock, recipeOf(workload), plan, threads) : await inProcess(clock, workload, plan)
+    // Every thread starts from this instant; times below are this thread's clock.now().
+    const startMs = clock.now()
+    const startEpochMs = clock.wallNow()
     const recorder = new Recorder(startMs, opts.warmupMs)
-    const window = measureWindow(startMs, opts, workload)
-    const events = startEvents(startMs, opts)
-    const progress = opts.onProgress && progressTimer(startMs, opts, driver.counts ?? (() => recorder))
+    const window = measureWindow(clock, startMs, opts, workload)
+    const events = startEvents(clock, startMs, opts)
+    const progress = opts.onProgress && progressTimer(clock, startMs, opts, driver.counts ?? (() => recorder))
     let measured: DriveResult
     try {
-      measured = await driver.run(performance.timeOrigin + startMs, recorder)
+      measured = await driver.run(startEpochMs, recorder)
     } catch (err) {
       events.cancel()
       throw err
     } finally {
-      clearInterval(progress)
+      progress?.cancel()
     }
     const cpu = await window.end()
     const report = buildReport(workload, opts, threads, recorder, measured, cpu, startMs)
     if (opts.hdrLog !== undefined) {
-      await writeHdrLog(opts.hdrLog, {workload: workload.name, target: workload.target, startEpochMs: performance.timeOrigin + startMs, warmupMs: opts.warmupMs, lastEndMs: measured.lastEndMs - startMs, seconds: recorder.seconds()})
+      await writeHdrLog(opts.hdrLog, {workload: workload.name, target: workload.target, startEpochMs, warmupMs: opts.warmupMs, lastEndMs: measured.lastEndMs - startMs, seconds: recorder.seconds()})
     }
     report.events = await events.settle(startMs + opts.warmupMs + report.durationS * 1000)
     Object.assign(report, (await workload.summarize?.(report)) ?? {})
@@ -83,13 +88,13 @@ function recipeOf(workload: Workload): WorkloadRecipe {
 }
 
 /** One thread: this one. */
-async function inProcess(workload: Workload, plan: Omit<DrivePlan, 'startEpochMs'>) {
+async function inProcess(clock: LoadClock, workload: Workload, plan: Omit<DrivePlan, 'startEpochMs'>) {
   const operations = await Promise.all(Array.from({length: plan.totalClients}, (_, i) => workload.createClient(i)))
   let claimed = 0
   const claim = (): boolean => plan.ops === undefined || claimed++ < plan.ops
   return {
     counts: undefined,
-    run: (startEpochMs: number, recorder: Recorder) => drive(operations, 0, {...plan, startEpochMs}, claim, recorder),
+    run: (startEpochMs: number, recorder: Recorder) => drive(clock, operations, 0, {...plan, startEpochMs}, claim, recorder),
   }
 }
 
@@ -98,37 +103,37 @@ async function inProcess(workload: Workload, plan: Omit<DrivePlan, 'startEpochMs
  * beginMeasurement (servers' counters) and the driver's CPU (the whole
  * process, every thread), from the end of warmup to the last operation's end.
  */
-function measureWindow(startMs: number, opts: LoadOptions, workload: Workload) {
+function measureWindow(clock: LoadClock, startMs: number, opts: LoadOptions, workload: Workload) {
   let at: {usage: NodeJS.CpuUsage; ms: number} | undefined
   let began: Promise<void> | undefined
   const mark = () => {
-    at = {usage: process.cpuUsage(), ms: performance.now()}
+    at = {usage: process.cpuUsage(), ms: clock.now()}
     began = workload.beginMeasurement?.()
   }
-  const timer = opts.warmupMs > 0 ? setTimeout(mark, Math.max(0, startMs + opts.warmupMs - performance.now())) : (mark(), undefined)
+  const timer = opts.warmupMs > 0 ? clock.setTimer(startMs + opts.warmupMs - clock.now(), mark) : (mark(), undefined)
   return {
     async end(): Promise<{micros: number; wallMs: number}> {
-      clearTimeout(timer)
+      timer?.cancel()
       await began
       if (!at) return {micros: 0, wallMs: 0}
       const cpu = process.cpuUsage(at.usage)
-      return {micros: cpu.user + cpu.system, wallMs: performance.now() - at.ms}
+      return {micros: cpu.user + cpu.system, wallMs: clock.now() - at.ms}
     },
   }
 }
 
-function startEvents(startMs: number, opts: LoadOptions) {
+function startEvents(clock: LoadClock, startMs: number, opts: LoadOptions) {
   let cancelled = false
   const runs = (opts.events ?? []).map(async (e): Promise<Record<string, unknown> | undefined> => {
-    await sleep(Math.max(0, startMs + e.atMs - performance.now()))
+    await sleep(clock, startMs + e.atMs - clock.now())
     if (cancelled) return undefined
-    const began = performance.now()
+    const began = clock.now()
     const atS = (began - startMs) / 1000
     try {
       const outcome = await e.run()
-      return {name: e.name, atS, ...outcome, endedMs: performance.now()}
+      return {name: e.name, atS, ...outcome, endedMs: clock.now()}
     } catch (err) {
-      return {name: e.name, atS, error: (err as Error).message, endedMs: performance.now()}
+      return {name: e.name, atS, error: (err as Error).message, endedMs: clock.now()}
     }
   })
   return {
@@ -147,10 +152,13 @@ function startEvents(startMs: number, opts: LoadOptions) {
   }
 }
 
-function progressTimer(startMs: number, opts: LoadOptions, counts: () => {ops: number; errors: number}): NodeJS.Timeout {
-  return setInterval(() => {
+/** Reports progress every second until cancelled. */
+function progressTimer(clock: LoadClock, startMs: number, opts: LoadOptions, counts: () => {ops: number; errors: number}): Timer {
+  let timer: Timer
+  const report = () => {
+    timer = clock.setTimer(1000, report)
     const {ops, errors} = counts()
-    const now = performance.now()
+    const now = clock.now()
     opts.onProgress!({
       elapsedMs: now - startMs,
       totalMs: opts.durationMs === undefined ? undefined : opts.warmupMs + opts.durationMs,
@@ -158,7 +166,9 @@ function progressTimer(startMs: number, opts: LoadOptions, counts: () => {ops: n
       errors,
       warmup: now - startMs < opts.warmupMs,
     })
-  }, 1000)
+  }
+  timer = clock.setTimer(1000, report)
+  return {cancel: () => timer.cancel()}
 }
 
 function buildReport(workload: Workload, opts: LoadOptions, threads: number, rec: Recorder, run: DriveResult, cpu: {micros: number; wallMs: number}, startMs: number): LoadReport {

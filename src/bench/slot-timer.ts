@@ -1,6 +1,13 @@
-import {performance} from 'node:perf_hooks'
-
 import {MinHeap} from '../core/common/min-heap.js'
+import type {Env, Timer} from '../runtime/env/env.js'
+
+/**
+ * The clock and timers a load run reads: the real ones (`realEnv()`), or a
+ * simulated scheduler's in a test. `now()` is this thread's performance.now();
+ * `wallNow() - now()` is its performance.timeOrigin, which turns one thread's
+ * times into another's.
+ */
+export type LoadClock = Pick<Env, 'now' | 'wallNow' | 'setTimer'>
 
 /**
  * Node's timers count whole milliseconds from a cached loop time, so one may
@@ -20,12 +27,14 @@ export const EARLY_MS = 1
  */
 export class SlotTimer {
   private readonly waiting = new MinHeap<() => void>()
-  private timer: NodeJS.Timeout | undefined
+  private timer: Timer | undefined
   private armedForMs = Infinity
 
-  /** Resolves at `slotMs` (performance.now() time), or at once when it is due. */
+  constructor(private readonly clock: LoadClock) {}
+
+  /** Resolves at `slotMs` (the clock's now() time), or at once when it is due. */
   wait(slotMs: number): Promise<void> | undefined {
-    if (slotMs - EARLY_MS <= performance.now()) return undefined
+    if (slotMs - EARLY_MS <= this.clock.now()) return undefined
     return new Promise((resolve) => {
       this.waiting.push(slotMs, resolve)
       this.arm()
@@ -35,14 +44,14 @@ export class SlotTimer {
   private arm(): void {
     const next = this.waiting.peekKey()
     if (next === undefined || next >= this.armedForMs) return
-    if (this.timer) clearTimeout(this.timer)
+    this.timer?.cancel()
     this.armedForMs = next
-    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(next - EARLY_MS - performance.now())))
+    this.timer = this.clock.setTimer(Math.max(1, Math.ceil(next - EARLY_MS - this.clock.now())), this.fire)
   }
 
   /** Releases every waiter that is due; cheap when none is (a clock read and one comparison). */
   poll(): void {
-    const now = performance.now()
+    const now = this.clock.now()
     while ((this.waiting.peekKey() ?? Infinity) - EARLY_MS <= now) this.waiting.pop()!()
   }
 

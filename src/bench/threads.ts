@@ -1,8 +1,8 @@
-import {performance} from 'node:perf_hooks'
 import {Worker} from 'node:worker_threads'
 
-import type {DrivePlan, DriveResult} from './drive.js'
+import {type DrivePlan, type DriveResult, timeOriginMs} from './drive.js'
 import {Recorder, RecorderSnapshot} from './recorder.js'
+import type {LoadClock} from './slot-timer.js'
 import type {WorkloadRecipe} from './workload.js'
 
 /** What a worker thread starts with. */
@@ -35,7 +35,7 @@ export function sliceClients(clients: number, threads: number): Array<{first: nu
  * percentiles). Every thread runs the same plan from the same start, so an
  * open-loop schedule is one schedule over all clients.
  */
-export async function startThreads(recipe: WorkloadRecipe, plan: Omit<DrivePlan, 'startEpochMs'>, threads: number) {
+export async function startThreads(clock: LoadClock, recipe: WorkloadRecipe, plan: Omit<DrivePlan, 'startEpochMs'>, threads: number) {
   const opsBudget = plan.ops === undefined ? undefined : new SharedArrayBuffer(4)
   const slices = sliceClients(plan.totalClients, threads).filter((s) => s.count > 0)
   const workers = slices.map((s) => new Worker(new URL('./load-worker.js', import.meta.url), {workerData: {recipe, firstClient: s.first, clients: s.count, plan, opsBudget} satisfies WorkerSetup}))
@@ -70,7 +70,7 @@ export async function startThreads(recipe: WorkloadRecipe, plan: Omit<DrivePlan,
           recorder.absorb(d.snapshot)
           result.issued += d.issued
           result.scheduled += d.scheduled
-          result.lastEndMs = Math.max(result.lastEndMs, d.lastEndEpochMs - performance.timeOrigin)
+          result.lastEndMs = Math.max(result.lastEndMs, d.lastEndEpochMs - timeOriginMs(clock))
           result.unexpected ??= d.unexpected
         }
         return result
