@@ -13,7 +13,7 @@ type OnAbort = (listener: () => void) => void
 
 /**
  * Wires the pure lock table to the Env's wall clock, one deadline timer and
- * the disk: each reservation the table asks for is fsynced before it is
+ * the Env's disk: each reservation the table asks for is fsynced before it is
  * confirmed, and each reply is routed to the request that waits for it. The
  * table runs on wall-clock time because its reservation's lease horizon must
  * still mean something after a restart.
@@ -30,7 +30,7 @@ export class LockService {
     private readonly env: Env,
     private readonly dataDir: string,
   ) {
-    this.recoveredFrom = readJsonFileSync<Reservation>(join(dataDir, RESERVATION_FILE))
+    this.recoveredFrom = readJsonFileSync<Reservation>(join(dataDir, RESERVATION_FILE), env.disk)
     this.table = new LockTable(env.wallNow(), this.recoveredFrom)
     this.timer = new DeadlineTimer(env, () => {
       this.table.tick(env.wallNow())
@@ -100,7 +100,7 @@ export class LockService {
   }
 
   private async persist(reservation: Reservation): Promise<void> {
-    await writeFileAtomic(join(this.dataDir, RESERVATION_FILE), JSON.stringify(reservation))
+    await writeFileAtomic(join(this.dataDir, RESERVATION_FILE), JSON.stringify(reservation), this.env.disk)
     // Only now may tokens up to tokenLimit be issued: the reservation is durable.
     this.table.reserved(reservation, this.env.wallNow())
     this.drain()
