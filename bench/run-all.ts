@@ -19,6 +19,7 @@ const SCRIPTS: Array<{name: string; script: string; args: string[]; quickArgs: s
   {name: 'kv', script: 'dist/bench/kv/compare-etcd.js', args: ['--duration', '5s', '--warmup', '1s'], quickArgs: ['--duration', '3s', '--trials', '5']},
   {name: 'ring', script: 'dist/bench/ring-churn.js', args: [], quickArgs: []},
   {name: 'txn', script: 'dist/bench/txn/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
+  {name: 'idle', script: 'dist/bench/idle-cpu.js', args: ['--duration', '10s'], quickArgs: ['--duration', '5s']},
 ]
 
 for (const s of SCRIPTS) {
