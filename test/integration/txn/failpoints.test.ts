@@ -1,7 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {isNodeAlive, sleep} from '../../../src/runtime/cluster/processes.js'
-import {readClusterState} from '../../../src/runtime/cluster/cluster-state.js'
+import {sleep} from '../../../src/runtime/cluster/processes.js'
 import {failpointNames, type FailpointName} from '../../../src/core/txn/index.js'
 import {COORDINATOR, killNode, PARTICIPANTS, restartNode, TxnCluster, type TxnAnswer} from './txn-cluster.js'
 
@@ -34,15 +33,6 @@ describe('2PC crash recovery at every failpoint (real processes)', () => {
         return {keys, value, answer: await cluster.txn(keys.map((key) => ({key, value})))}
       }),
     )
-  }
-
-  async function waitDead(node: string, timeoutMs = 10_000): Promise<void> {
-    const record = readClusterState(cluster.dataDir)!.nodes.find((n) => n.name === node)!
-    const deadline = Date.now() + timeoutMs
-    while (isNodeAlive(record.pid, record.configPath)) {
-      if (Date.now() > deadline) throw new Error(`${node} did not crash at its failpoint within ${timeoutMs} ms`)
-      await sleep(20)
-    }
   }
 
   /** All-or-nothing on every participant, and every commit the client saw is everywhere. */
@@ -87,7 +77,7 @@ describe('2PC crash recovery at every failpoint (real processes)', () => {
       const orphansBefore = await orphansAborted()
       await cluster.failpoint(node, fp)
       const during = await runAll(`${fp}/during`)
-      await waitDead(node)
+      await cluster.waitDead(node)
       await restartNode(cluster.dataDir, node, 1_000, 15_000)
       await cluster.waitSettled()
       await recoveryEvidence[fp](orphansBefore, during)

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {readClusterState} from '../../../src/runtime/cluster/cluster-state.js'
+import {isNodeAlive, sleep} from '../../../src/runtime/cluster/processes.js'
 import {fetchHealth} from '../../../src/runtime/cluster/health.js'
 import {TxnClusterClient} from '../../../src/check/txn-cluster-client.js'
 import {txnSubsystem} from '../../../src/runtime/cluster/subsystems.js'
@@ -28,11 +29,16 @@ export class TxnCluster {
 
   private constructor(readonly dataDir: string) {}
 
-  static async start(): Promise<TxnCluster> {
+  /** `nodeOptions` go into every node's node.json options (e.g. checkpointAfterBytes). */
+  static async start(nodeOptions: Record<string, unknown> = {}): Promise<TxnCluster> {
     const dataDir = mkdtempSync(join(tmpdir(), 'dsys-txn-'))
     const plans = txnSubsystem.plan({size: PARTICIPANTS.length}).map((plan) => ({
       ...plan,
-      options: (urls: Record<string, string>) => ({...plan.options(urls), ...(plan.kind === 'txn-coordinator' ? {prepareTimeoutMs: 2_000} : {queryAfterMs: 300})}),
+      options: (urls: Record<string, string>) => ({
+        ...plan.options(urls),
+        ...(plan.kind === 'txn-coordinator' ? {prepareTimeoutMs: 2_000} : {queryAfterMs: 300}),
+        ...nodeOptions,
+      }),
     }))
     await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: 15_000})
     return new TxnCluster(dataDir)
@@ -82,6 +88,16 @@ export class TxnCluster {
     const h = await fetchHealth(this.url(node), 2_000)
     if (!h) throw new Error(`${node} does not answer /health`)
     return h
+  }
+
+  /** Waits (bounded) until `node`'s process is gone, e.g. after it crashed at a failpoint. */
+  async waitDead(node: string, timeoutMs = 10_000): Promise<void> {
+    const record = readClusterState(this.dataDir)!.nodes.find((n) => n.name === node)!
+    const deadline = Date.now() + timeoutMs
+    while (isNodeAlive(record.pid, record.configPath)) {
+      if (Date.now() > deadline) throw new Error(`${node} did not crash at its failpoint within ${timeoutMs} ms`)
+      await sleep(20)
+    }
   }
 
   async failpoint(node: string, name: string): Promise<void> {
