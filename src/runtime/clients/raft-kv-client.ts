@@ -1,5 +1,9 @@
 import {randomUUID} from 'node:crypto'
-import {setTimeout as sleep} from 'node:timers/promises'
+
+import {retryDelayMs, type RetryPolicy} from '../../core/common/backoff.js'
+import type {Env} from '../env/env.js'
+import {realEnv} from '../env/real-env.js'
+import {sleep} from '../env/sleep.js'
 import {JsonClient, segment} from '../net/json-client.js'
 
 /** No replica gave an answer within the operation's time bound. */
@@ -24,9 +28,14 @@ export interface RaftKvClientOptions {
   connectionsPerNode?: number
   /** Bound on one operation, retries and redirects included. Default 10 s. */
   opTimeoutMs?: number
-  /** Pause before retrying after a 503 or a connection error. Default 20 ms. */
-  retryDelayMs?: number
+  /** Backoff between attempts after a 503, a connection error or a second redirect. Default 20 ms doubling to 200 ms. */
+  retry?: RetryPolicy
+  /** The clock, timers and randomness of the deadline and the backoff. Default the process's own (realEnv). */
+  env?: Pick<Env, 'now' | 'setTimer' | 'rng'>
 }
+
+/** Starts at the old fixed retry delay; the cap keeps a client that waited out an election at most ~200 ms late for the new leader. */
+const DEFAULT_RETRY: RetryPolicy = {initialMs: 20, maxMs: 200}
 
 export interface KvAnswer {
   status: number
@@ -36,7 +45,10 @@ export interface KvAnswer {
 /**
  * A client for the Raft KV replicas: it follows 307 redirects to the leader
  * and remembers the leader, and on a connection error or a 503 it retries on
- * the next replica until its time bound. Writes go through a KvSession, whose
+ * the next replica until its time bound. The first redirect of an operation
+ * is followed at once (a follower naming the leader); every later attempt
+ * waits the shared backoff, so replicas that disagree about the leader
+ * during an election are not flooded. Writes go through a KvSession, whose
  * (clientId, seq) lets the replicas apply a retried write at most once.
  */
 export class RaftKvClient {
@@ -45,7 +57,8 @@ export class RaftKvClient {
   private leader: string
   private readonly connections: number
   private readonly opTimeoutMs: number
-  private readonly retryDelayMs: number
+  private readonly retry: RetryPolicy
+  private readonly env: Pick<Env, 'now' | 'setTimer' | 'rng'>
 
   constructor(urls: readonly string[], options: RaftKvClientOptions = {}) {
     if (urls.length === 0) throw new Error('RaftKvClient needs at least one replica URL')
@@ -53,7 +66,8 @@ export class RaftKvClient {
     this.leader = this.origins[0]
     this.connections = options.connectionsPerNode ?? 16
     this.opTimeoutMs = options.opTimeoutMs ?? 10_000
-    this.retryDelayMs = options.retryDelayMs ?? 20
+    this.retry = options.retry ?? DEFAULT_RETRY
+    this.env = options.env ?? realEnv()
   }
 
   session(clientId: string = randomUUID()): KvSession {
@@ -67,11 +81,13 @@ export class RaftKvClient {
 
   /** One request, sent to the leader wherever it is; resolves with the first answer that is not a redirect or a 503. */
   async request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<KvAnswer> {
-    const deadline = Date.now() + this.opTimeoutMs
+    const deadline = this.env.now() + this.opTimeoutMs
     let target = this.leader
     let lastProblem = 'no attempt'
+    let redirects = 0
+    let backoffs = 0
     for (;;) {
-      const remainingMs = deadline - Date.now()
+      const remainingMs = deadline - this.env.now()
       if (remainingMs <= 0) throw new KvUnavailableError(`${method} ${path}: no answer within ${this.opTimeoutMs}ms (last: ${lastProblem})`)
       try {
         const res = await this.clientOf(target).request<Record<string, unknown> | undefined>(method, path, body, {headersTimeoutMs: remainingMs})
@@ -81,18 +97,20 @@ export class RaftKvClient {
           target = new URL(location).origin
           this.leader = target
           lastProblem = `redirected to ${target}`
-          continue
-        }
-        if (res.status !== 503) {
+          // The first redirect is the normal case, a follower naming the leader: followed at once.
+          if (redirects++ === 0) continue
+        } else if (res.status !== 503) {
           this.leader = target
           return {status: res.status, body: parsed}
+        } else {
+          lastProblem = `503 from ${target}: ${String(parsed.error)}`
+          target = this.next(target)
         }
-        lastProblem = `503 from ${target}: ${String(parsed.error)}`
       } catch (err) {
         lastProblem = `${target}: ${(err as Error).message}`
+        target = this.next(target)
       }
-      target = this.next(target)
-      await sleep(Math.min(this.retryDelayMs, Math.max(0, deadline - Date.now())))
+      await sleep(this.env, Math.min(retryDelayMs(backoffs++, this.retry, this.env.rng), Math.max(0, deadline - this.env.now())))
     }
   }
 
