@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 
 import {invariant} from '../../core/common/invariant.js'
+import {realDisk, type Disk} from '../../runtime/env/disk.js'
 import type {Entry, HardState, PersistedState, Ready, Snapshot} from '../../core/raft/index.js'
 import {emptyHardState} from '../../core/raft/index.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../runtime/storage/snapshot-file.js'
@@ -57,6 +58,7 @@ export class RaftLogStore {
   private constructor(
     private readonly wal: Wal,
     private readonly snapshotDir: string,
+    private readonly disk: Disk,
     private snapshotIndex: number,
     persisted: PersistedState,
     entryRecords: Map<number, number>,
@@ -68,12 +70,12 @@ export class RaftLogStore {
   }
 
   /** Opens (creating if needed) the store and reads back what the node persisted. Synchronous: start-up only. */
-  static open(dir: string, options: RaftLogStoreOptions): {store: RaftLogStore; persisted: PersistedState} {
+  static open(dir: string, options: RaftLogStoreOptions, disk: Disk = realDisk): {store: RaftLogStore; persisted: PersistedState} {
     const snapshotDir = join(dir, 'raft-snapshots')
     const walDir = join(dir, 'raft-wal')
-    const file = loadLatestSnapshotSync(snapshotDir)
+    const file = loadLatestSnapshotSync(snapshotDir, disk)
     const snapshot = file === undefined ? undefined : (JSON.parse(file.data.toString('utf8')) as Snapshot)
-    const {wal, records} = Wal.open(walDir, {segmentBytes: options.segmentBytes, maxRecordBytes: MAX_RECORD_BYTES})
+    const {wal, records} = Wal.open(walDir, {segmentBytes: options.segmentBytes, maxRecordBytes: MAX_RECORD_BYTES}, disk)
     const replay = replayLog(records, walDir)
     const snapshotIndex = snapshot?.index ?? 0
     // A crash between writing an installed snapshot and its `s` record leaves
@@ -87,7 +89,7 @@ export class RaftLogStore {
     }
     const persisted: PersistedState = {hardState: replay.hardState, entries, ...(snapshot === undefined ? {} : {snapshot})}
     const live = new Map(entries.map((e) => [e.index, replay.entryRecords.get(e.index) as number]))
-    return {store: new RaftLogStore(wal, snapshotDir, snapshotIndex, persisted, live, replay.hardStateRecord), persisted}
+    return {store: new RaftLogStore(wal, snapshotDir, disk, snapshotIndex, persisted, live, replay.hardStateRecord), persisted}
   }
 
   /** The term and vote last made durable: messages that depend on nothing newer may go out before a persist. */
@@ -104,7 +106,7 @@ export class RaftLogStore {
   async persist(ready: Ready): Promise<void> {
     const records: LogRecord[] = []
     if (ready.snapshot !== undefined) {
-      writeSnapshotSync(this.snapshotDir, ready.snapshot.index, JSON.stringify(ready.snapshot))
+      writeSnapshotSync(this.snapshotDir, ready.snapshot.index, JSON.stringify(ready.snapshot), this.disk)
       records.push({s: [ready.snapshot.index, ready.snapshot.term]})
     }
     for (const e of ready.entries) records.push({e: [e.index, e.term, e.data]})
@@ -139,7 +141,7 @@ export class RaftLogStore {
    */
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
     if (snapshot.index <= this.snapshotIndex) return
-    writeSnapshotSync(this.snapshotDir, snapshot.index, JSON.stringify(snapshot))
+    writeSnapshotSync(this.snapshotDir, snapshot.index, JSON.stringify(snapshot), this.disk)
     this.snapshotIndex = snapshot.index
     this.snapshotsWritten++
     // The map holds its indices in ascending order (see entryRecords), so the covered ones come first.
@@ -165,7 +167,7 @@ export class RaftLogStore {
   private trim(snapshotIndex: number): void {
     const firstLive = this.entryRecords.get(snapshotIndex + 1) ?? Infinity
     this.segmentsDropped += this.wal.dropSegmentsBefore(Math.min(firstLive, this.hardStateRecord))
-    removeSnapshotsBefore(this.snapshotDir, snapshotIndex)
+    removeSnapshotsBefore(this.snapshotDir, snapshotIndex, this.disk)
   }
 }
 

@@ -43,7 +43,7 @@ export class RaftReplica {
   }
 
   static open(id: NodeId, dataDir: string, options: RaftNodeOptions, environment: ReplicaEnvironment): RaftReplica {
-    const {store, persisted} = RaftLogStore.open(dataDir, {segmentBytes: options.walSegmentBytes})
+    const {store, persisted} = RaftLogStore.open(dataDir, {segmentBytes: options.walSegmentBytes}, environment.env.disk)
     environment.log.info('raft log recovered', {
       term: persisted.hardState.term,
       vote: persisted.hardState.vote,

@@ -1,11 +1,10 @@
-import type {VersionedValue} from './kv-state-machine.js'
 import {SafetyViolation} from './safety-checker.js'
 
 /**
  * Linearizable reads, checked the cheap way the workload allows: every write
- * has a unique value and its log index is its version, so a read that started
- * after a write to the same key was acknowledged must return that write or a
- * later one (version >= the acknowledged write's index).
+ * has a unique value and the log index that applied it is its version, so a
+ * read that started after a write to the same key was acknowledged must
+ * return that write or a later one (version >= the acknowledged write's index).
  */
 export class ReadChecker {
   private readonly ackedIndexOf = new Map<string, number>()
@@ -20,11 +19,11 @@ export class ReadChecker {
     this.requiredIndexOf.set(requestId, {key, index: this.ackedIndexOf.get(key) ?? 0})
   }
 
-  readReturned(requestId: string, result: VersionedValue | undefined): void {
+  /** `version` is the index of the write whose value the read returned, 0 for none. */
+  readReturned(requestId: string, version: number): void {
     const required = this.requiredIndexOf.get(requestId)
     if (required === undefined) throw new Error(`read checker: unknown read ${requestId}`)
     this.requiredIndexOf.delete(requestId)
-    const version = result?.index ?? 0
     if (version < required.index) {
       throw new SafetyViolation(
         `stale read ${requestId} of ${required.key}: saw version ${version}, ` +

@@ -1,5 +1,5 @@
-import type {Entry, NodeId, SoftState} from '../../../src/core/raft/index.js'
-import type {SimNode} from './sim-node.js'
+import type {Entry, NodeId} from '../../../src/core/raft/index.js'
+import type {SimReplica} from './sim-replica.js'
 
 /** Thrown by a checker: a Raft safety property (Figure 3) does not hold. */
 export class SafetyViolation extends Error {
@@ -13,10 +13,11 @@ function check(condition: boolean, message: string): asserts condition {
 /**
  * Checks the Raft safety properties (Figure 3) as the simulation runs:
  * - Election Safety: at most one leader per term;
- * - Leader Completeness: a new leader's log holds every entry applied anywhere;
+ * - Leader Completeness: a new leader's durable log holds every entry applied
+ *   anywhere (so no acknowledged write is lost);
  * - State Machine Safety: no two nodes apply different entries at one index,
  *   and each node applies indexes in order;
- * - Log Matching: two logs with the same (index, term) agree on all entries up to it.
+ * - Log Matching: two durable logs with the same (index, term) agree on all entries up to it.
  */
 export class SafetyChecker {
   private readonly leaderOfTerm = new Map<number, NodeId>()
@@ -24,16 +25,14 @@ export class SafetyChecker {
   private readonly appliedEntries = new Map<number, Entry>()
   private readonly lastAppliedOf = new Map<NodeId, number>()
 
-  onSoftState(node: SimNode, softState: SoftState): void {
-    if (softState.role !== 'leader') return
-    const term = node.node.status().term
+  onLeader(node: SimReplica, term: number): void {
     const other = this.leaderOfTerm.get(term)
     check(other === undefined || other === node.id, `election safety: ${other} and ${node.id} both lead term ${term}`)
     this.leaderOfTerm.set(term, node.id)
     this.checkLeaderCompleteness(node, term)
   }
 
-  onApply(node: SimNode, entry: Entry): void {
+  onApply(node: SimReplica, entry: Entry): void {
     const last = this.lastAppliedOf.get(node.id) ?? 0
     check(entry.index === last + 1, `${node.id} applied ${entry.index} after ${last}`)
     this.lastAppliedOf.set(node.id, entry.index)
@@ -46,21 +45,18 @@ export class SafetyChecker {
       )
   }
 
-  onRestoreSnapshot(node: SimNode, index: number): void {
+  /** The node's state machine now starts after `index` (a snapshot installed, or a restart from one). */
+  onRestore(node: SimReplica, index: number): void {
     this.lastAppliedOf.set(node.id, index)
-  }
-
-  onRestart(node: SimNode): void {
-    this.lastAppliedOf.set(node.id, node.kv.appliedIndex)
   }
 
   appliedCount(): number {
     return this.appliedEntries.size
   }
 
-  /** Log Matching over every pair of synced logs. */
-  checkLogMatching(nodes: readonly SimNode[]): void {
-    const logs = nodes.map((n) => ({id: n.id, entries: n.storage.durableLog().entries}))
+  /** Log Matching over every pair of durable logs. */
+  checkLogMatching(nodes: readonly SimReplica[]): void {
+    const logs = nodes.map((n) => ({id: n.id, entries: [...n.durable.entries.values()].sort((a, b) => a.index - b.index)}))
     for (let i = 0; i < logs.length; i++) {
       for (let j = i + 1; j < logs.length; j++) {
         const a = logs[i]
@@ -84,17 +80,14 @@ export class SafetyChecker {
     }
   }
 
-  private checkLeaderCompleteness(node: SimNode, term: number): void {
-    const {snapshot, entries} = node.storage.durableLog()
-    const byIndex = new Map(entries.map((e) => [e.index, e]))
-    const snapshotIndex = snapshot?.index ?? 0
+  private checkLeaderCompleteness(node: SimReplica, term: number): void {
+    const {snapshotIndex, entries} = node.durable
     for (const [index, applied] of this.appliedEntries) {
       if (index <= snapshotIndex) continue
-      const own = byIndex.get(index)
+      const own = entries.get(index)
       check(
         own !== undefined && own.term === applied.term && own.data === applied.data,
-        `leader completeness: leader ${node.id} of term ${term} lacks applied ${show(applied)}` +
-          (own === undefined ? '' : `, has ${show(own)}`),
+        `leader completeness: leader ${node.id} of term ${term} lacks applied ${show(applied)}` + (own === undefined ? '' : `, has ${show(own)}`),
       )
     }
   }

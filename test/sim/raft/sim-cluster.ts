@@ -1,40 +1,25 @@
 import {SeededRng} from '../../../src/core/common/rng.js'
-import type {Entry, Message, NodeId, ReadOnlyOption, ReadState, SoftState} from '../../../src/core/raft/index.js'
-import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
-import {EventQueue} from './event-queue.js'
-import type {PutCommand} from './kv-state-machine.js'
+import {decodeBatch, type KvCommand} from '../../../src/core/kv/commands.js'
+import type {Entry, Message, NodeId, ReadOnlyOption} from '../../../src/core/raft/index.js'
+import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
+import {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
+import {NotLeaderError, type RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
+import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
 import {ReadChecker} from './read-checker.js'
 import {SafetyChecker, SafetyViolation} from './safety-checker.js'
 import {SimNetwork, perfectNetwork, type NetworkFaults} from './sim-network.js'
-import {SimNode, type NodeObserver} from './sim-node.js'
+import {SimReplica, type ClusterObserver} from './sim-replica.js'
 
 export interface SimOptions {
   readonly seed: number
   readonly nodes: number
-  /** Events (ticks, deliveries, client operations, faults) to run before healing. */
+  /** Scheduler steps (timers: ticks, deliveries, disk I/O, client operations, faults) to run before healing. */
   readonly steps: number
 }
 
-const tickMs = 10
 const keys = ['a', 'b', 'c']
-
-type SimEvent =
-  | {readonly kind: 'tick'; readonly node: NodeId}
-  | {readonly kind: 'deliver'; readonly message: Message}
-  | {readonly kind: 'client'}
-  | {readonly kind: 'fault'}
-  | {readonly kind: 'restart'; readonly node: NodeId}
-
-interface PendingWrite {
-  readonly term: number
-  readonly key: string
-}
-
-interface PendingRead {
-  readonly key: string
-  /** Known once the node's ReadState arrives. */
-  index?: number
-}
+/** After healing, a fresh write must commit and reach every node within this much simulated time. */
+const LIVENESS_LIMIT_MS = 20_000
 
 export interface SimReport {
   readonly seed: number
@@ -49,24 +34,28 @@ export interface SimReport {
 }
 
 /**
- * A whole Raft cluster in one process on a simulated clock and network,
- * driven by one seed: ticks, message loss/duplication/reordering, partitions,
- * crash-restarts that lose unsynced writes, and a KV client workload of
- * writes and ReadIndex reads, all checked as they happen.
+ * A whole Raft KV cluster in one process: N production RaftReplicas, each on
+ * its own SimEnv and SimDisk, on one SimScheduler and a simulated network,
+ * driven by one seed: message loss/duplication/reordering, partitions,
+ * crash-restarts that lose unsynced writes, and clients issuing puts, cas and
+ * linearizable reads through the replicas' client API (as main.ts's HTTP
+ * handlers do), all checked as they happen.
  */
-export class SimCluster implements NodeObserver {
+export class SimCluster implements ClusterObserver {
+  private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
-  private readonly nodes = new Map<NodeId, SimNode>()
+  private readonly nodes = new Map<NodeId, SimReplica>()
   private readonly network: SimNetwork
-  private readonly queue = new EventQueue<SimEvent>()
   private readonly safety = new SafetyChecker()
   private readonly reads = new ReadChecker()
-  private readonly pendingWrites = new Map<NodeId, Map<number, PendingWrite>>()
-  private readonly pendingReads = new Map<NodeId, Map<string, PendingRead>>()
-  private nowMs = 0
+  /** Every value written is unique; the index that applied it is its version. */
+  private readonly versionOf = new Map<string, number>()
+  /** The value a client last read or wrote, per key: what its cas expects. */
+  private readonly lastSeen = new Map<string, string>()
   private nextOpId = 0
   private acknowledgedWrites = 0
   private crashes = 0
+  private failure: unknown
   private readonly readOnly: ReadOnlyOption
   private readonly faults: NetworkFaults
 
@@ -74,37 +63,42 @@ export class SimCluster implements NodeObserver {
     this.rng = new SeededRng(options.seed)
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
     this.readOnly = this.rng.next() < 0.3 ? 'leaseBased' : 'safe'
-    const nodeOptions = {
+    const replicaOptions: RaftNodeOptions = {
+      ...RAFT_NODE_DEFAULTS,
+      peers: Object.fromEntries(ids.map((id) => [id, `sim://${id}`])),
       electionTicks: 10,
       heartbeatTicks: 1 + this.rng.int(3),
       readOnly: this.readOnly,
-      maxEntriesPerMsg: 1 + this.rng.int(8),
-      maxInflightMsgs: 1 + this.rng.int(8),
-      maxAppendBytes: 64 + this.rng.int(512),
-      compactEveryEntries: 5 + this.rng.int(40),
+      snapshotEntries: 5 + this.rng.int(40),
+      // Small segments, so compaction drops some and recovery reads several.
+      walSegmentBytes: 4096,
+      requestTimeoutMs: 1_000,
     }
-    for (const id of ids) this.nodes.set(id, new SimNode(id, ids, this.rng, nodeOptions))
     const maxDelayMs = 2 + this.rng.int(40)
     this.faults = {dropRate: this.rng.next() * 0.15, duplicateRate: this.rng.next() * 0.1, minDelayMs: 1, maxDelayMs}
-    this.network = new SimNetwork(this.rng, this.faults)
-    for (const id of ids) this.queue.push(this.rng.int(tickMs), {kind: 'tick', node: id})
-    this.queue.push(0, {kind: 'client'})
-    this.queue.push(this.faultDelayMs(), {kind: 'fault'})
+    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages))
+    for (const [i, id] of ids.entries()) {
+      const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
+      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, replicaOptions, () => this.network.transport(), this))
+    }
+    this.every(() => 1 + this.rng.int(20), () => this.clientOperation())
+    this.every(() => this.faultDelayMs(), () => this.injectFault())
   }
 
   /** Runs the faulty phase, then heals everything and checks that a new write commits everywhere. */
-  run(): SimReport {
-    for (let step = 0; step < this.options.steps; step++) {
-      this.runOne()
-      if (step % 500 === 0) this.safety.checkLogMatching([...this.nodes.values()])
+  async run(): Promise<SimReport> {
+    while (this.scheduler.steps < this.options.steps) {
+      if (!(await this.scheduler.step())) throw new Error('sim: nothing left to run')
+      this.throwIfFailed()
+      if (this.scheduler.steps % 500 === 0) this.safety.checkLogMatching([...this.nodes.values()])
     }
     this.healAll()
-    this.checkLivenessAfterHeal()
+    await this.checkLivenessAfterHeal()
     this.safety.checkLogMatching([...this.nodes.values()])
     return {
       seed: this.options.seed,
-      steps: this.options.steps,
-      simulatedMs: this.nowMs,
+      steps: this.scheduler.steps,
+      simulatedMs: this.scheduler.now,
       applied: this.safety.appliedCount(),
       acknowledgedWrites: this.acknowledgedWrites,
       completedReads: this.reads.completedReads,
@@ -114,112 +108,89 @@ export class SimCluster implements NodeObserver {
     }
   }
 
-  // ---- NodeObserver ------------------------------------------------------------
+  // ---- ClusterObserver ---------------------------------------------------------
 
-  onSoftState(node: SimNode, softState: SoftState): void {
-    this.safety.onSoftState(node, softState)
+  onRecovered(node: SimReplica): void {
+    this.safety.onRestore(node, node.appliedIndex)
   }
 
-  onApply(node: SimNode, entry: Entry): void {
-    this.safety.onApply(node, entry)
-    const pending = this.pendingWrites.get(node.id)?.get(entry.index)
-    if (pending !== undefined) {
-      this.pendingWrites.get(node.id)?.delete(entry.index)
-      // The proposer applied its own entry: the client hears "ok". A different
-      // term at that index means the proposal was overwritten: outcome unknown.
-      if (pending.term === entry.term) {
-        this.reads.writeAcknowledged(pending.key, entry.index)
-        this.acknowledgedWrites++
-      }
+  onLeader(node: SimReplica, term: number): void {
+    this.check(() => this.safety.onLeader(node, term))
+  }
+
+  onApply(node: SimReplica, entry: Entry): void {
+    this.check(() => this.safety.onApply(node, entry))
+    if (entry.data === '') return
+    for (const command of decodeBatch(entry.data)) {
+      if (command.op !== 'delete' && !this.versionOf.has(command.value)) this.versionOf.set(command.value, entry.index)
     }
   }
 
-  onRestoreSnapshot(node: SimNode, index: number): void {
-    this.safety.onRestoreSnapshot(node, index)
-    // Proposals below the snapshot were applied elsewhere; this node never learns their outcome.
-    const writes = this.pendingWrites.get(node.id)
-    for (const i of writes?.keys() ?? []) if (i <= index) writes?.delete(i)
+  onRestore(node: SimReplica, index: number): void {
+    this.safety.onRestore(node, index)
   }
 
-  onReadState(node: SimNode, readState: ReadState): void {
-    const read = this.pendingReads.get(node.id)?.get(readState.requestId)
-    if (read !== undefined && read.index === undefined) read.index = readState.index
+  onFatal(node: SimReplica, err: unknown): void {
+    this.failure ??= new Error(`${node.id} failed: ${(err as Error)?.stack ?? String(err)}`, {cause: err})
   }
 
-  // ---- events --------------------------------------------------------------------
-
-  private runOne(): void {
-    const next = this.queue.pop()
-    if (next === undefined) throw new Error('sim: event queue ran dry')
-    this.nowMs = next.timeMs
-    const event = next.event
-    switch (event.kind) {
-      case 'tick': {
-        const node = this.nodes.get(event.node) as SimNode
-        if (node.up) {
-          node.node.tick()
-          this.afterInput(node)
-        }
-        this.queue.push(this.nowMs + tickMs, event)
-        return
-      }
-      case 'deliver': {
-        const node = this.nodes.get(event.message.to) as SimNode
-        if (!node.up || !this.network.connected(event.message.from, event.message.to)) return
-        // Through the real wire format and its parser: a message the core sends that a node would refuse fails the run.
-        const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [event.message]})))
-        node.node.step(onTheWire)
-        this.afterInput(node)
-        return
-      }
-      case 'client':
-        this.clientOperation()
-        this.queue.push(this.nowMs + 1 + this.rng.int(20), event)
-        return
-      case 'fault':
-        this.injectFault()
-        this.queue.push(this.nowMs + this.faultDelayMs(), event)
-        return
-      case 'restart':
-        this.restart(this.nodes.get(event.node) as SimNode)
-        return
-    }
-  }
-
-  /** Drains the node's Ready queue, puts its messages on the wire, and serves reads it can now answer. */
-  private afterInput(node: SimNode): void {
-    for (const message of node.drain(this)) {
-      for (const delayMs of this.network.deliveryDelaysMs(message)) {
-        this.queue.push(this.nowMs + delayMs, {kind: 'deliver', message})
-      }
-    }
-    const reads = this.pendingReads.get(node.id)
-    for (const [requestId, read] of reads ?? []) {
-      if (read.index === undefined || node.kv.appliedIndex < read.index) continue
-      reads?.delete(requestId)
-      this.reads.readReturned(requestId, node.kv.get(read.key))
-    }
-  }
+  // ---- clients -------------------------------------------------------------------
 
   private clientOperation(): void {
     const up = [...this.nodes.values()].filter((n) => n.up)
     if (up.length === 0) return
-    const node = up[this.rng.int(up.length)]
+    // Clients mostly know the leader; the others learn it from the redirect, as an HTTP client follows the 307.
+    const leader = up.find((n) => n.role === 'leader')
+    const node = leader !== undefined && this.rng.next() < 0.8 ? leader : up[this.rng.int(up.length)]
     const key = keys[this.rng.int(keys.length)]
     const id = `op${this.nextOpId++}`
-    if (this.rng.next() < 0.5) {
-      const command: PutCommand = {key, value: id}
-      const result = node.node.propose(JSON.stringify(command))
-      if (result.ok) mapOf(this.pendingWrites, node.id).set(result.index, {term: result.term, key})
+    const roll = this.rng.next()
+    if (roll < 0.4) {
+      this.write(node, {op: 'put', key, value: id})
+    } else if (roll < 0.55) {
+      // Expecting the last value a client saw succeeds often enough; expecting none mostly fails.
+      this.write(node, {op: 'cas', key, expected: this.rng.next() < 0.8 ? (this.lastSeen.get(key) ?? null) : null, value: id})
     } else {
       this.reads.readStarted(id, key)
-      mapOf(this.pendingReads, node.id).set(id, {key})
-      if (!node.node.readIndex(id).ok) {
-        this.pendingReads.get(node.id)?.delete(id)
-        this.reads.readAbandoned(id)
-      }
+      this.atLeader(node, (replica) => replica.read(key)).then(
+        (value) => {
+          if (value !== undefined) this.lastSeen.set(key, value)
+          this.check(() => this.reads.readReturned(id, value === undefined ? 0 : (this.versionOf.get(value) ?? -1)))
+        },
+        () => this.reads.readAbandoned(id),
+      )
     }
-    this.afterInput(node)
+  }
+
+  private write(node: SimReplica, command: KvCommand & {value: string}): void {
+    this.atLeader(node, (replica) => replica.write(command)).then(
+      (result) => {
+        if (result.type !== 'ok') return
+        this.lastSeen.set(command.key, command.value)
+        // The proposer applied the write before answering, so its version is known.
+        this.reads.writeAcknowledged(command.key, this.versionOf.get(command.value) as number)
+        this.acknowledgedWrites++
+      },
+      () => {},
+    )
+  }
+
+  /** Calls `op` on `node`, following one redirect to the leader it names. */
+  private async atLeader<T>(node: SimReplica, op: (replica: RaftReplica) => Promise<T>): Promise<T> {
+    try {
+      return await op(node.replica)
+    } catch (err) {
+      const leader = err instanceof NotLeaderError ? this.nodes.get(err.leaderId) : undefined
+      if (leader === undefined || !leader.up) throw err
+      return op(leader.replica)
+    }
+  }
+
+  // ---- faults --------------------------------------------------------------------
+
+  private deliver(to: NodeId, messages: Message[]): void {
+    const node = this.nodes.get(to) as SimReplica
+    if (node.up) node.replica.receive(messages)
   }
 
   private injectFault(): void {
@@ -230,34 +201,20 @@ export class SimCluster implements NodeObserver {
       this.network.partition([side, ids.filter((id) => !side.includes(id))])
     } else if (roll < 0.45) {
       // Cutting off the leader is the fault that stale reads and lost writes hide behind.
-      const leader = ids.find((id) => this.nodes.get(id)?.up && this.nodes.get(id)?.node.status().role === 'leader')
+      const leader = ids.find((id) => this.nodes.get(id)?.role === 'leader')
       const lone = this.rng.next() < 0.7 && leader !== undefined ? leader : ids[this.rng.int(ids.length)]
       this.network.partition([[lone], ids.filter((id) => id !== lone)])
     } else if (roll < 0.7) {
       this.network.heal()
     } else {
       const down = [...this.nodes.values()].filter((n) => !n.up).length
-      const victim = this.nodes.get(ids[this.rng.int(ids.length)]) as SimNode
+      const victim = this.nodes.get(ids[this.rng.int(ids.length)]) as SimReplica
       // Keep a majority up most of the time so the cluster keeps making progress.
       if (!victim.up || down >= Math.floor((ids.length - 1) / 2)) return
-      this.crash(victim)
-      this.queue.push(this.nowMs + 50 + this.rng.int(1000), {kind: 'restart', node: victim.id})
+      victim.crash()
+      this.crashes++
+      this.scheduler.after(50 + this.rng.int(1000), () => victim.restart())
     }
-  }
-
-  private crash(node: SimNode): void {
-    node.crash()
-    this.crashes++
-    this.pendingWrites.delete(node.id)
-    for (const requestId of this.pendingReads.get(node.id)?.keys() ?? []) this.reads.readAbandoned(requestId)
-    this.pendingReads.delete(node.id)
-  }
-
-  private restart(node: SimNode): void {
-    if (node.up) return
-    node.restart()
-    this.safety.onRestart(node)
-    this.afterInput(node)
   }
 
   private faultDelayMs(): number {
@@ -267,37 +224,52 @@ export class SimCluster implements NodeObserver {
   private healAll(): void {
     this.network.heal()
     this.network.faults = perfectNetwork
-    for (const node of this.nodes.values()) this.restart(node)
+    for (const node of this.nodes.values()) node.restart()
   }
 
   /** Liveness: once healed, a fresh write commits and every node applies it within a bounded time. */
-  private checkLivenessAfterHeal(): void {
-    const deadlineMs = this.nowMs + 200 * tickMs * 10
-    let proposal: {node: NodeId; index: number; term: number} | undefined
-    while (this.nowMs < deadlineMs) {
-      this.runOne()
-      if (proposal === undefined) {
-        const leader = [...this.nodes.values()].find((n) => n.node.status().role === 'leader')
-        const result = leader?.node.propose(JSON.stringify({key: 'liveness', value: 'final'} satisfies PutCommand))
-        if (leader !== undefined && result?.ok) {
-          proposal = {node: leader.id, index: result.index, term: result.term}
-          this.afterInput(leader)
-        }
-        continue
+  private async checkLivenessAfterHeal(): Promise<void> {
+    let committedAt: number | undefined
+    let attempt = 0
+    let inFlight = false
+    const deadlineMs = this.scheduler.now + LIVENESS_LIMIT_MS
+    const done = () => committedAt !== undefined && [...this.nodes.values()].every((n) => n.appliedIndex >= (committedAt as number))
+    while (!done()) {
+      if (this.scheduler.now > deadlineMs || !(await this.scheduler.step())) {
+        throw new SafetyViolation(`liveness: no write committed on every node within ${LIVENESS_LIMIT_MS}ms after healing`)
       }
-      const target = proposal
-      const applied = [...this.nodes.values()].every((n) => n.kv.appliedIndex >= target.index)
-      if (applied) {
-        if ((this.nodes.get(target.node) as SimNode).kv.get('liveness')?.index === target.index) return
-        proposal = undefined // overwritten by a newer leader; propose again
-      }
+      this.throwIfFailed()
+      const leader = [...this.nodes.values()].find((n) => n.role === 'leader')
+      if (committedAt !== undefined || inFlight || leader === undefined) continue
+      inFlight = true
+      const value = `liveness-${attempt++}`
+      leader.replica.write({op: 'put', key: 'liveness', value}).then(
+        () => (committedAt = this.versionOf.get(value)),
+        () => (inFlight = false),
+      )
     }
-    throw new SafetyViolation(`liveness: no write committed on every node within ${deadlineMs}ms after healing`)
   }
-}
 
-function mapOf<K, V>(maps: Map<NodeId, Map<K, V>>, id: NodeId): Map<K, V> {
-  let map = maps.get(id)
-  if (map === undefined) maps.set(id, (map = new Map()))
-  return map
+  // ---- plumbing ------------------------------------------------------------------
+
+  /** Runs `fn` again and again, `delayMs()` apart, on the simulation's clock. */
+  private every(delayMs: () => number, fn: () => void): void {
+    this.scheduler.after(delayMs(), () => {
+      fn()
+      this.every(delayMs, fn)
+    })
+  }
+
+  /** A checker's verdict inside a callback is kept and thrown from the run loop. */
+  private check(verdict: () => void): void {
+    try {
+      verdict()
+    } catch (err) {
+      this.failure ??= err
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure
+  }
 }

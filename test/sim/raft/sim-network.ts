@@ -1,5 +1,8 @@
 import type {Rng} from '../../../src/core/common/rng.js'
 import type {Message, NodeId} from '../../../src/core/raft/index.js'
+import type {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
+import type {RaftTransport, TransportCounters} from '../../../src/nodes/raft-node/raft-transport.js'
+import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
 
 export interface NetworkFaults {
   /** Probability that a message is lost. */
@@ -13,17 +16,23 @@ export interface NetworkFaults {
 
 export const perfectNetwork: NetworkFaults = {dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 5}
 
+/** Where the network hands a message: the receiving node's replica while it is up. */
+export type Deliver = (to: NodeId, messages: Message[]) => void
+
 /**
- * A lossy, duplicating, reordering network with partitions. It decides the
- * fate of each message; the caller schedules the deliveries on its clock.
+ * A lossy, duplicating, reordering network with partitions on the
+ * simulation's clock. Every message goes through the real wire format and its
+ * parser, so a message the core sends that a node would refuse fails the run.
  * A partition cuts messages already in flight too (checked at delivery).
  */
 export class SimNetwork {
   private groupOf = new Map<NodeId, number>()
 
   constructor(
+    private readonly scheduler: SimScheduler,
     private readonly rng: Rng,
     public faults: NetworkFaults,
+    private readonly deliver: Deliver,
   ) {}
 
   /** Splits the nodes into groups that cannot talk to each other. */
@@ -35,12 +44,34 @@ export class SimNetwork {
     this.groupOf.clear()
   }
 
-  connected(a: NodeId, b: NodeId): boolean {
+  /** A replica's transport: what it sends goes on this network. */
+  transport(): RaftTransport {
+    const counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
+    return {
+      counters,
+      send: (messages) => {
+        counters.messagesSent += messages.length
+        for (const message of messages) this.send(message)
+      },
+      close: async () => {},
+    }
+  }
+
+  private send(message: Message): void {
+    const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [message]})))
+    for (const delayMs of this.deliveryDelaysMs(message)) {
+      this.scheduler.after(delayMs, () => {
+        if (this.connected(message.from, message.to)) this.deliver(message.to, [onTheWire])
+      })
+    }
+  }
+
+  private connected(a: NodeId, b: NodeId): boolean {
     return (this.groupOf.get(a) ?? -1) === (this.groupOf.get(b) ?? -1)
   }
 
   /** The delays (ms from now) at which `message` arrives: none if lost, two if duplicated. */
-  deliveryDelaysMs(message: Message): number[] {
+  private deliveryDelaysMs(message: Message): number[] {
     if (!this.connected(message.from, message.to) || this.rng.next() < this.faults.dropRate) return []
     const copies = this.rng.next() < this.faults.duplicateRate ? 2 : 1
     const {minDelayMs, maxDelayMs} = this.faults
