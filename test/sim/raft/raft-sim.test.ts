@@ -8,7 +8,7 @@ import {SimCluster} from './sim-cluster.js'
  * names the seed and the command to replay it.
  */
 const replaySeed = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
-const seedCount = Number(process.env.SIM_SEEDS ?? 20)
+const seedCount = Number(process.env.SIM_SEEDS ?? 40)
 const steps = Number(process.env.SIM_STEPS ?? 20000)
 
 function seedsFor(nodes: number): number[] {
