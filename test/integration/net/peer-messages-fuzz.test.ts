@@ -88,16 +88,20 @@ function broken(message: Message, schemas: Record<string, Schema>, b: Breakage):
   switch (b.kind) {
     case 'unknown type':
       return {...copy, type: `no-such-${b.suffix}`}
-    case 'missing field':
-      delete copy[fields[b.pick % fields.length]]
+    case 'missing field': {
+      // Only a required field's absence is malformed.
+      const required = fields.filter((f) => !schema[f].optional)
+      delete copy[required[b.pick % required.length]]
       return copy
+    }
     case 'unknown field':
       return {...copy, [`x-${b.name}`]: 1}
     case 'wrong value': {
       const field = fields[b.pick % fields.length]
       const spec = schema[field]
       // Reach inside an entry, a write or a snapshot when asked and there is one.
-      const inner = spec.type === 'array' ? (copy[field] as Message[])[0] : spec.type === 'object' ? (copy[field] as Message) : undefined
+      // An optional field the sample leaves out has nothing inside to reach.
+      const inner = spec.type === 'array' ? (copy[field] as Message[] | undefined)?.[0] : spec.type === 'object' ? (copy[field] as Message | undefined) : undefined
       const innerSchema = spec.type === 'array' ? spec.items : spec.type === 'object' ? spec.schema : undefined
       if (b.nested && inner && innerSchema) {
         const innerFields = Object.keys(innerSchema)
