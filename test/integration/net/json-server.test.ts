@@ -174,18 +174,20 @@ describe('JsonServer over HTTP/1.1', () => {
   })
 
   test('a handler that throws a bug goes to onBug and its request gets no answer, not a 500', async () => {
+    const before = bugs.length
     const {answers, closed} = await exchange([get('/boom') + get('/items/after')], 2)
     expect(answers).toEqual([])
     expect(closed).toBe(true)
-    expect(bugs.map((e) => (e as Error).message)).toEqual(['handler bug'])
+    expect(bugs.slice(before).map((e) => (e as Error).message)).toEqual(['handler bug'])
   })
 
   test('bad input a handler refuses is a 4xx with one line, not a bug', async () => {
+    const before = bugs.length
     const {answers, closed} = await exchange([get('/invalid') + get('/items/after')], 2)
     expect(answers.map((a) => a.status)).toEqual([400, 200])
     expect(JSON.parse(answers[0].body).error).toMatch(/name/)
     expect(closed).toBe(false)
-    expect(bugs).toHaveLength(1)
+    expect(bugs).toHaveLength(before)
   })
 
   test('a client that half-closes right after its requests still gets every answer, then the server closes', async () => {
