@@ -4,7 +4,7 @@ import {retryDelayMs, type RetryPolicy} from '../common/backoff.js'
 import {Deadlines} from './deadlines.js'
 import type {FailpointName} from './failpoints.js'
 import {drain, Outbox, type OutputCounts, type Ready} from './outbox.js'
-import {splitByOwner, txnRequestError} from './request.js'
+import {NO_READS, splitByOwner, txnRequestError} from './request.js'
 import type {
   AbortReason,
   ClientResult,
@@ -15,6 +15,8 @@ import type {
   NodeId,
   Outcome,
   PrepareMessage,
+  ReadRequest,
+  ReadValue,
   TxnId,
   TxnTimeline,
   Write,
@@ -61,12 +63,16 @@ interface ParticipantProgress {
   prepared: boolean
   /** Acknowledged the decision, or voted no (it holds nothing to undo). */
   done: boolean
+  /** The values of its share of the reads, from the vote (or query) that made it prepared. */
+  values: ReadValue[]
 }
 
 interface ActiveTxn {
   txn: TxnId
   phase: Phase
   participants: Map<NodeId, ParticipantProgress>
+  /** The keys the client asked to read, in its order (empty for a re-driven transaction: its client was answered). */
+  reads: readonly string[]
   prepareDeadlineMs: number
   /** Re-sends so far; drives the backoff. */
   attempt: number
@@ -151,21 +157,23 @@ export class Coordinator {
   }
 
   /** Starts phase 1. `txn` must be new (never used before, also not before a restart). */
-  begin(txn: TxnId, writes: readonly Write[], conditions: readonly Condition[], nowMs: number): void {
+  begin(txn: TxnId, writes: readonly Write[], conditions: readonly Condition[], nowMs: number, read: ReadRequest = NO_READS): void {
     if (this.outbox.halted) return
-    const requestError = txnRequestError(writes, conditions)
+    const requestError = txnRequestError(writes, conditions, read.reads)
     invariant(requestError === undefined, `begin ${txn}: ${requestError}`)
     invariant(!this.active.has(txn), `begin ${txn}: transaction id already in use`)
     this.counts.begun++
     const participants = new Map<NodeId, ParticipantProgress>()
-    for (const [participant, share] of splitByOwner(writes, conditions, this.config.ownerOf)) {
-      const prepare: PrepareMessage = {type: 'prepare', txn, from: this.config.id, to: participant, ...share}
-      participants.set(participant, {prepare, prepared: false, done: false})
+    const lockWait = read.lockWaitMs > 0 ? {lockWaitMs: read.lockWaitMs} : {}
+    for (const [participant, share] of splitByOwner(writes, conditions, this.config.ownerOf, read.reads)) {
+      const prepare: PrepareMessage = {type: 'prepare', txn, from: this.config.id, to: participant, ...share, ...lockWait}
+      participants.set(participant, {prepare, prepared: false, done: false, values: []})
     }
     const t: ActiveTxn = {
       txn,
       phase: 'preparing',
       participants,
+      reads: read.reads,
       prepareDeadlineMs: nowMs + this.config.prepareTimeoutMs,
       attempt: 0,
       recovered: false,
@@ -263,15 +271,15 @@ export class Coordinator {
   private redrive(commitRecord: CommitRecord, nowMs: number): void {
     this.counts.recoveredCommits++
     const participants = new Map<NodeId, ParticipantProgress>()
-    for (const id of commitRecord.participants) participants.set(id, {prepare: undefined, prepared: true, done: false})
+    for (const id of commitRecord.participants) participants.set(id, {prepare: undefined, prepared: true, done: false, values: []})
     const timeline: TxnTimeline = {prepareSentMs: undefined, votesCollectedMs: undefined, decidedMs: undefined, acksCollectedMs: undefined}
-    const t: ActiveTxn = {txn: commitRecord.txn, phase: 'committing', participants, prepareDeadlineMs: nowMs, attempt: 0, recovered: true, timeline, commitRecord}
+    const t: ActiveTxn = {txn: commitRecord.txn, phase: 'committing', participants, reads: [], prepareDeadlineMs: nowMs, attempt: 0, recovered: true, timeline, commitRecord}
     this.active.set(t.txn, t)
     this.sendPending(t)
     this.scheduleResend(t, nowMs)
   }
 
-  private onPrepared(m: Message, nowMs: number): void {
+  private onPrepared(m: Extract<Message, {type: 'vote-yes' | 'query'}>, nowMs: number): void {
     const t = this.active.get(m.txn)
     if (!t) {
       // Presumed abort: no COMMIT record, so this transaction can never commit.
@@ -282,6 +290,7 @@ export class Coordinator {
     if (!progress) return
     switch (t.phase) {
       case 'preparing':
+        if (!progress.prepared) progress.values = m.values ?? []
         progress.prepared = true
         if ([...t.participants.values()].every((p) => p.prepared)) this.decideCommit(t, nowMs)
         return
@@ -309,7 +318,7 @@ export class Coordinator {
     if (this.outbox.reached('coordinator.after-decision-logged')) return
     this.sendPending(t)
     if (this.outbox.halted) return
-    this.results.push({txn: t.txn, outcome: 'committed', timeline: {...t.timeline}})
+    this.results.push({txn: t.txn, outcome: 'committed', ...(t.reads.length > 0 ? {values: readValues(t)} : {}), timeline: {...t.timeline}})
     t.attempt = 0
     this.scheduleResend(t, nowMs)
   }
@@ -364,6 +373,17 @@ export class Coordinator {
 
 function phaseFor(outcome: Outcome): Phase {
   return outcome === 'committed' ? 'committing' : 'aborting'
+}
+
+/** The values the participants voted with, in the client's order (ReadRequest). */
+function readValues(t: ActiveTxn): ReadValue[] {
+  const voted = new Map<string, string | null>()
+  for (const p of t.participants.values()) for (const v of p.values) voted.set(v.key, v.value)
+  return t.reads.map((key) => {
+    // A yes vote (or a query, which counts as one) carries the values of every key its prepare read.
+    invariant(voted.has(key), `txn ${t.txn}: committed without a value for read key "${key}"`)
+    return {key, value: voted.get(key)!}
+  })
 }
 
 function allDone(t: ActiveTxn): boolean {

@@ -15,6 +15,7 @@ import type {
   ParticipantLogRecord,
   PreparedRecord,
   PrepareMessage,
+  ReadValue,
   ResolvedTxn,
   TxnId,
   VoteNoReason,
@@ -66,11 +67,20 @@ interface PreparedTxn {
   writes: Write[]
   writeKeys: string[]
   readKeys: string[]
+  /** The keys whose values go back with the vote (and with queries). */
+  reads: string[]
   preparedAtMs: number
   recovered: boolean
   queried: boolean
   /** Queries so far; drives the backoff. */
   attempt: number
+}
+
+/** A prepare waiting for locks (PrepareMessage.lockWaitMs); its keys are reserved meanwhile. */
+interface WaitingPrepare {
+  m: PrepareMessage
+  writeKeys: string[]
+  readKeys: string[]
 }
 
 /**
@@ -92,6 +102,24 @@ export class Participant {
   private readonly decided = new Map<TxnId, DecidedOutcome>()
   private readonly locks = new KeyLocks()
   private readonly queries = new Deadlines<TxnId>()
+  /**
+   * Prepares waiting for locks, and the keys they reserve: a new prepare that
+   * conflicts with a reservation votes no at once (it may not queue behind
+   * it either), so waiters never conflict with each other and a waiter is
+   * granted as soon as the prepared transactions in its way are decided.
+   * Waiters hold no locks, so there is no waits-for cycle; each wait is
+   * bounded by its lockWaitMs. Not durable: a crash forgets them, and the
+   * coordinator re-sends the prepare or times out.
+   */
+  private readonly waiting = new Map<TxnId, WaitingPrepare>()
+  private readonly reserved = new KeyLocks()
+  private readonly waitDeadlines = new Deadlines<TxnId>()
+  /**
+   * Set when a decision released locks while prepares wait: they are granted
+   * at the next tick, not in the same step, because a commit's writes reach
+   * readCommitted only once its Ready is taken, and a granted prepare reads them.
+   */
+  private grantDueMs: number | undefined
   private readonly counts = {votesYes: 0, committed: 0, aborted: 0, recoveredInDoubt: 0}
   private readonly votesNo: Record<VoteNoReason, number> = {conflict: 0, 'condition failed': 0}
 
@@ -125,7 +153,7 @@ export class Participant {
     for (const r of inDoubt.values()) {
       participant.counts.recoveredInDoubt++
       // Cannot conflict: locks were held from PREPARED to the decision, and the log is durable in order.
-      participant.hold({txn: r.txn, coordinator: r.coordinator, writes: r.writes, readKeys: r.readKeys, preparedAtMs: r.atMs, recovered: true}, nowMs)
+      participant.hold({txn: r.txn, coordinator: r.coordinator, writes: r.writes, readKeys: r.readKeys, reads: r.reads ?? [], preparedAtMs: r.atMs, recovered: true}, nowMs)
     }
     participant.tick(nowMs)
     return participant
@@ -138,7 +166,7 @@ export class Participant {
    */
   checkpoint(): ParticipantCheckpoint {
     const inDoubt = [...this.prepared.values()].map(
-      (p): PreparedRecord => ({type: 'prepared', txn: p.txn, coordinator: p.coordinator, writes: p.writes, readKeys: p.readKeys, atMs: p.preparedAtMs}),
+      (p): PreparedRecord => ({type: 'prepared', txn: p.txn, coordinator: p.coordinator, writes: p.writes, readKeys: p.readKeys, ...readsField(p.reads), atMs: p.preparedAtMs}),
     )
     return {inDoubt, decided: [...this.decided]}
   }
@@ -168,12 +196,24 @@ export class Participant {
 
   /** Outcome queries for transactions prepared too long. Call at `nextWakeMs()` or on any periodic timer. */
   tick(nowMs: number): void {
+    if (this.grantDueMs !== undefined && this.grantDueMs <= nowMs) {
+      this.grantDueMs = undefined
+      this.grantWaiting(nowMs)
+    }
+    for (const txn of this.waitDeadlines.due(nowMs)) {
+      if (this.outbox.halted) return
+      const w = this.waiting.get(txn)
+      if (!w) continue
+      this.stopWaiting(w)
+      const conflict = this.locks.conflict(txn, w.writeKeys, w.readKeys)
+      this.voteNo(w.m, 'conflict', `waited ${w.m.lockWaitMs} ms; key "${conflict?.key}" is still locked by txn ${conflict?.holder}`)
+    }
     for (const txn of this.queries.due(nowMs)) {
       if (this.outbox.halted) return
       const p = this.prepared.get(txn)
       if (!p) continue
       p.queried = true
-      this.outbox.message({type: 'query', ...this.to(p.txn, p.coordinator)})
+      this.outbox.message({type: 'query', ...this.to(p.txn, p.coordinator), ...this.values(p.reads)})
       this.queries.set(txn, nowMs + retryDelayMs(p.attempt++, this.config.queryRetry, this.config.rng))
     }
   }
@@ -183,7 +223,8 @@ export class Participant {
   }
 
   nextWakeMs(): number | undefined {
-    return this.queries.next()
+    const due = [this.grantDueMs, this.queries.next(), this.waitDeadlines.next()].filter((ms) => ms !== undefined)
+    return due.length === 0 ? undefined : Math.min(...due)
   }
 
   inDoubt(): InDoubtTxn[] {
@@ -209,33 +250,76 @@ export class Participant {
   }
 
   private onPrepare(m: PrepareMessage, nowMs: number): void {
-    if (this.prepared.has(m.txn)) {
+    const p = this.prepared.get(m.txn)
+    if (p) {
       // A re-sent prepare: the PREPARED record is already durable (or in an earlier Ready).
       this.counts.votesYes++
-      return this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from)})
+      return this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from), ...this.values(p.reads)})
     }
-    // A late duplicate of a decided transaction: the coordinator no longer waits for a vote.
-    if (this.decided.has(m.txn)) return
+    // Already waiting for its locks, or a late duplicate of a decided transaction (the coordinator no longer waits for a vote).
+    if (this.waiting.has(m.txn) || this.decided.has(m.txn)) return
     const writeKeys = m.writes.map((w) => w.key)
-    const readKeys = m.conditions.map((c) => c.key).filter((key) => !writeKeys.includes(key))
+    const readKeys = [...new Set([...m.conditions.map((c) => c.key), ...(m.reads ?? [])])].filter((key) => !writeKeys.includes(key))
+    const reservedBy = this.reserved.conflict(m.txn, writeKeys, readKeys)
+    if (reservedBy) return this.voteNo(m, 'conflict', `key "${reservedBy.key}" is reserved by txn ${reservedBy.holder}, which waits for it`)
     const conflict = this.locks.conflict(m.txn, writeKeys, readKeys)
+    if (conflict && (m.lockWaitMs ?? 0) > 0) {
+      this.reserved.acquire(m.txn, writeKeys, readKeys)
+      this.waiting.set(m.txn, {m, writeKeys, readKeys})
+      this.waitDeadlines.set(m.txn, nowMs + m.lockWaitMs!)
+      return
+    }
     if (conflict) return this.voteNo(m, 'conflict', `key "${conflict.key}" is locked by txn ${conflict.holder}`)
+    this.prepare(m, writeKeys, readKeys, nowMs)
+  }
+
+  /** Takes the locks (free by now), checks the conditions and votes. */
+  private prepare(m: PrepareMessage, writeKeys: string[], readKeys: string[], nowMs: number): void {
     for (const c of m.conditions) {
       const actual = this.config.readCommitted(c.key) ?? null
       if (actual !== c.value) {
         return this.voteNo(m, 'condition failed', `key "${c.key}" is ${JSON.stringify(actual)}, expected ${JSON.stringify(c.value)}`)
       }
     }
-    this.hold({txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, preparedAtMs: nowMs, recovered: false}, nowMs + this.config.queryAfterMs)
+    const reads = m.reads ?? []
+    this.hold({txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, reads, preparedAtMs: nowMs, recovered: false}, nowMs + this.config.queryAfterMs)
     // A yes vote promises to commit if told to, even after a crash, so the
     // writes must be durable before it leaves (R* §2; Gray & Reuter §10.3).
-    this.outbox.record({type: 'prepared', txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, atMs: nowMs}, true)
+    this.outbox.record({type: 'prepared', txn: m.txn, coordinator: m.from, writes: m.writes, readKeys, ...readsField(reads), atMs: nowMs}, true)
     if (this.outbox.reached('participant.after-prepare-logged')) return
     this.counts.votesYes++
-    this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from)})
+    // The values are final: the keys stay locked shared until the decision (strict two-phase locking).
+    this.outbox.message({type: 'vote-yes', ...this.to(m.txn, m.from), ...this.values(reads)})
+  }
+
+  /** Grants waiting prepares whose locks are free (after a decision released some). */
+  private grantWaiting(nowMs: number): void {
+    for (const w of this.waiting.values()) {
+      if (this.outbox.halted) return
+      if (this.locks.conflict(w.m.txn, w.writeKeys, w.readKeys)) continue
+      this.stopWaiting(w)
+      this.prepare(w.m, w.writeKeys, w.readKeys, nowMs)
+    }
+  }
+
+  private stopWaiting(w: WaitingPrepare): void {
+    this.waiting.delete(w.m.txn)
+    this.waitDeadlines.clear(w.m.txn)
+    this.reserved.release(w.m.txn, w.writeKeys, w.readKeys)
+  }
+
+  /** The committed values of `reads`, as a message field (none when it reads nothing). */
+  private values(reads: readonly string[]): {values?: ReadValue[]} {
+    return reads.length === 0 ? {} : {values: reads.map((key) => ({key, value: this.config.readCommitted(key) ?? null}))}
   }
 
   private onDecision(m: Message, outcome: Outcome, nowMs: number): void {
+    const waiting = this.waiting.get(m.txn)
+    if (waiting) {
+      // The coordinator gave up on this transaction while its prepare waited here: it never voted.
+      invariant(outcome === 'aborted', `participant ${this.config.id}: commit for txn ${m.txn}, which never voted yes here`)
+      this.stopWaiting(waiting)
+    }
     const p = this.prepared.get(m.txn)
     if (!p) {
       // Decided already, or never prepared here (an abort to a participant
@@ -251,6 +335,7 @@ export class Participant {
     this.queries.clear(m.txn)
     this.locks.release(m.txn, p.writeKeys, p.readKeys)
     this.remember(m.txn, outcome)
+    if (this.waiting.size > 0) this.grantDueMs ??= nowMs
     this.resolved.push({
       txn: m.txn,
       outcome,
@@ -295,4 +380,9 @@ export class Participant {
     this.decided.set(txn, outcome)
     if (this.decided.size > this.config.decidedMemory) this.decided.delete(this.decided.keys().next().value!)
   }
+}
+
+/** PreparedRecord.reads, left out when empty. */
+function readsField(reads: readonly string[]): {reads?: string[]} {
+  return reads.length === 0 ? {} : {reads: [...reads]}
 }

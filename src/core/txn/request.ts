@@ -1,11 +1,14 @@
-import type {Condition, NodeId, Write} from './types.js'
+import type {Condition, NodeId, ReadRequest, Write} from './types.js'
+
+/** A transaction that reads nothing. */
+export const NO_READS: ReadRequest = {reads: [], lockWaitMs: 0}
 
 /**
  * Why a transaction request is malformed, or undefined when it is fine. The
  * node answers 400 with this message; the coordinator refuses to begin
  * anything else (its callers validate first).
  */
-export function txnRequestError(writes: readonly Write[], conditions: readonly Condition[]): string | undefined {
+export function txnRequestError(writes: readonly Write[], conditions: readonly Condition[], reads: readonly string[] = []): string | undefined {
   if (writes.length === 0) return 'a transaction needs at least one write'
   const written = new Set<string>()
   for (const w of writes) {
@@ -17,6 +20,8 @@ export function txnRequestError(writes: readonly Write[], conditions: readonly C
     if (checked.has(c.key)) return `key "${c.key}" has two conditions`
     checked.add(c.key)
   }
+  if (reads.includes('')) return 'a read key is empty'
+  if (new Set(reads).size < reads.length) return 'a key is read twice'
   return undefined
 }
 
@@ -24,12 +29,15 @@ export function txnRequestError(writes: readonly Write[], conditions: readonly C
 export interface ParticipantShare {
   writes: Write[]
   conditions: Condition[]
+  /** Left out when it reads nothing (as in PrepareMessage). */
+  reads?: string[]
 }
 
 export function splitByOwner(
   writes: readonly Write[],
   conditions: readonly Condition[],
   ownerOf: (key: string) => NodeId,
+  reads: readonly string[] = [],
 ): Map<NodeId, ParticipantShare> {
   const shares = new Map<NodeId, ParticipantShare>()
   const shareOf = (key: string): ParticipantShare => {
@@ -43,5 +51,6 @@ export function splitByOwner(
   }
   for (const w of writes) shareOf(w.key).writes.push(w)
   for (const c of conditions) shareOf(c.key).conditions.push(c)
+  for (const key of reads) (shareOf(key).reads ??= []).push(key)
   return shares
 }

@@ -21,6 +21,26 @@ export interface Condition {
   value: string | null
 }
 
+/** A value read inside a transaction (Condition's shape: null for absent). */
+export type ReadValue = Condition
+
+/**
+ * Keys a transaction reads: each participant takes a shared lock on its
+ * keys at prepare, holds it until the decision, and returns the committed
+ * values in its yes vote; a committed transaction's answer carries them all.
+ * Strict two-phase locking across participants, so the values are one
+ * consistent snapshot (the state as of the commit).
+ */
+export interface ReadRequest {
+  reads: string[]
+  /**
+   * How long a participant may wait for locks held by prepared transactions
+   * before voting no (0: no wait). While it waits, its keys are reserved:
+   * newcomers that conflict vote no at once, so it is not starved.
+   */
+  lockWaitMs: number
+}
+
 export type AbortReason = 'conflict' | 'condition failed' | 'participant down' | 'timeout'
 
 /** Why a participant votes no; each is also the client's abort reason. */
@@ -34,22 +54,25 @@ interface Envelope {
   to: NodeId
 }
 
-export type PrepareMessage = Envelope & {type: 'prepare'; writes: Write[]; conditions: Condition[]}
+/** `reads` and `lockWaitMs` (ReadRequest) are left out when empty and 0. */
+export type PrepareMessage = Envelope & {type: 'prepare'; writes: Write[]; conditions: Condition[]} & Partial<ReadRequest>
 
 /**
  * Coordinator → participant: prepare and the decision. Commit and abort are
  * also the answers to a participant's outcome query.
  * Participant → coordinator: the votes, acknowledgements of a decision, and
- * outcome queries from a participant holding a durable PREPARED record.
+ * outcome queries from a participant holding a durable PREPARED record. A
+ * query counts as a yes vote, so both carry the values of the prepare's
+ * `reads` (when it had any).
  */
 export type Message =
   | PrepareMessage
   | (Envelope & {type: 'commit'})
   | (Envelope & {type: 'abort'})
-  | (Envelope & {type: 'vote-yes'})
+  | (Envelope & {type: 'vote-yes'; values?: ReadValue[]})
   | (Envelope & {type: 'vote-no'; reason: VoteNoReason; detail: string})
   | (Envelope & {type: 'ack'; outcome: Outcome})
-  | (Envelope & {type: 'query'})
+  | (Envelope & {type: 'query'; values?: ReadValue[]})
 
 export type MessageType = Message['type']
 
@@ -73,7 +96,8 @@ export type ParticipantLogRecord =
   | {type: 'commit'; txn: TxnId; writes: Write[]}
   | {type: 'abort'; txn: TxnId}
 
-export type PreparedRecord = {type: 'prepared'; txn: TxnId; coordinator: NodeId; writes: Write[]; readKeys: string[]; atMs: number}
+/** `readKeys` are every key locked shared; `reads` (when any) those whose values go back in the vote. */
+export type PreparedRecord = {type: 'prepared'; txn: TxnId; coordinator: NodeId; writes: Write[]; readKeys: string[]; reads?: string[]; atMs: number}
 
 /** What a participant remembers of a decided transaction ("aborted before prepare": see Participant.decided). */
 export type DecidedOutcome = Outcome | 'aborted before prepare'
@@ -91,7 +115,7 @@ export interface ParticipantCheckpoint {
 }
 
 export type ClientResult =
-  | {txn: TxnId; outcome: 'committed'; timeline: TxnTimeline}
+  | {txn: TxnId; outcome: 'committed'; values?: ReadValue[]; timeline: TxnTimeline}
   | {txn: TxnId; outcome: 'aborted'; reason: AbortReason; detail: string; timeline: TxnTimeline}
 
 /**
@@ -147,6 +171,8 @@ export interface TxnAnswer {
   outcome: 'committed' | 'aborted'
   reason: string | null
   detail?: string
+  /** A committed transaction's reads (ReadRequest), in request order; left out when it read nothing. */
+  values?: ReadValue[]
   /** Phase 1 (prepares out → all votes in) and the decision record's fsync (decision → release). */
   phasesMs: {prepare: number; decisionLog: number}
 }

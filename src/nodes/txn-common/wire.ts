@@ -8,6 +8,9 @@ export const TXN_LIMITS = {
   valueLength: 4096,
   writesPerTxn: 64,
   conditionsPerTxn: 128,
+  readsPerTxn: 1024,
+  /** Up to a default phase-1 timeout (src/core/txn/coordinator.ts). */
+  lockWaitMs: 2_000,
   bodyBytes: 1 << 20,
 }
 
@@ -17,8 +20,11 @@ const value = {type: 'string', maxLength: TXN_LIMITS.valueLength} as const
 export const txnRequestSchema = {
   writes: {type: 'array', minItems: 1, maxItems: TXN_LIMITS.writesPerTxn, items: {key, value}},
   conditions: {type: 'array', optional: true, maxItems: TXN_LIMITS.conditionsPerTxn, items: {key, value: {...value, nullable: true}}},
+  reads: {type: 'strings', optional: true, maxItems: TXN_LIMITS.readsPerTxn, maxLength: TXN_LIMITS.keyLength},
+  lockWaitMs: {type: 'int', optional: true, min: 0, max: TXN_LIMITS.lockWaitMs},
 } as const
 
+const readValues = {type: 'array', optional: true, maxItems: TXN_LIMITS.readsPerTxn, items: {key, value: {...value, nullable: true}}} as const
 const peer = {type: 'string', minLength: 1} as const
 const envelope = {txn: {type: 'string', minLength: 1}, from: peer, to: peer} as const
 
@@ -28,13 +34,15 @@ export const TXN_MESSAGE_SCHEMAS = {
     ...envelope,
     writes: {type: 'array', maxItems: TXN_LIMITS.writesPerTxn, items: {key, value}},
     conditions: {type: 'array', maxItems: TXN_LIMITS.conditionsPerTxn, items: {key, value: {...value, nullable: true}}},
+    reads: {type: 'strings', optional: true, maxItems: TXN_LIMITS.readsPerTxn, maxLength: TXN_LIMITS.keyLength},
+    lockWaitMs: {type: 'int', optional: true, min: 0, max: TXN_LIMITS.lockWaitMs},
   },
   commit: envelope,
   abort: envelope,
-  'vote-yes': envelope,
+  'vote-yes': {...envelope, values: readValues},
   'vote-no': {...envelope, reason: {type: 'string', oneOf: ['conflict', 'condition failed']}, detail: {type: 'string'}},
   ack: {...envelope, outcome: {type: 'string', oneOf: ['committed', 'aborted']}},
-  query: envelope,
+  query: {...envelope, values: readValues},
 } satisfies Record<Message['type'], Schema>
 
 const parseBatch = messageBatchParser(TXN_MESSAGE_SCHEMAS)

@@ -7,6 +7,7 @@ import type {Logger} from '../../runtime/net/node-log.js'
 import {
   Coordinator,
   defaultCoordinatorTiming,
+  NO_READS,
   txnRequestError,
   type ClientResult,
   type Condition,
@@ -16,6 +17,7 @@ import {
   type FinishedTxn,
   type Message,
   type NodeId,
+  type ReadRequest,
   type TxnAnswer,
   type TxnId,
   type Write,
@@ -125,14 +127,14 @@ export class CoordinatorService {
   }
 
   /** Runs one transaction to its decision. Bad requests are refused before anything is locked or logged. */
-  run(writes: Write[], conditions: Condition[]): Promise<TxnAnswer> {
-    const error = txnRequestError(writes, conditions)
+  run(writes: Write[], conditions: Condition[], read: ReadRequest = NO_READS): Promise<TxnAnswer> {
+    const error = txnRequestError(writes, conditions, read.reads)
     if (error !== undefined) throw badRequest(error)
     if (this.core.activeTxnCount >= this.maxActiveTxns) throw unavailable(`${this.core.activeTxnCount} transactions are active; the limit is ${this.maxActiveTxns}`)
     const txn = `${this.bootId}.${this.nextTxn++}`
     return new Promise((resolve) => {
       this.waiters.set(txn, resolve)
-      this.driver.input((now) => this.core.begin(txn, writes, conditions, now))
+      this.driver.input((now) => this.core.begin(txn, writes, conditions, now, read))
     })
   }
 
@@ -168,7 +170,7 @@ export class CoordinatorService {
     if (r.outcome === 'committed' && this.core.phaseOf(r.txn) !== undefined) this.releasedAtMs.set(r.txn, releasedMs)
     const answer: TxnAnswer =
       r.outcome === 'committed'
-        ? {txn: r.txn, outcome: 'committed', reason: null, phasesMs}
+        ? {txn: r.txn, outcome: 'committed', reason: null, ...(r.values ? {values: r.values} : {}), phasesMs}
         : {txn: r.txn, outcome: 'aborted', reason: r.reason, detail: r.detail, phasesMs}
     this.waiters.get(r.txn)?.(answer)
     this.waiters.delete(r.txn)

@@ -28,7 +28,7 @@ await runNode('txn-coordinator', async (config, log) => {
         path: '/txn',
         handler: async ({body}) => {
           const req = parseBody(body, txnRequestSchema)
-          return {body: await service.run(req.writes, req.conditions ?? [])}
+          return {body: await service.run(req.writes, req.conditions ?? [], {reads: req.reads ?? [], lockWaitMs: req.lockWaitMs ?? 0})}
         },
       },
       {method: 'POST', path: MESSAGES_PATH, handler: ({body}) => (service.receive(parseMessages(body)), {body: {ok: true}})},

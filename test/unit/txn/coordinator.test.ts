@@ -182,6 +182,50 @@ describe('coordinator recovery', () => {
   })
 })
 
+describe('coordinator checkpoint', () => {
+  it('keeps exactly the COMMIT records not yet acknowledged everywhere; recover from it re-drives them', () => {
+    const c = committedT1()
+    c.begin('t2', writes, [], 30)
+    c.begin('t3', writes, [], 30)
+    c.step(fromParticipant('vote-yes', 't3', 'p1'), 31)
+    c.step(fromParticipant('vote-yes', 't3', 'p2'), 31)
+    c.step(ack('t3', 'p1'), 32)
+    c.step(ack('t3', 'p2'), 32)
+    // t1 committed, unacknowledged; t2 undecided (presumed abort needs nothing of it); t3 finished.
+    expect(c.checkpoint()).toEqual([{type: 'commit', txn: 't1', participants: ['p1', 'p2'], atMs: 20}])
+    const recovered = Coordinator.recover(coordinatorConfig(), c.checkpoint(), 100)
+    expect(sent(recovered.ready().send)).toEqual(['commit t1 c->p1', 'commit t1 c->p2'])
+    expect(recovered.checkpoint()).toEqual(c.checkpoint())
+  })
+})
+
+describe('coordinator reads', () => {
+  it('sends each participant its share of the reads and the lock wait, and answers a commit with the voted values in request order', () => {
+    const c = newCoordinator()
+    c.begin('t1', [{key: 'p1/m', value: 'x'}], [], 0, {reads: ['p2/b', 'p1/a', 'p3/c'], lockWaitMs: 300})
+    expect(c.ready().send).toEqual([
+      {type: 'prepare', txn: 't1', from: 'c', to: 'p1', writes: [{key: 'p1/m', value: 'x'}], conditions: [], reads: ['p1/a'], lockWaitMs: 300},
+      {type: 'prepare', txn: 't1', from: 'c', to: 'p2', writes: [], conditions: [], reads: ['p2/b'], lockWaitMs: 300},
+      {type: 'prepare', txn: 't1', from: 'c', to: 'p3', writes: [], conditions: [], reads: ['p3/c'], lockWaitMs: 300},
+    ])
+    c.step({type: 'vote-yes', txn: 't1', from: 'p1', to: 'c', values: [{key: 'p1/a', value: '1'}]}, 1)
+    // A query from a prepared participant counts as its vote, and carries its values too.
+    c.step({type: 'query', txn: 't1', from: 'p3', to: 'c', values: [{key: 'p3/c', value: null}]}, 2)
+    c.step({type: 'vote-yes', txn: 't1', from: 'p2', to: 'c', values: [{key: 'p2/b', value: '2'}]}, 3)
+    expect(c.ready().results).toMatchObject([
+      {
+        txn: 't1',
+        outcome: 'committed',
+        values: [
+          {key: 'p2/b', value: '2'},
+          {key: 'p1/a', value: '1'},
+          {key: 'p3/c', value: null},
+        ],
+      },
+    ])
+  })
+})
+
 describe('coordinator failpoints', () => {
   it('after-prepare-sent: the Ready holds the prepares and the crash, and the dead core takes no more input', () => {
     const c = newCoordinator()

@@ -21,7 +21,7 @@ function simulate(seed: number): SimulationReport {
 }
 
 describe('2PC simulation: loss, duplication, reordering, crashes at every failpoint', () => {
-  it.each(seeds)('seed %i: all or nothing, client commits everywhere, nobody left in doubt, money conserved', (seed) => {
+  it.each(seeds)('seed %i: all or nothing, client commits everywhere, nobody left in doubt, money conserved, every committed audit sees the total', (seed) => {
     const report = simulate(seed)
     expect(report.violations, `seed=${seed} (replay: TXN_SIM_SEED=${seed})`).toEqual([])
     // Not vacuous: real work committed and aborted under the faults.
@@ -32,6 +32,10 @@ describe('2PC simulation: loss, duplication, reordering, crashes at every failpo
   it.runIf(seeds.length > 1)('the seeds together crashed nodes at every named failpoint', () => {
     const fired = (name: FailpointName): number => seeds.reduce((n, seed) => n + simulate(seed).failpointsFired[name], 0)
     for (const name of failpointNames) expect(fired(name), name).toBeGreaterThan(0)
+  })
+
+  it.runIf(seeds.length > 1)('the seeds together committed audits (each checked against the total)', () => {
+    expect(seeds.reduce((n, seed) => n + simulate(seed).auditsCommitted, 0)).toBeGreaterThan(seeds.length)
   })
 
   it.runIf(seeds.length > 1)('the seeds together restarted nodes from checkpoints that still held a commit to re-drive or a transaction in doubt', () => {

@@ -23,6 +23,8 @@ export interface SimulationOptions {
   chaosMs: number
   /** Mean gap between transactions begun. */
   beginEveryMs: number
+  /** Mean gap between audits: read every account (ReadRequest, with a lock wait) and check the total. */
+  auditEveryMs: number
   lossRate: number
   duplicateRate: number
   maxDelayMs: number
@@ -38,6 +40,7 @@ export const defaultSimulation: Omit<SimulationOptions, 'seed'> = {
   accounts: 12,
   chaosMs: 8_000,
   beginEveryMs: 6,
+  auditEveryMs: 150,
   lossRate: 0.05,
   duplicateRate: 0.05,
   maxDelayMs: 20,
@@ -51,6 +54,8 @@ export interface SimulationReport {
   begun: number
   clientCommitted: number
   clientAborted: number
+  /** Audits answered committed (each checked: its values sum to the money put in). */
+  auditsCommitted: number
   failpointsFired: Record<FailpointName, number>
   crashes: number
   /** Restarts that began from a checkpoint (with a checkpointed commit still to re-drive, or a checkpointed participant in doubt). */
@@ -130,6 +135,8 @@ class Simulation {
   private readonly participants = new Map<NodeId, ParticipantNode>()
   private readonly accounts: string[] = []
   private readonly involved = new Map<TxnId, NodeId[]>()
+  private readonly audits = new Set<TxnId>()
+  private auditsCommitted = 0
   private readonly clientOutcomes = new Map<TxnId, Outcome>()
   private readonly violations: string[] = []
   private readonly failpointsFired = Object.fromEntries(failpointNames.map((name) => [name, 0])) as Record<FailpointName, number>
@@ -161,6 +168,7 @@ class Simulation {
       this.tickNodes()
       if (this.faults) this.injectFaults()
       if (this.faults && this.rng.next() < 1 / this.options.beginEveryMs) this.beginTransfer()
+      if (this.faults && this.rng.next() < 1 / this.options.auditEveryMs) this.beginAudit()
       if (!this.faults && this.settled()) {
         settledAtMs = this.nowMs
         break
@@ -175,6 +183,7 @@ class Simulation {
       begun: this.nextTxn,
       clientCommitted: outcomes.filter((o) => o === 'committed').length,
       clientAborted: outcomes.filter((o) => o === 'aborted').length,
+      auditsCommitted: this.auditsCommitted,
       failpointsFired: this.failpointsFired,
       crashes: this.crashes,
       restartsFromCheckpoint: this.restartsFromCheckpoint,
@@ -230,7 +239,10 @@ class Simulation {
       this.coordinator.log.append(ready.persist, ready.mustSync)
       for (const m of ready.send) this.send(m)
       if (ready.crash) return this.crash(this.coordinator, ready.crash)
-      for (const result of ready.results) this.clientOutcomes.set(result.txn, result.outcome)
+      for (const result of ready.results) {
+        this.clientOutcomes.set(result.txn, result.outcome)
+        if (result.outcome === 'committed' && this.audits.has(result.txn)) this.checkAudit(result.txn, result.values ?? [])
+      }
     }
   }
 
@@ -353,8 +365,29 @@ class Simulation {
     this.drainCoordinator()
   }
 
+  /** Reads every account in one transaction; a marker write, because a transaction needs one. */
+  private beginAudit(): void {
+    const c = this.coordinator.core
+    if (!c) return
+    const txn = `a${this.nextTxn++}`
+    const marker = `audit-${txn}`
+    this.audits.add(txn)
+    this.involved.set(txn, [...new Set([marker, ...this.accounts].map((key) => this.ownerOf(key)))])
+    c.begin(txn, [{key: marker, value: 'ok'}], [], this.nowMs, {reads: this.accounts, lockWaitMs: 10 + this.rng.int(60)})
+    this.drainCoordinator()
+  }
+
+  /** A committed audit saw one consistent state: every account, summing to the money put in. */
+  private checkAudit(txn: TxnId, values: ReadonlyArray<{key: string; value: string | null}>): void {
+    this.auditsCommitted++
+    const sum = values.reduce((total, v) => total + Number(v.value), 0)
+    const expected = initialBalance * this.options.accounts
+    if (values.length !== this.accounts.length || sum !== expected) this.violations.push(`audit ${txn} read ${values.length} accounts summing to ${sum}, expected ${expected}`)
+  }
+
+  /** By the number a key ends with: `acct7`, and an audit's marker `audit-a12`. */
   private ownerOf(key: string): NodeId {
-    return `p${Number(key.slice('acct'.length)) % this.options.participants}`
+    return `p${Number(/\d+$/.exec(key)![0]) % this.options.participants}`
   }
 
   // --- checks ------------------------------------------------------------
@@ -409,6 +442,7 @@ class Simulation {
     for (const node of this.participants.values()) {
       const replayed = replayCommits(this.initialTable(node.id), node.log.records())
       for (const [key, value] of replayed) {
+        if (!this.accounts.includes(key)) continue
         total += Number(value)
         if (node.kv.get(key) !== value) this.violations.push(`${node.id} serves ${key}=${node.kv.get(key)} but its log says ${value}`)
       }
