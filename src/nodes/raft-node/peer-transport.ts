@@ -34,6 +34,8 @@ export class PeerTransport implements RaftTransport {
         inflight: 1,
         maxQueued: MAX_QUEUED_MESSAGES,
         timeoutMs: PEER_TIMEOUT_MS,
+        // Heartbeats are a POST each way per follower every heartbeat interval: the client's own cost is an idle cluster's CPU.
+        transport: 'raw',
         batchLength: (queue) => Math.min(queue.length, MAX_BATCH_MESSAGES),
         message: (m) => m,
         settled: (batch, outcome) => {
