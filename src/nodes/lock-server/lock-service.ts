@@ -1,7 +1,7 @@
 import {join} from 'node:path'
 
 import {LockTable} from '../../core/lock/lock-table.js'
-import {LockState, Reply, Reservation} from '../../core/lock/types.js'
+import {LockState, LockTableOptions, Reply, Reservation} from '../../core/lock/types.js'
 import {DeadlineTimer} from '../../runtime/env/deadline-timer.js'
 import type {Env} from '../../runtime/env/env.js'
 import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
@@ -29,9 +29,11 @@ export class LockService {
   constructor(
     private readonly env: Env,
     private readonly dataDir: string,
+    /** The table's defaults unless a simulation reserves in small steps, to put many reservation writes under its crashes. */
+    options: Partial<LockTableOptions> = {},
   ) {
     this.recoveredFrom = readJsonFileSync<Reservation>(join(dataDir, RESERVATION_FILE), env.disk)
-    this.table = new LockTable(env.wallNow(), this.recoveredFrom)
+    this.table = new LockTable(env.wallNow(), this.recoveredFrom, options)
     this.timer = new DeadlineTimer(env, () => {
       this.table.tick(env.wallNow())
       this.drain()

@@ -79,8 +79,12 @@ interface Lease {
   incarnation: number
 }
 
-export type Answer = {lock: string; owner: string; token: number; atMs: number; incarnation: number} & (
+/** One answer of the server about one lease: a grant, a renewal, a release, or a refusal of a renewal or release. */
+export type LeaseAnswer = {lock: string; owner: string; token: number} & (
   | {type: 'granted' | 'renewed'; expiresAt: number}
   | {type: 'released'}
   | {type: 'refused'; reason: string}
 )
+
+/** An answer, when and by which run of the server it was given. */
+export type Answer = LeaseAnswer & {atMs: number; incarnation: number}

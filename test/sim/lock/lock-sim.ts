@@ -1,14 +1,15 @@
 import type {Rng} from '../../../src/core/common/rng.js'
 import {SeededRng} from '../../../src/core/common/rng.js'
 import type {LockEvent} from '../../../src/core/check/mutual-exclusion.js'
-import type {Reply} from '../../../src/core/lock/types.js'
+import type {LockTableOptions, Reply} from '../../../src/core/lock/types.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import {sleep} from '../../../src/runtime/env/sleep.js'
 import {LockService} from '../../../src/nodes/lock-server/lock-service.js'
-import {type Answer, LeaseChecker} from './lease-checker.js'
+import {LeaseChecker, type LeaseAnswer} from './lease-checker.js'
 
 const DATA_DIR = '/lock-server'
+const MAX_TTL_MS = 220
 
 export interface LockSimOptions {
   seed: number
@@ -47,8 +48,10 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
   const endMs = opts.durationMs
 
   let flushing = false
-  const answered = (a: Omit<Answer, 'atMs' | 'incarnation'>, incarnation: number): void => {
-    checker.answer({...a, atMs: net.wallNow(), incarnation} as Answer)
+  let onGrant: (() => void) | undefined
+  const answered = (a: LeaseAnswer, incarnation: number): void => {
+    checker.answer({...a, atMs: net.wallNow(), incarnation})
+    if (a.type === 'granted') onGrant?.()
     if (!flushing) {
       flushing = true
       // A zero-delay timer runs after every answer of this instant.
@@ -91,7 +94,7 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
     const record = (e: Omit<LockEvent, 'process' | 'time'>) => history.push({process: id, time: net.wallNow(), ...e})
     while (net.now() < endMs) {
       const lock = `lock-${rng.int(opts.locks)}`
-      const ttlMs = 20 + rng.int(200)
+      const ttlMs = 20 + rng.int(MAX_TTL_MS - 20)
       const waitMs = rng.int(300)
       record({type: 'invoke', f: 'acquire', lock, token: null})
       const grant = await request(
@@ -138,9 +141,25 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
     return sleep(net, rng.int(ttlMs / 2))
   }
 
+  /** Resolves at the server's next grant, or after a second without one. */
+  const nextGrant = (): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = net.setTimer(1_000, resolve)
+      onGrant = () => {
+        onGrant = undefined
+        timer.cancel()
+        resolve()
+      }
+    })
+
   const crasher = async (): Promise<void> => {
     while (net.now() < endMs) {
-      await sleep(net, 200 + rng.int(3_000))
+      await sleep(net, 100 + rng.int(2_000))
+      // Half the crashes land within a few milliseconds of a grant: while the reservation that covers it may still be on its way to disk.
+      if (rng.next() < 0.5) {
+        await nextGrant()
+        await sleep(net, rng.next() * 4)
+      }
       const powerLoss = rng.next() < 0.5
       server.crash(powerLoss)
       if (powerLoss) counts.powerLosses++
@@ -172,12 +191,22 @@ class ServerNode {
   private env: SimEnv | undefined
   service: LockService | undefined
   incarnation = 0
+  /**
+   * Small reservation steps: a reservation write every few grants and every
+   * few hundred milliseconds, so crashes often land beside one. The horizon
+   * step stays above the longest TTL: below it, a waiter whose TTL exceeds
+   * the latest TTL plus the step is never granted a freed lock (the table
+   * re-reserves the same horizon until the wait ends), a LockTable liveness
+   * limit this safety simulation does not exercise.
+   */
+  private readonly options: Partial<LockTableOptions>
 
   constructor(
     private readonly scheduler: SimScheduler,
     private readonly seed: number,
     private readonly rng: Rng,
   ) {
+    this.options = {tokenBlock: 1 + rng.int(20), horizonStepMs: MAX_TTL_MS + rng.int(200)}
     this.disk = new SimDisk(scheduler, seed + 2)
     // The data directory exists, durably, before the first start (as `dsys cluster up` makes it).
     this.disk.mkdirSync(DATA_DIR)
@@ -190,7 +219,7 @@ class ServerNode {
   start(): void {
     this.incarnation++
     this.env = new SimEnv(this.scheduler, this.seed * 1_000 + this.incarnation, {disk: this.disk})
-    this.service = new LockService(this.env, DATA_DIR)
+    this.service = new LockService(this.env, DATA_DIR, this.options)
   }
 
   /** kill -9, or with `powerLoss` the machine's power: unsynced writes go too. */
