@@ -15,11 +15,28 @@ export interface BankOptions {
   accounts: number
   /** Account keys are `<prefix><n>`: a fresh prefix gives fresh accounts on a cluster that has run the bank before. */
   prefix: string
-  /** Concurrent transfer loops (one more runs the audits). */
+  /** Concurrent transfer loops (the auditors run beside them). */
   clients: number
   durationMs: number
   seed: number
 }
+
+/**
+ * How long an audit's prepare may wait at a participant for the transfers
+ * holding its accounts (PrepareMessage.lockWaitMs): well under the
+ * coordinator's phase-1 timeout (2 s by default).
+ */
+const AUDIT_LOCK_WAIT_MS = 1_000
+/**
+ * Auditors run side by side (their shared locks do not conflict), each
+ * pausing between audits: audits lock every account, so transfers get the
+ * time in between.
+ */
+const AUDITORS = 2
+const AUDIT_PAUSE_MS = 10
+
+/** The default of `--min-audits`: committed audits per second of the run. */
+export const MIN_AUDITS_PER_S = 5
 
 /** Opens every account with the initial balance; fails if any already exists (run the check on a fresh cluster). */
 export async function openAccounts(client: TxnClusterClient, opts: Pick<BankOptions, 'accounts' | 'prefix'>): Promise<void> {
@@ -47,31 +64,21 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000
   const account = (i: number): string => `${opts.prefix}${i}`
   const balances = () => Promise.all(Array.from({length: opts.accounts}, async (_, i) => Number(await client.read(account(i)))))
-  /** Audit `n` by `process`, recorded; the sum when it committed. */
-  const audit = async (process: number, n: number): Promise<number | undefined> => {
+  const accounts = Array.from({length: opts.accounts}, (_, i) => account(i))
+  /** Audit `n` by `process`, recorded. The marker write is there because a transaction needs one. */
+  const audit = async (process: number, n: number): Promise<void> => {
     history.push({process, type: 'invoke', f: 'audit', value: null, time: now()})
-    let read: number[]
-    try {
-      read = await balances()
-    } catch (err) {
-      history.push({process, type: 'fail', f: 'audit', value: null, reason: `read failed: ${(err as Error).message}`, time: now()})
-      return undefined
-    }
-    const sum = read.reduce((a, b) => a + b, 0)
     let answer: TxnAnswer | undefined
     try {
-      answer = await client.txn(
-        [{key: `${opts.prefix}audit-${n}`, value: 'ok'}],
-        read.map((b, i) => ({key: account(i), value: String(b)})),
-      )
+      answer = await client.txn([{key: `${opts.prefix}audit-${n}`, value: 'ok'}], [], {reads: accounts, lockWaitMs: AUDIT_LOCK_WAIT_MS})
     } catch (err) {
       // Refused (not a 200): nothing was applied.
-      history.push({process, type: 'fail', f: 'audit', value: {sum, balances: read}, reason: (err as Error).message, time: now()})
-      return undefined
+      history.push({process, type: 'fail', f: 'audit', value: null, reason: (err as Error).message, time: now()})
+      return
     }
+    const read = answer?.values?.map((v) => Number(v.value))
     const {type, txn, reason} = clientOutcome(answer)
-    history.push({process, type, f: 'audit', value: {sum, balances: read}, txn, reason, time: now()})
-    return answer?.outcome === 'committed' ? sum : undefined
+    history.push({process, type, f: 'audit', value: read ? {sum: read.reduce((a, b) => a + b, 0), balances: read} : null, txn, reason, time: now()})
   }
 
   const rng = new SeededRng(opts.seed)
@@ -109,15 +116,15 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
       if (!answer) await sleep(50)
     }
   }
-  const auditorProcess = opts.clients
-  const auditor = async (): Promise<void> => {
-    for (let n = 0; !stopped; n++) {
-      await audit(auditorProcess, n)
-      await sleep(200)
+  // Auditors are the processes after the transfer loops; their marker keys are numbered apart.
+  const auditor = async (_: unknown, i: number): Promise<void> => {
+    for (let n = i; !stopped; n += AUDITORS) {
+      await audit(opts.clients + i, n)
+      await sleep(AUDIT_PAUSE_MS)
     }
   }
 
-  const load = Promise.all([...Array.from({length: opts.clients}, transfers), auditor()])
+  const load = Promise.all([...Array.from({length: opts.clients}, transfers), ...Array.from({length: AUDITORS}, auditor)])
   const started = performance.now()
   await faults()
   await sleep(Math.max(0, opts.durationMs - (performance.now() - started)))
@@ -131,7 +138,7 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
     history.push({type: 'final', participant: p.id, inDoubt: p.inDoubt, lockedKeys: p.lockedKeys, balances: Object.fromEntries(held), time: now()})
   }
   // The audit after the final states: bankRunFromHistory reads it as the final audit.
-  await audit(auditorProcess, -1)
+  await audit(opts.clients, -1)
   // The run as the history tells it, so a re-check of the file reaches the same verdict.
   return bankRunFromHistory(history.events)
 }
@@ -142,8 +149,12 @@ function clientOutcome(answer: TxnAnswer | undefined): {type: 'ok' | 'fail' | 'i
   return answer.outcome === 'committed' ? {type: 'ok', txn: answer.txn} : {type: 'fail', txn: answer.txn, reason: answer.reason ?? 'aborted'}
 }
 
-/** What breaks the bank's invariant (money made or lost, an inconsistent snapshot); empty when it held. */
-export function bankProblems(run: BankRun): string[] {
+/**
+ * What breaks the bank's invariant (money made or lost, an inconsistent
+ * snapshot), or leaves it untested (fewer than `minAudits` committed
+ * audits); empty when it held.
+ */
+export function bankProblems(run: BankRun, minAudits = 0): string[] {
   const problems: string[] = []
   if (Object.keys(run.inDoubt).length === 0) problems.push('no participant final state was recorded: the run did not finish')
   for (const [participant, n] of Object.entries(run.inDoubt)) if (n > 0) problems.push(`${participant} ended with ${n} transaction${n === 1 ? '' : 's'} in doubt`)
@@ -153,10 +164,13 @@ export function bankProblems(run: BankRun): string[] {
   const wrong = run.auditSums.filter((s) => s !== run.total)
   if (wrong.length > 0) problems.push(`${wrong.length} committed audits saw other totals: ${[...new Set(wrong)].slice(0, 5).join(', ')}`)
   if ((run.outcomes.committed ?? 0) === 0) problems.push('no transfer committed: nothing was tested')
+  if (run.auditSums.length < minAudits) problems.push(`only ${run.auditSums.length} audits committed; at least ${minAudits} must (--min-audits)`)
   return problems
 }
 
 export interface TxnCheckOptions extends BankOptions {
+  /** Fewer committed audits than this (the final one not counted) fail the check. */
+  minAudits: number
   dataDir: string
   faults: Fault[]
   faultIntervalMs: number
@@ -166,6 +180,9 @@ export interface TxnCheckOptions extends BankOptions {
 
 /** What a bank history says, the same for a live check and a re-check of its file. */
 export interface BankVerdict extends BankRun {
+  /** Audits that committed during the run (the final audit not counted): each one checked. */
+  committedAudits: number
+  minAudits: number
   problems: string[]
   /** The committed audits that saw another total and, when money was made or lost or left in doubt, the transfers of unknown outcome. */
   anomaly?: Anomaly
@@ -184,17 +201,17 @@ export interface TxnCheckReport extends BankVerdict {
   history: string
 }
 
-/** Checks a bank history: totals kept, nothing in doubt. */
-export function judgeBankHistory(history: readonly BankEvent[]): BankVerdict {
+/** Checks a bank history: totals kept, nothing in doubt, at least `minAudits` committed audits. */
+export function judgeBankHistory(history: readonly BankEvent[], minAudits = 0): BankVerdict {
   const run = bankRunFromHistory(history)
-  const problems = bankProblems(run)
+  const problems = bankProblems(run, minAudits)
   const anomaly = bankAnomaly(history, run, problems)
-  return {...run, problems, ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
+  return {...run, committedAudits: run.auditSums.length, minAudits, problems, ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
 }
 
 /** `check txn --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
-export function recheckBankHistory(history: readonly BankEvent[], path: string): TxnCheckReport {
-  return {workload: 'check-txn', ...recheckedRun(history, path, 'transfer'), ...judgeBankHistory(history)}
+export function recheckBankHistory(history: readonly BankEvent[], path: string, minAudits = 0): TxnCheckReport {
+  return {workload: 'check-txn', ...recheckedRun(history, path, 'transfer'), ...judgeBankHistory(history, minAudits)}
 }
 
 /** `dsys check txn`: the bank workload on the cluster's 2PC nodes while the nemesis kills or partitions one of them at a time. */
@@ -228,7 +245,15 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
       history,
     )
     writeHistory(opts.historyPath, history.events)
-    return {workload: 'check-txn', clients: opts.clients, durationS: (performance.now() - t0) / 1000, seed: opts.seed, faults, history: opts.historyPath, ...judgeBankHistory(history.events)}
+    return {
+      workload: 'check-txn',
+      clients: opts.clients,
+      durationS: (performance.now() - t0) / 1000,
+      seed: opts.seed,
+      faults,
+      history: opts.historyPath,
+      ...judgeBankHistory(history.events, opts.minAudits),
+    }
   } finally {
     await client.close()
   }

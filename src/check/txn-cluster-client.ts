@@ -1,7 +1,8 @@
 import {isSettled, snapshotTxnCluster, waitSettled} from '../bench/txn/txn-cluster-stats.js'
 import {JsonClient, segment} from '../runtime/net/json-client.js'
 import {keyOwner} from '../core/txn/key-owner.js'
-import type {Condition, TxnAnswer, Write} from '../core/txn/types.js'
+import {NO_READS} from '../core/txn/request.js'
+import type {Condition, ReadRequest, TxnAnswer, Write} from '../core/txn/types.js'
 
 /** Transactions through the coordinator, committed reads from the participant owning each key, and the cluster's settling. */
 export class TxnClusterClient {
@@ -20,11 +21,16 @@ export class TxnClusterClient {
     this.participants = new Map(Object.entries(participantUrls).map(([name, url]) => [name, new JsonClient(url, {connections})]))
   }
 
-  /** POST /txn; undefined when the outcome is unknown (the coordinator died or did not answer). A refusal throws. */
-  async txn(writes: Write[], conditions: Condition[] = []): Promise<TxnAnswer | undefined> {
+  /**
+   * POST /txn; undefined when the outcome is unknown (the coordinator died or
+   * did not answer). A refusal throws. With `read.reads`, a committed answer
+   * carries their values, read under locks held to the commit.
+   */
+  async txn(writes: Write[], conditions: Condition[] = [], read: ReadRequest = NO_READS): Promise<TxnAnswer | undefined> {
+    const body = read.reads.length === 0 ? {writes, conditions} : {writes, conditions, ...read}
     let res
     try {
-      res = await this.coordinator.request<TxnAnswer>('POST', '/txn', {writes, conditions}, {headersTimeoutMs: 10_000})
+      res = await this.coordinator.request<TxnAnswer>('POST', '/txn', body, {headersTimeoutMs: 10_000})
     } catch {
       return undefined
     }

@@ -21,4 +21,9 @@ describe('bankProblems', () => {
   ])('names %s', (_what, change, message) => {
     expect(bankProblems({...kept, ...change}).join('\n')).toMatch(message)
   })
+
+  test('names a run with fewer committed audits than the minimum (--min-audits)', () => {
+    expect(bankProblems(kept, 2)).toEqual([])
+    expect(bankProblems(kept, 3)).toEqual(['only 2 audits committed; at least 3 must (--min-audits)'])
+  })
 })
