@@ -65,6 +65,16 @@ interface NodeRow {
   name: string
   diskBytes: number
   restartMs: number
+  /** The same restart on a fresh cluster's empty log: process start, listening, the health poll. */
+  emptyRestartMs: number
+}
+
+/** SIGKILL, start on the same directory, until /health answers. */
+async function restartMs(dataDir: string, name: string): Promise<number> {
+  killNode(dataDir, name, 'KILL')
+  const started = performance.now()
+  await restartNode(dataDir, name, 1_000, RESTART_TIMEOUT_MS)
+  return performance.now() - started
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dsys-bench-txn-log-'))
@@ -73,6 +83,8 @@ let load: Awaited<ReturnType<typeof pushTransactions>>
 try {
   await clusterUp({dataDir, host: '127.0.0.1', plans: txnSubsystem.plan({size: PARTICIPANTS}), healthTimeoutMs: 15_000})
   const nodes = requireClusterState(dataDir).nodes
+  const emptyRestartMs = new Map<string, number>()
+  for (const node of nodes) emptyRestartMs.set(node.name, await restartMs(dataDir, node.name))
   const coordinator = nodes.find((n) => n.kind === 'txn-coordinator')!
   const client = new TxnClusterClient(coordinator.url, Object.fromEntries(nodes.filter((n) => n.kind === 'txn-participant').map((n) => [n.name, n.url])))
   load = await pushTransactions(client)
@@ -80,12 +92,9 @@ try {
   await client.close()
   rows = []
   for (const node of nodes) {
-    const bytes = diskBytes(node.dataPath)
-    killNode(dataDir, node.name, 'KILL')
-    const started = performance.now()
-    await restartNode(dataDir, node.name, 1_000, RESTART_TIMEOUT_MS)
-    rows.push({name: node.name, diskBytes: bytes, restartMs: performance.now() - started})
-    process.stderr.write(`log-growth: ${node.name} ${bytes} bytes, restart ${Math.round(performance.now() - started)} ms\n`)
+    const row = {name: node.name, diskBytes: diskBytes(node.dataPath), restartMs: await restartMs(dataDir, node.name), emptyRestartMs: emptyRestartMs.get(node.name)!}
+    rows.push(row)
+    process.stderr.write(`log-growth: ${JSON.stringify(row)}\n`)
   }
 } finally {
   await clusterDown(dataDir, 1_000, true).catch(() => undefined)
@@ -101,11 +110,11 @@ const lines = [
   `A fresh cluster (\`txnSubsystem.plan({size: ${PARTICIPANTS}})\`) took ${fmt(TXNS)} transactions from ${CLIENTS} closed-loop clients ` +
     `(each a blind write of 2 keys out of ${fmt(KEYS)}; ${fmt(load.committed)} committed, ${fmt(load.aborted)} aborted, ${fmt(load.unknown)} unknown, in ${fmt(load.seconds, 1)} s). ` +
     'Then, one node at a time: the bytes in its data directory (WAL segments and checkpoints; not its text log), SIGKILL, start on the same directory, time until /health answers ' +
-    '(process start, log and checkpoint replay, listening). `node dist/bench/txn/log-growth.js`',
+    '(process start, log and checkpoint replay, listening; the same restart before any load, on an empty log, for comparison). `node dist/bench/txn/log-growth.js`',
   '',
-  '| node | on disk (MiB) | restart to healthy (ms) |',
-  '| --- | ---: | ---: |',
-  ...rows.map((r) => `| ${r.name} | ${mib(r.diskBytes)} | ${fmt(r.restartMs)} |`),
+  '| node | on disk (MiB) | restart to healthy (ms) | restart with an empty log (ms) |',
+  '| --- | ---: | ---: | ---: |',
+  ...rows.map((r) => `| ${r.name} | ${mib(r.diskBytes)} | ${fmt(r.restartMs)} | ${fmt(r.emptyRestartMs)} |`),
 ]
 mkdirSync('bench/results', {recursive: true})
 writeFileSync('bench/results/txn-log-growth.md', lines.join('\n') + '\n')
