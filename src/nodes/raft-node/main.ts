@@ -60,9 +60,9 @@ async function atLeader(path: string, serve: () => Promise<HttpReply>): Promise<
 
 await runNode('raft-node', async (config, log) => {
   const options = parseRaftNodeOptions(config.options, config.id)
-  const replica = RaftReplica.open(config.id, config.dataDir, options, {
+  const replica: RaftReplica = RaftReplica.open(config.id, config.dataDir, options, {
     env: realEnv(),
-    transport: new PeerTransport(options.peers, config.id),
+    transport: new PeerTransport(options.peers, config.id, (messages) => replica.receive(messages)),
     log,
     onFatal: (err) => failStop(log, 'raft loop failed', err),
   })
@@ -116,9 +116,9 @@ await runNode('raft-node', async (config, log) => {
       {
         method: 'POST',
         path: RAFT_MESSAGES_PATH,
-        handler: ({body}) => {
-          replica.receive(parseRaftMessages(body))
-          return {body: {ok: true}}
+        handler: async ({body}) => {
+          const replies = await replica.receiveAndReply(parseRaftMessages(body))
+          return {body: replies.length === 0 ? {ok: true} : {ok: true, messages: replies}}
         },
       },
     ],

@@ -1,6 +1,7 @@
 import {PeerLink} from '../../runtime/net/peer-link.js'
 import type {Message, NodeId} from '../../core/raft/index.js'
 import type {RaftTransport, TransportCounters} from './raft-transport.js'
+import {parseRaftMessages} from './raft-wire.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */
 export const RAFT_MESSAGES_PATH = '/raft/messages'
@@ -16,7 +17,9 @@ const MAX_BATCH_MESSAGES = 512
  * Sends Raft messages to peers over HTTP, one PeerLink per peer with one POST
  * in flight: the order to each peer is kept (a leader's pipelined
  * AppendEntries arrive in order). A failed POST drops its messages: Raft
- * retries by itself (heartbeats, probes, vote timeouts).
+ * retries by itself (heartbeats, probes, vote timeouts). A peer may answer
+ * with messages of its own for this replica (a heartbeat's response), which
+ * saves it a POST the other way.
  */
 export class PeerTransport implements RaftTransport {
   private readonly links = new Map<NodeId, PeerLink<Message>>()
@@ -25,6 +28,8 @@ export class PeerTransport implements RaftTransport {
   constructor(
     peers: Readonly<Record<NodeId, string>>,
     selfId: NodeId,
+    /** Takes the messages a peer sent back in its answer to a POST (see ReadyLoop.receiveAndReply). */
+    private readonly deliverAnswer: (messages: Message[]) => void,
   ) {
     for (const [id, url] of Object.entries(peers)) {
       if (id === selfId) continue
@@ -43,6 +48,7 @@ export class PeerTransport implements RaftTransport {
           if (outcome === 'delivered') this.counters.messagesSent += batch.length
           else this.counters.messagesDropped += batch.length
         },
+        answered: (body) => this.answered(body),
       })
       this.links.set(id, link)
     }
@@ -54,6 +60,21 @@ export class PeerTransport implements RaftTransport {
       if (link === undefined || !link.enqueue(m)) this.counters.messagesDropped++
     }
     for (const link of this.links.values()) link.flush()
+  }
+
+  /** A peer's answer: `{"ok": true}`, with `messages` when it had some for this replica. */
+  private answered(body: Buffer): void {
+    let messages: Message[]
+    try {
+      const answer = JSON.parse(body.toString('utf8')) as {messages?: unknown}
+      if (answer.messages === undefined) return
+      messages = parseRaftMessages({messages: answer.messages})
+    } catch {
+      // Peers are trusted; an answer that does not parse is lost like any message, and Raft resends.
+      this.counters.messagesDropped++
+      return
+    }
+    if (messages.length > 0) this.deliverAnswer(messages)
   }
 
   async close(): Promise<void> {

@@ -76,10 +76,17 @@ export class RaftReplica {
     return this.loop.machine.get(key)
   }
 
+  /** Messages a peer sent back in an answer. */
   receive(messages: readonly Message[]): void {
-    this.counters.peerRequestsReceived++
     this.counters.messagesReceived += messages.length
     this.loop.receive(messages)
+  }
+
+  /** A peer's POSTed batch: resolves with this replica's messages to that peer for the answer (ReadyLoop.receiveAndReply). */
+  receiveAndReply(messages: readonly Message[]): Promise<Message[]> {
+    this.counters.peerRequestsReceived++
+    this.counters.messagesReceived += messages.length
+    return this.loop.receiveAndReply(messages)
   }
 
   health(): Record<string, unknown> {

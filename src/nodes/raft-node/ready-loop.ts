@@ -49,12 +49,14 @@ export class ReadyLoop {
   readonly machine = new KvStateMachine()
   readonly writes = new WriteBatcher()
   readonly reads: ReadBatcher
-  readonly counters = {writesApplied: 0, entriesApplied: 0, entriesPersisted: 0, readies: 0}
+  readonly counters = {writesApplied: 0, entriesApplied: 0, entriesPersisted: 0, readies: 0, messagesInAnswers: 0}
   role: Role = 'follower'
   leader: NodeId | null = null
   applied: number
   private readonly ticker: RaftTicker
   private roleWatchers: Array<() => void> = []
+  /** Peers' POSTs held open to carry this replica's next messages to them back in the answer (receiveAndReply). */
+  private readonly answers = new Map<NodeId, {messages: Message[]; answer(messages: Message[]): void}>()
   private running = false
   private closed = false
   private idle: Promise<void> = Promise.resolve()
@@ -88,6 +90,26 @@ export class ReadyLoop {
     this.schedule()
   }
 
+  /**
+   * Steps a peer's batch, and resolves with this replica's messages to that
+   * peer from the Ready that handles it, for the HTTP answer: a heartbeat's
+   * response rides back on the heartbeat's own POST instead of a POST of its
+   * own, which halves an idle cluster's requests. The sender's link carries
+   * one POST at a time, so the answer never waits for an fsync: while a Ready
+   * is under way, or when the next one must sync, it comes at once and empty,
+   * and the replies go out as POSTs.
+   */
+  receiveAndReply(messages: readonly Message[]): Promise<Message[]> {
+    const from = messages[0]?.from
+    const busy = this.running
+    this.receive(messages)
+    if (from === undefined || busy || this.closed) return Promise.resolve([])
+    return new Promise((answer) => {
+      this.answers.get(from)?.answer([])
+      this.answers.set(from, {messages: [], answer})
+    })
+  }
+
   /** Handles Readies soon: on the next turn of the event loop, so that requests arriving in this one join the same Ready. */
   schedule(): void {
     if (this.running || this.closed) return
@@ -108,6 +130,7 @@ export class ReadyLoop {
   async close(reason: string): Promise<void> {
     this.closed = true
     this.ticker.stop()
+    this.answerWaiting()
     this.failPending(reason)
     await this.idle
   }
@@ -122,23 +145,26 @@ export class ReadyLoop {
       await this.handleReady(this.node.ready())
       await this.maybeSnapshot()
     }
+    this.answerWaiting()
     this.ticker.arm()
   }
 
   private async handleReady(ready: Ready): Promise<void> {
-    const {store, transport, partition, log, observer} = this.parts
+    const {store, log, observer} = this.parts
     this.counters.readies++
+    if (ready.mustSync) this.answerWaiting()
     // Thesis §10.2.1: a leader may replicate entries to followers while it
     // writes them to its own disk, since it counts itself towards a commit
     // only once persisted. Its term must already be durable, though.
     const durableTerm = store.durableHardState.term
     const early = ready.messages.filter((m) => (m.type === 'appendEntries' || m.type === 'heartbeat') && m.term === durableTerm)
-    if (early.length > 0) transport.send(partition.pass(early))
+    if (early.length > 0) this.send(early)
     // §3.8/Figure 2: votes and appends are durable before they are acknowledged.
     await store.persist(ready)
     observer?.persisted(ready)
     this.counters.entriesPersisted += ready.entries.length
-    transport.send(partition.pass(early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m))))
+    this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m)))
+    this.answerWaiting()
     if (ready.snapshot !== undefined) {
       this.machine.restore(ready.snapshot.data)
       this.applied = ready.snapshot.index
@@ -156,6 +182,27 @@ export class ReadyLoop {
     this.reads.onReadStates(ready.readStates, this.applied)
     if (ready.softState !== undefined) this.roleChanged(ready.softState.role, ready.softState.leader)
     this.node.advance(ready)
+  }
+
+  /** Messages to a peer whose POST waits for its answer go in that answer; the rest through the transport. */
+  private send(messages: readonly Message[]): void {
+    const passing = this.parts.partition.pass(messages)
+    if (this.answers.size === 0) return this.parts.transport.send(passing)
+    const rest: Message[] = []
+    for (const m of passing) {
+      const waiting = this.answers.get(m.to)
+      if (waiting === undefined) rest.push(m)
+      else waiting.messages.push(m)
+    }
+    this.parts.transport.send(rest)
+  }
+
+  private answerWaiting(): void {
+    for (const {messages, answer} of this.answers.values()) {
+      this.counters.messagesInAnswers += messages.length
+      answer(messages)
+    }
+    this.answers.clear()
   }
 
   private roleChanged(role: Role, leader: NodeId | null): void {

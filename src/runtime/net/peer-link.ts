@@ -20,6 +20,8 @@ export interface PeerLinkOptions<M> {
   message(item: M): unknown
   /** Called once per batch when its POST ends. */
   settled(batch: M[], outcome: BatchOutcome): void
+  /** Called with the body of each 200 answer (a peer may answer with messages of its own); what it throws is not a failed POST but a bug. */
+  answered?(body: Buffer): void
 }
 
 /**
@@ -70,13 +72,16 @@ export class PeerLink<M> {
   }
 
   private async post(batch: M[]): Promise<BatchOutcome> {
+    let res
     try {
       const body = JSON.stringify({messages: batch.map((item) => this.options.message(item))})
-      const res = await this.http.request({method: 'POST', path: this.options.path, body})
-      return res.status === 200 ? 'delivered' : 'rejected'
+      res = await this.http.request({method: 'POST', path: this.options.path, body})
     } catch (err) {
       return isConnectionRefused(err) ? 'refused' : 'failed'
     }
+    if (res.status !== 200) return 'rejected'
+    this.options.answered?.(res.body)
+    return 'delivered'
   }
 }
 

@@ -188,9 +188,9 @@ export class SimCluster implements ClusterObserver {
 
   // ---- faults --------------------------------------------------------------------
 
-  private deliver(to: NodeId, messages: Message[]): void {
+  private deliver(to: NodeId, messages: Message[]): Promise<readonly Message[]> {
     const node = this.nodes.get(to) as SimReplica
-    if (node.up) node.replica.receive(messages)
+    return node.up ? node.replica.receiveAndReply(messages) : Promise.resolve([])
   }
 
   private injectFault(): void {

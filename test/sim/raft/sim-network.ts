@@ -16,8 +16,12 @@ export interface NetworkFaults {
 
 export const perfectNetwork: NetworkFaults = {dropRate: 0, duplicateRate: 0, minDelayMs: 1, maxDelayMs: 5}
 
-/** Where the network hands a message: the receiving node's replica while it is up. */
-export type Deliver = (to: NodeId, messages: Message[]) => void
+/**
+ * Where the network hands a message: the receiving node's replica while it is
+ * up. It resolves with the messages that node puts in its answer, as a node
+ * answers a peer's POST; they travel back over the same faulty network.
+ */
+export type Deliver = (to: NodeId, messages: Message[]) => Promise<readonly Message[]>
 
 /**
  * A lossy, duplicating, reordering network with partitions on the
@@ -61,7 +65,8 @@ export class SimNetwork {
     const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [message]})))
     for (const delayMs of this.deliveryDelaysMs(message)) {
       this.scheduler.after(delayMs, () => {
-        if (this.connected(message.from, message.to)) this.deliver(message.to, [onTheWire])
+        if (!this.connected(message.from, message.to)) return
+        void this.deliver(message.to, [onTheWire]).then((answer) => answer.forEach((m) => this.send(m)))
       })
     }
   }
