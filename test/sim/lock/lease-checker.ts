@@ -34,12 +34,8 @@ export class LeaseChecker {
   }
 
   private judge(a: Answer): void {
-    const leases = this.leases.get(a.lock) ?? []
-    this.leases.set(
-      a.lock,
-      leases.filter((l) => l.endMs > a.atMs),
-    )
-    const live = this.leases.get(a.lock)!
+    const live = (this.leases.get(a.lock) ?? []).filter((l) => l.endMs > a.atMs)
+    this.leases.set(a.lock, live)
     const lease = live.find((l) => l.token === a.token)
     switch (a.type) {
       case 'granted': {
