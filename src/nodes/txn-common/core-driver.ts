@@ -1,6 +1,6 @@
+import type {Env} from '../../runtime/env/env.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import type {Ready} from '../../core/txn/index.js'
-import {nowMs} from './clock.js'
 import {crashAtFailpoint} from './failpoint-route.js'
 import {NodeTimer} from './node-timer.js'
 import {PeerTransport} from './peer-transport.js'
@@ -32,15 +32,19 @@ export interface CoreDriverHooks<Rd> {
  * inputs when it has grown enough.
  */
 export class CoreDriver<R, Rd extends Ready<R>> {
-  private readonly timer = new NodeTimer(() => this.input((now) => this.core.tick(now)))
+  private readonly timer: NodeTimer
 
   constructor(
     private readonly core: DrivenCore<Rd>,
     private readonly log: ReadyLog<R>,
     private readonly transport: PeerTransport,
     private readonly logger: Logger,
+    /** The cores' time is wall-clock milliseconds (env.wallNow): they store it in log records. */
+    private readonly env: Env,
     private readonly hooks: CoreDriverHooks<Rd>,
-  ) {}
+  ) {
+    this.timer = new NodeTimer(env, () => this.input((now) => this.core.tick(now)))
+  }
 
   /**
    * Feeds the core one input and acts on the Ready it leaves. One input per
@@ -51,12 +55,12 @@ export class CoreDriver<R, Rd extends Ready<R>> {
    * one fsync among the Readies of a batch.
    */
   input(step: (now: number) => void): void {
-    step(nowMs())
+    step(this.env.wallNow())
     const ready = this.core.ready()
     this.hooks.taken(ready)
     if (ready.persist.length > 0 || ready.send.length > 0 || ready.crash || this.hooks.hasAnswers?.(ready)) {
       this.log.submit(ready.persist, ready.mustSync, async () => {
-        const releasedMs = nowMs()
+        const releasedMs = this.env.wallNow()
         const sent = this.transport.send(ready.send)
         if (ready.crash) {
           // Crash after the sends and before any answer (src/core/txn/failpoints.ts).
@@ -67,7 +71,7 @@ export class CoreDriver<R, Rd extends Ready<R>> {
       })
     }
     if (this.log.checkpointDue) this.log.checkpoint(this.hooks.checkpoint())
-    this.timer.arm(this.core.nextWakeMs(), nowMs())
+    this.timer.arm(this.core.nextWakeMs(), this.env.wallNow())
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import type {Env, Timer} from '../../runtime/env/env.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../runtime/storage/snapshot-file.js'
 import {StorageCorruptionError} from '../../runtime/storage/storage-errors.js'
@@ -47,7 +48,7 @@ export class ReadyLog<R> {
   /** Resolves when the last submitted Ready has been released. */
   private tail: Promise<void> = Promise.resolve()
   private lazy: string[] = []
-  private lazyTimer: NodeJS.Timeout | undefined
+  private lazyTimer: Timer | undefined
   /** Index of the last record handed to the WAL (the WAL numbers records as they are appended). */
   private appendedIndex: number
   /** The latest append: the WAL resolves appends in index order, so this is durable last. */
@@ -57,6 +58,7 @@ export class ReadyLog<R> {
   private readonly counters = {checkpoints: 0, checkpointIndex: 0, segmentsDropped: 0}
 
   constructor(
+    private readonly env: Pick<Env, 'setTimer'>,
     private readonly wal: Wal,
     private readonly checkpointDir: string,
     checkpointIndex: number,
@@ -75,7 +77,7 @@ export class ReadyLog<R> {
       durable = this.append([...this.takeLazy(), ...encoded])
     } else if (encoded.length > 0) {
       this.lazy.push(...encoded)
-      this.lazyTimer ??= setTimeout(() => this.flushLazy(), LAZY_FLUSH_MS)
+      this.lazyTimer ??= this.env.setTimer(LAZY_FLUSH_MS, () => this.flushLazy())
     }
     const previous = this.tail
     this.tail = (async () => {
@@ -146,7 +148,7 @@ export class ReadyLog<R> {
   }
 
   private takeLazy(): string[] {
-    clearTimeout(this.lazyTimer)
+    this.lazyTimer?.cancel()
     this.lazyTimer = undefined
     return this.lazy.splice(0)
   }
@@ -167,7 +169,7 @@ export interface OpenedReadyLog<R, C> {
  * and the ReadyLog that appends after them. A failed write is fatal: the
  * node logs it as `<what> write failed` and exits.
  */
-export function openReadyLog<R, C>(dataDir: string, what: string, logger: Logger, checkpointAfterBytes = DEFAULT_CHECKPOINT_AFTER_BYTES): OpenedReadyLog<R, C> {
+export function openReadyLog<R, C>(env: Env, dataDir: string, what: string, logger: Logger, checkpointAfterBytes = DEFAULT_CHECKPOINT_AFTER_BYTES): OpenedReadyLog<R, C> {
   const checkpointDir = join(dataDir, 'checkpoints')
   const walDir = join(dataDir, 'wal')
   const snapshot = loadLatestSnapshotSync(checkpointDir)
@@ -177,7 +179,7 @@ export function openReadyLog<R, C>(dataDir: string, what: string, logger: Logger
   if (opened.wal.firstIndex > checkpointIndex + 1 || opened.wal.lastIndex < checkpointIndex) {
     throw new StorageCorruptionError(walDir, `the log holds records ${opened.wal.firstIndex}..${opened.wal.lastIndex}, which do not continue the checkpoint of records up to ${checkpointIndex}`)
   }
-  const log = new ReadyLog<R>(opened.wal, checkpointDir, checkpointIndex, checkpointAfterBytes, (err) => {
+  const log = new ReadyLog<R>(env, opened.wal, checkpointDir, checkpointIndex, checkpointAfterBytes, (err) => {
     logger.error(`${what} write failed: exiting`, {error: err.stack ?? String(err)})
     process.exit(1)
   })

@@ -1,7 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {performance} from 'node:perf_hooks'
 
-import {SeededRng} from '../../core/common/rng.js'
+import type {Env} from '../../runtime/env/env.js'
 import {badRequest, unavailable} from '../../runtime/net/http-error.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import {
@@ -23,7 +22,6 @@ import {
   type Write,
 } from '../../core/txn/index.js'
 import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
-import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
@@ -49,7 +47,7 @@ const RETRY = {initialMs: 1_000, maxMs: 5_000}
 const RECENT_REDRIVEN = 1_000
 
 /**
- * Wires the pure coordinator to the clock, its decision log and the network.
+ * Wires the pure coordinator to the Env (clock, timers, randomness), its decision log and the network.
  * Transaction ids are `<boot id>.<counter>`: a random boot id per process
  * start keeps them unique across restarts, which presumed abort relies on
  * (a forgotten id must never be reused for a transaction that may commit).
@@ -83,22 +81,22 @@ export class CoordinatorService {
   /** Peers this node is cut off from: messages to and from them are dropped. */
   readonly partition = new Partition()
 
-  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger) {
+  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger, private readonly env: Env) {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
-    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<CoordinatorLogRecord, CoordinatorLogRecord[]>(dataDir, 'decision log', logger, options.checkpointAfterBytes)
+    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<CoordinatorLogRecord, CoordinatorLogRecord[]>(env, dataDir, 'decision log', logger, options.checkpointAfterBytes)
     this.core = Coordinator.recover(
       {
         id,
         ownerOf: this.ownerOf,
-        rng: new SeededRng(Date.now() >>> 0),
+        rng: env.rng,
         ...defaultCoordinatorTiming,
         retry: RETRY,
         ...(options.prepareTimeoutMs === undefined ? {} : {prepareTimeoutMs: options.prepareTimeoutMs}),
       },
       [...(checkpoint ?? []), ...records],
-      nowMs(),
+      env.wallNow(),
     )
     this.log = log
     this.transport = new PeerTransport(
@@ -110,13 +108,13 @@ export class CoordinatorService {
     this.recovery = {
       logRecords: records.length,
       tornBytesTruncated,
-      replayMs: performance.now(),
+      replayMs: env.now(),
       redriven,
       redrivePending: redriven,
-      recoveryMs: redriven === 0 ? performance.now() : null,
+      recoveryMs: redriven === 0 ? env.now() : null,
       recent: [],
     }
-    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
+    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, env, {
       taken: (ready) => ready.finished.forEach((f) => this.noteFinished(f)),
       hasAnswers: (ready) => ready.results.length > 0,
       released: (ready, releasedMs) => ready.results.forEach((r) => this.answer(r, releasedMs)),
@@ -183,8 +181,8 @@ export class CoordinatorService {
     if (!f.recovered) return
     const r = this.recovery
     r.redrivePending--
-    r.recent.push({txn: f.txn, acknowledgedAfterMs: performance.now()})
+    r.recent.push({txn: f.txn, acknowledgedAfterMs: this.env.now()})
     if (r.recent.length > RECENT_REDRIVEN) r.recent.shift()
-    if (r.redrivePending === 0) r.recoveryMs = performance.now()
+    if (r.redrivePending === 0) r.recoveryMs = this.env.now()
   }
 }

@@ -1,3 +1,4 @@
+import {realEnv} from '../../runtime/env/real-env.js'
 import {unavailable} from '../../runtime/net/http-error.js'
 import {JsonClient, segment} from '../../runtime/net/json-client.js'
 import {parseBody} from '../../runtime/net/validate.js'
@@ -10,7 +11,7 @@ import {parseCoordinatorOptions} from './options.js'
 
 await runNode('txn-coordinator', async (config, log) => {
   const options = parseCoordinatorOptions(config.options)
-  const service = new CoordinatorService(config.dataDir, options, config.id, log)
+  const service = new CoordinatorService(config.dataDir, options, config.id, log, realEnv())
   log.info('coordinator recovered', service.recovery)
   const readers = new Map(Object.entries(options.participants).map(([name, url]) => [name, new JsonClient(url)]))
   return {

@@ -1,3 +1,4 @@
+import {realEnv} from '../../runtime/env/real-env.js'
 import {notFound} from '../../runtime/net/http-error.js'
 import {runNode} from '../run-node.js'
 import {failpointRoute} from '../txn-common/failpoint-route.js'
@@ -7,7 +8,7 @@ import {parseParticipantOptions} from './options.js'
 import {ParticipantService} from './participant-service.js'
 
 await runNode('txn-participant', async (config, log) => {
-  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log)
+  const service = new ParticipantService(config.dataDir, parseParticipantOptions(config.options), config.id, log, realEnv())
   log.info('participant recovered', service.recovery)
   return {
     maxBodyBytes: TXN_LIMITS.bodyBytes,

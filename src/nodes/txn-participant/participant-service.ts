@@ -1,5 +1,5 @@
 import type {Logger} from '../../runtime/net/node-log.js'
-import {SeededRng} from '../../core/common/rng.js'
+import type {Env} from '../../runtime/env/env.js'
 import {
   defaultParticipantTiming,
   Participant,
@@ -11,7 +11,6 @@ import {
   type ResolvedTxn,
 } from '../../core/txn/index.js'
 import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
-import {nowMs} from '../txn-common/clock.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {PeerTransport} from '../txn-common/peer-transport.js'
 import {Partition} from '../../runtime/net/partition.js'
@@ -46,10 +45,10 @@ interface OrphanResolution {
 }
 
 /**
- * Wires the pure participant to the clock, its log and the network. The
- * committed table is in memory and rebuilt on start from the latest
- * checkpoint and the COMMIT records after it (checkpoint and log are the
- * participant's only durable state).
+ * Wires the pure participant to the Env (clock, timers, randomness), its
+ * log and the network. The committed table is in memory and rebuilt on
+ * start from the latest checkpoint and the COMMIT records after it
+ * (checkpoint and log are the participant's only durable state).
  *
  * Two views of it: the core checks conditions against every commit it has
  * decided (its Ready taken), but reads see a commit only once its COMMIT
@@ -72,9 +71,9 @@ export class ParticipantService {
   /** Peers this node is cut off from: messages to and from them are dropped. */
   readonly partition = new Partition()
 
-  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger) {
-    const startMs = nowMs()
-    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, Checkpoint>(dataDir, 'log', logger, options.checkpointAfterBytes)
+  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger, private readonly env: Env) {
+    const startMs = env.now()
+    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, Checkpoint>(env, dataDir, 'log', logger, options.checkpointAfterBytes)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
     for (const [key, value] of checkpoint?.table ?? []) this.table.set(key, value)
     for (const r of records) if (r.type === 'commit') this.apply(r.writes)
@@ -82,18 +81,18 @@ export class ParticipantService {
       {
         id,
         readCommitted: (key) => this.undurable.get(key)?.value ?? this.table.get(key),
-        rng: new SeededRng(Date.now() >>> 0),
+        rng: env.rng,
         ...defaultParticipantTiming,
         ...(options.queryAfterMs === undefined ? {} : {queryAfterMs: options.queryAfterMs}),
       },
       records,
-      nowMs(),
+      env.wallNow(),
       checkpoint?.core,
     )
     this.log = log
     this.transport = new PeerTransport(() => options.coordinator, () => undefined, this.partition)
-    this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: nowMs() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
-    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, {
+    this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: env.now() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
+    this.driver = new CoreDriver(this.core, this.log, this.transport, logger, env, {
       taken: (ready) => {
         // The core's readCommitted contract: a Ready's committed writes are visible to it before the next input.
         for (const r of ready.persist) if (r.type === 'commit') this.takeUndurable(r.writes)
@@ -122,7 +121,7 @@ export class ParticipantService {
   }
 
   health(): Record<string, unknown> {
-    const now = nowMs()
+    const now = this.env.wallNow()
     const inDoubt = this.core.inDoubt()
     return {
       inDoubtCount: inDoubt.length,

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, expect, test, vi} from 'vitest'
 
 import type {Message} from '../../../src/core/txn/types.js'
+import {realEnv} from '../../../src/runtime/env/real-env.js'
 import {fileLogger} from '../../../src/runtime/net/node-log.js'
 import {ParticipantService} from '../../../src/nodes/txn-participant/participant-service.js'
 
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 function open(dir: string): ParticipantService {
   // No coordinator listens there: votes and acks are dropped, which this test does not need.
-  const service = new ParticipantService(dir, {coordinator: 'http://127.0.0.1:9/'}, 'p1', fileLogger(join(dir, 'node.log'), {}))
+  const service = new ParticipantService(dir, {coordinator: 'http://127.0.0.1:9/'}, 'p1', fileLogger(join(dir, 'node.log'), {}), realEnv())
   services.push(service)
   return service
 }
