@@ -15,7 +15,7 @@ export class DeadlineTimer {
   private atMs = Infinity
 
   constructor(
-    private readonly env: Env,
+    private readonly env: Pick<Env, 'setTimer'>,
     private readonly fire: () => void,
   ) {}
 
