@@ -24,6 +24,8 @@ export interface LockConflict {
  * be unbounded; and with no waiting there is no waits-for cycle, so no
  * deadlock detection and no distributed deadlock are needed. The price is
  * more aborts under contention, which the client sees as reason `conflict`.
+ * A prepare that asks for it (PrepareMessage.lockWaitMs) may instead wait, for
+ * a bounded time and holding no locks (Participant.waiting): still no cycle.
  */
 export class KeyLocks {
   private readonly locks = new Map<string, KeyLock>()

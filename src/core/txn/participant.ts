@@ -85,7 +85,7 @@ interface WaitingPrepare {
 
 /**
  * A 2PC participant as a pure state machine. Votes are no-wait (see
- * key-locks.ts). Once it has voted yes a participant never decides on its
+ * key-locks.ts), unless a prepare asks for a bounded lock wait. Once it has voted yes a participant never decides on its
  * own: the transaction stays prepared, its keys locked, and it asks the
  * coordinator (with backoff, forever) until commit or abort arrives.
  */
