@@ -105,7 +105,9 @@ export class ReadyLoop {
     this.receive(messages)
     if (from === undefined || busy || this.closed) return Promise.resolve([])
     return new Promise((answer) => {
-      this.answers.get(from)?.answer([])
+      // One POST at a time per link, so an older one still waiting is from a connection the peer gave up on.
+      const older = this.answers.get(from)
+      older?.answer(older.messages)
       this.answers.set(from, {messages: [], answer})
     })
   }
