@@ -162,7 +162,10 @@ export class Participant {
   /**
    * What `recover` needs of everything logged so far: the transactions in
    * doubt (their PREPARED records) and the remembered decisions. A commit's
-   * writes are the node's table, which it checkpoints beside this.
+   * writes are the node's table, which it checkpoints beside this. The
+   * decisions go along (at most decidedMemory, as without checkpoints) so
+   * that a restart does not shorten how long a late duplicate prepare is
+   * recognised; nobody asks a participant for a decision.
    */
   checkpoint(): ParticipantCheckpoint {
     const inDoubt = [...this.prepared.values()].map(
