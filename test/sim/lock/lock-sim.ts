@@ -24,7 +24,7 @@ export interface LockSimResult {
   history: LockEvent[]
   /** What the server's own answers broke (lease-checker.ts). */
   violations: string[]
-  counts: Record<'steps' | 'grants' | 'renewals' | 'releases' | 'timeouts' | 'lost' | 'pausesPastLease' | 'kills' | 'powerLosses', number>
+  counts: Record<'steps' | 'grants' | 'renewals' | 'releases' | 'timeouts' | 'impatient' | 'lost' | 'pausesPastLease' | 'kills' | 'powerLosses', number>
 }
 
 /**
@@ -40,7 +40,7 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
   const scheduler = new SimScheduler()
   const rng = new SeededRng(opts.seed)
   const net = new SimEnv(scheduler, opts.seed + 1)
-  const counts: LockSimResult['counts'] = {steps: 0, grants: 0, renewals: 0, releases: 0, timeouts: 0, lost: 0, pausesPastLease: 0, kills: 0, powerLosses: 0}
+  const counts: LockSimResult['counts'] = {steps: 0, grants: 0, renewals: 0, releases: 0, timeouts: 0, impatient: 0, lost: 0, pausesPastLease: 0, kills: 0, powerLosses: 0}
   const origin = net.wallNow()
   const checker = new LeaseChecker((ms) => `${(ms - origin).toFixed(2)} ms`)
   const history: LockEvent[] = []
@@ -96,10 +96,13 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
       const lock = `lock-${rng.int(opts.locks)}`
       const ttlMs = 20 + rng.int(MAX_TTL_MS - 20)
       const waitMs = rng.int(300)
+      // Now and then a client goes away while it waits: its request must leave the queue, never be granted.
+      const impatient = rng.next() < 0.1
+      if (impatient) counts.impatient++
       record({type: 'invoke', f: 'acquire', lock, token: null})
       const grant = await request(
         (s, onAbort) => s.acquire(lock, owner, ttlMs, waitMs, onAbort),
-        waitMs + 1_000,
+        impatient ? rng.int(waitMs + 1) : waitMs + 1_000,
         (reply, incarnation) => reply.type === 'granted' && answered({type: 'granted', lock, owner, token: reply.token, expiresAt: reply.expiresAt}, incarnation),
       )
       if (grant?.type !== 'granted') {
