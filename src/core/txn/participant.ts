@@ -311,7 +311,12 @@ export class Participant {
     this.reserved.release(w.m.txn, w.writeKeys, w.readKeys)
   }
 
-  /** The committed values of `reads`, as a message field (none when it reads nothing). */
+  /**
+   * The committed values of `reads`, as a message field (none when it reads
+   * nothing). readCommitted may include a commit whose COMMIT record is not
+   * durable yet; the message carrying these values leaves only after it is
+   * (the node releases Readies in order), so no read can go backwards.
+   */
   private values(reads: readonly string[]): {values?: ReadValue[]} {
     return reads.length === 0 ? {} : {values: reads.map((key) => ({key, value: this.config.readCommitted(key) ?? null}))}
   }
