@@ -42,7 +42,8 @@ export interface ReadyLoopParts {
  * Drives the pure Raft core: feeds it ticks (RaftTicker), proposals
  * (WriteBatcher) and read requests (ReadBatcher), and handles every Ready in
  * the order etcd-io/raft's doc.go prescribes: persist, send, apply, advance;
- * then takes a snapshot when enough entries were applied.
+ * then takes a snapshot when enough entries were applied. Messages to a peer
+ * whose POST is waiting for its answer go back in that answer.
  */
 export class ReadyLoop {
   readonly node: RawNode
@@ -154,6 +155,7 @@ export class ReadyLoop {
   private async handleReady(ready: Ready): Promise<void> {
     const {store, log, observer} = this.parts
     this.counters.readies++
+    // A waiting peer's link holds no other POST until its answer: never make it wait for this fsync.
     if (ready.mustSync) this.answerWaiting()
     // Thesis §10.2.1: a leader may replicate entries to followers while it
     // writes them to its own disk, since it counts itself towards a commit
