@@ -58,7 +58,7 @@ export class ReadyLog<R> {
   private readonly counters = {checkpoints: 0, checkpointIndex: 0, segmentsDropped: 0}
 
   constructor(
-    private readonly env: Pick<Env, 'setTimer'>,
+    private readonly env: Pick<Env, 'setTimer' | 'disk'>,
     private readonly wal: Wal,
     private readonly checkpointDir: string,
     checkpointIndex: number,
@@ -107,10 +107,10 @@ export class ReadyLog<R> {
     this.bytesSinceCheckpoint = 0
     this.checkpointing = (async () => {
       await durable
-      writeSnapshotSync(this.checkpointDir, index, data)
+      writeSnapshotSync(this.checkpointDir, index, data, this.env.disk)
       // The checkpoint is durable before anything it covers is deleted: a crash in between leaves extra records, never a gap.
       this.counters.segmentsDropped += this.wal.dropSegmentsBefore(index + 1)
-      removeSnapshotsBefore(this.checkpointDir, index)
+      removeSnapshotsBefore(this.checkpointDir, index, this.env.disk)
       this.counters.checkpoints++
       this.counters.checkpointIndex = index
     })()
@@ -164,7 +164,7 @@ export interface OpenedReadyLog<R, C> {
 }
 
 /**
- * Opens a node's log under `dataDir` (`wal/` and `checkpoints/`): the
+ * Opens a node's log under `dataDir` (`wal/` and `checkpoints/`, on env.disk): the
  * latest checkpoint and the records after it (for the core's `recover`),
  * and the ReadyLog that appends after them. A failed write is fatal: the
  * node logs it as `<what> write failed` and exits.
@@ -172,8 +172,8 @@ export interface OpenedReadyLog<R, C> {
 export function openReadyLog<R, C>(env: Env, dataDir: string, what: string, logger: Logger, checkpointAfterBytes = DEFAULT_CHECKPOINT_AFTER_BYTES): OpenedReadyLog<R, C> {
   const checkpointDir = join(dataDir, 'checkpoints')
   const walDir = join(dataDir, 'wal')
-  const snapshot = loadLatestSnapshotSync(checkpointDir)
-  const opened = Wal.open(walDir, {segmentBytes: Math.ceil(checkpointAfterBytes / 4)})
+  const snapshot = loadLatestSnapshotSync(checkpointDir, env.disk)
+  const opened = Wal.open(walDir, {segmentBytes: Math.ceil(checkpointAfterBytes / 4)}, env.disk)
   const checkpointIndex = snapshot?.index ?? 0
   // A checkpoint is written only once the records it covers are durable, and segments are dropped only after it.
   if (opened.wal.firstIndex > checkpointIndex + 1 || opened.wal.lastIndex < checkpointIndex) {
