@@ -3,7 +3,7 @@ import type {Logger} from '../../runtime/net/node-log.js'
 import type {Ready} from '../../core/txn/index.js'
 import {crashAtFailpoint} from './failpoint-route.js'
 import {NodeTimer} from './node-timer.js'
-import {PeerTransport} from './peer-transport.js'
+import type {MessageTransport} from './peer-transport.js'
 import type {ReadyLog} from './ready-log.js'
 
 /** What the driver needs of a txn core (coordinator or participant). */
@@ -37,7 +37,7 @@ export class CoreDriver<R, Rd extends Ready<R>> {
   constructor(
     private readonly core: DrivenCore<Rd>,
     private readonly log: ReadyLog<R>,
-    private readonly transport: PeerTransport,
+    private readonly transport: MessageTransport,
     private readonly logger: Logger,
     /** The cores' time is wall-clock milliseconds (env.wallNow): they store it in log records. */
     private readonly env: Env,

@@ -18,6 +18,9 @@ interface Queued {
   done: () => void
 }
 
+/** What a node's core driver needs of its network: PeerTransport, or a simulated one. */
+export type MessageTransport = Pick<PeerTransport, 'send' | 'stats' | 'close'>
+
 export interface TransportStats {
   requests: number
   messages: number

@@ -12,7 +12,7 @@ import {
 } from '../../core/txn/index.js'
 import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
-import {PeerTransport} from '../txn-common/peer-transport.js'
+import {PeerTransport, type MessageTransport} from '../txn-common/peer-transport.js'
 import {Partition} from '../../runtime/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
@@ -62,7 +62,7 @@ export class ParticipantService {
   private readonly undurable = new Map<string, {value: string; commits: number}>()
   private readonly core: Participant
   private readonly log: ReadyLog<ParticipantLogRecord>
-  private readonly transport: PeerTransport
+  private readonly transport: MessageTransport
   private readonly driver: CoreDriver<ParticipantLogRecord, ParticipantReady>
   private readonly inDoubtMs = new BucketHistogram()
   private readonly orphans = {count: 0, committed: 0, aborted: 0, keyBlockedMs: 0, maxInDoubtMs: 0, recent: [] as OrphanResolution[]}
@@ -71,7 +71,8 @@ export class ParticipantService {
   /** Peers this node is cut off from: messages to and from them are dropped. */
   readonly partition = new Partition()
 
-  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger, private readonly env: Env) {
+  /** `transport`: by default HTTP to options.coordinator; a simulation passes its own. */
+  constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger, private readonly env: Env, transport?: MessageTransport) {
     const startMs = env.now()
     const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, Checkpoint>(env, dataDir, 'log', logger, options.checkpointAfterBytes)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
@@ -90,7 +91,7 @@ export class ParticipantService {
       checkpoint?.core,
     )
     this.log = log
-    this.transport = new PeerTransport(() => options.coordinator, () => undefined, this.partition)
+    this.transport = transport ?? new PeerTransport(() => options.coordinator, () => undefined, this.partition)
     this.recovery = {logRecords: records.length, tornBytesTruncated, replayMs: env.now() - startMs, inDoubtAtStart: this.core.stats.recoveredInDoubt}
     this.driver = new CoreDriver(this.core, this.log, this.transport, logger, env, {
       taken: (ready) => {
