@@ -80,9 +80,10 @@ export class LockTable {
   private leaseHorizonMs: number
   private readonly recoveringUntilMs: number
   /**
-   * The longest TTL asked for since the last reservation: extensions reach
-   * past it. It is not the all-time longest, so one long lease long ago does
-   * not make every later restart wait that long.
+   * The longest TTL asked for since the last reservation, a grant held up by
+   * the horizon asking again: extensions reach past it. It is not the
+   * all-time longest, so one long lease long ago does not make every later
+   * restart wait that long.
    */
   private recentTtlMs = 0
   private lastTtlMs = 0
@@ -288,6 +289,8 @@ export class LockTable {
     const expiresAt = nowMs + waiter.ttlMs
     if (nowMs < this.recoveringUntilMs || token > this.tokenLimit || expiresAt > this.leaseHorizonMs) {
       this.blocked.add(name)
+      // The waiter asked for its TTL maybe several reservations ago: ask again, or the next horizon falls short of it too.
+      if (expiresAt > this.leaseHorizonMs) this.recentTtlMs = Math.max(this.recentTtlMs, waiter.ttlMs)
       if (nowMs >= this.recoveringUntilMs) this.wantReservation = true
       return
     }

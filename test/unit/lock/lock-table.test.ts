@@ -1,5 +1,6 @@
 import {describe, expect, test} from 'vitest'
 
+import {LOCK_LIMITS} from '../../../src/core/lock/limits.js'
 import {LockTable} from '../../../src/core/lock/lock-table.js'
 import {Reply, Reservation} from '../../../src/core/lock/types.js'
 
@@ -234,6 +235,28 @@ describe('durable reservations', () => {
       const horizon = Math.max(...h.reservations.map((x) => x.leaseHorizonMs))
       if (r?.type === 'granted') expect(r.expiresAt).toBeLessThanOrEqual(horizon)
     }
+  })
+
+  // Longer than the holder's renewals plus the horizon step: only a reservation of its own covers the grant.
+  test.each([5000, LOCK_LIMITS.ttlMsMax])('a long-lease waiter is granted a freed lock after one reservation (ttl %i ms)', (ttlMs) => {
+    const h = harness({horizonStepMs: 1000})
+    const alice = h.token(h.acquire('a', 'alice', 1000))
+    const bob = h.acquire('a', 'bob', ttlMs, 8000)
+    for (let i = 0; i < 6; i++) {
+      h.advance(500)
+      h.renew('a', 'alice', alice, 1000)
+    }
+    h.holdReservations()
+    const before = h.reservations.length
+    h.release('a', 'alice', alice)
+    expect(h.reservations.length, 'reservations asked for by the release').toBe(before + 1)
+    const reservation = h.reservations.at(-1)!
+    h.advance(5)
+    expect(h.reply(bob), 'granted before its lease is durable').toBeUndefined()
+    h.confirm(reservation)
+    expect(h.reply(bob)).toMatchObject({type: 'granted', expiresAt: h.now + ttlMs})
+    expect(reservation.leaseHorizonMs).toBeGreaterThanOrEqual(h.now + ttlMs)
+    expect(h.reservations.length, 'reservations until the grant').toBe(before + 1)
   })
 
   test('after a restart, tokens start above every reserved token', () => {
