@@ -34,8 +34,8 @@ interface Waiter {
 interface Lock {
   holder: Holder | undefined
   queue: WaitQueue<Waiter>
-  /** A lease-expiry deadline is in the heap for the current holder. */
-  expiryScheduled: boolean
+  /** The lease-expiry deadline in the heap, due no later than the current holder's lease ends. */
+  expiry: HeapEntry<Deadline> | undefined
 }
 
 /** `deadline` is the waiter's own; the heap key can be later when a reservation fsync delays it. */
@@ -192,7 +192,7 @@ export class LockTable {
         case 'lease': {
           const lock = this.locks.get(d.name)
           if (!lock) break
-          lock.expiryScheduled = false
+          lock.expiry = undefined
           this.grantWaiting(d.name, lock, nowMs)
           this.scheduleExpiry(d.name, lock)
           break
@@ -252,7 +252,7 @@ export class LockTable {
   private lockFor(name: string): Lock {
     let lock = this.locks.get(name)
     if (!lock) {
-      lock = {holder: undefined, queue: new WaitQueue(), expiryScheduled: false}
+      lock = {holder: undefined, queue: new WaitQueue(), expiry: undefined}
       this.locks.set(name, lock)
     }
     return lock
@@ -322,10 +322,11 @@ export class LockTable {
 
   /** A lease expiry only needs a deadline when someone is waiting behind it. */
   private scheduleExpiry(name: string, lock: Lock): void {
-    if (lock.holder && lock.queue.length > 0 && !lock.expiryScheduled) {
-      lock.expiryScheduled = true
-      this.deadlines.push(lock.holder.expiresAt, {kind: 'lease', name})
-    }
+    if (!lock.holder || lock.queue.length === 0) return
+    // One due earlier re-schedules when it fires; a new holder's shorter lease needs an earlier one.
+    if (lock.expiry && lock.expiry.key <= lock.holder.expiresAt) return
+    if (lock.expiry) this.deadlines.remove(lock.expiry)
+    lock.expiry = this.deadlines.push(lock.holder.expiresAt, {kind: 'lease', name})
   }
 
   private unblock(nowMs: number): void {
@@ -354,7 +355,7 @@ export class LockTable {
 
   /** A free lock with no waiters holds no state: tokens live in the global counter. */
   private forgetIfIdle(name: string, lock: Lock): void {
-    if (!lock.holder && lock.queue.length === 0 && !lock.expiryScheduled) this.locks.delete(name)
+    if (!lock.holder && lock.queue.length === 0 && !lock.expiry) this.locks.delete(name)
   }
 
   private noteTtl(ttlMs: number): void {

@@ -1,3 +1,6 @@
+/** How long a lock may stay free before the wait queued on it times out: two reservation writes (one in flight, one of its own). */
+const FREE_LOCK_WAIT_SLACK_MS = 50
+
 /**
  * What the lock server promised, by its own answers, across every restart:
  * the checker's truth is the leases as clients were told (granted, renewed,
@@ -8,15 +11,21 @@
  * - leases are honoured: a renewal or release answered "not the holder" or
  *   "expired" by the server that granted the lease, while it still runs, is a
  *   lease taken back early (a restarted server may refuse it: it forgot it,
- *   and grants the lock to no one until it would have ended).
+ *   and grants the lock to no one until it would have ended);
+ * - a wait on a free lock ends in a grant: a wait times out only while the
+ *   lock is held, or within two reservation writes of the lock's freeing,
+ *   or while the restarted server that queued it waits out the old leases.
  *
- * Answers of one instant are judged together, releases before grants: a
- * release frees the lock at the instant of the grant it enables.
+ * Answers of one instant are judged together, releases before grants,
+ * timeouts last: a release frees the lock at the instant of the grant it
+ * enables.
  */
 export class LeaseChecker {
   readonly violations: string[] = []
   private readonly leases = new Map<string, Lease[]>()
   private readonly maxToken = new Map<string, number>()
+  /** When the last lease on each lock ended, as far as the answers judged so far tell. */
+  private readonly freedAtMs = new Map<string, number>()
   private instant: Answer[] = []
 
   constructor(private readonly label: (nowMs: number) => string) {}
@@ -29,13 +38,25 @@ export class LeaseChecker {
   flush(): void {
     const answers = this.instant
     this.instant = []
-    const ends = answers.filter((a) => a.type !== 'granted')
-    for (const a of [...ends, ...answers.filter((a) => a.type === 'granted')]) this.judge(a)
+    const rank = (a: Answer) => (a.type === 'granted' ? 1 : a.type === 'timeout' ? 2 : 0)
+    // A stable sort: each kind in the order given.
+    for (const a of answers.sort((x, y) => rank(x) - rank(y))) this.judge(a)
   }
 
   private judge(a: Answer): void {
-    const live = (this.leases.get(a.lock) ?? []).filter((l) => l.endMs > a.atMs)
+    const live: Lease[] = []
+    for (const l of this.leases.get(a.lock) ?? []) {
+      if (l.endMs > a.atMs) live.push(l)
+      else this.freedAtMs.set(a.lock, Math.max(this.freedAtMs.get(a.lock) ?? -Infinity, l.endMs))
+    }
     this.leases.set(a.lock, live)
+    if (a.type === 'timeout') {
+      const freeFromMs = Math.max(this.freedAtMs.get(a.lock) ?? -Infinity, a.atMs - a.waitedMs, a.recoveringUntilMs)
+      if (live.length === 0 && a.atMs - freeFromMs > FREE_LOCK_WAIT_SLACK_MS) {
+        this.fail(a.atMs, `${a.owner} timed out after waiting ${a.waitedMs.toFixed(2)} ms for ${a.lock}, free (by the server's answers) since ${this.label(freeFromMs)}`)
+      }
+      return
+    }
     const lease = live.find((l) => l.token === a.token)
     switch (a.type) {
       case 'granted': {
@@ -75,11 +96,16 @@ interface Lease {
   incarnation: number
 }
 
-/** One answer of the server about one lease: a grant, a renewal, a release, or a refusal of a renewal or release. */
-export type LeaseAnswer = {lock: string; owner: string; token: number} & (
-  | {type: 'granted' | 'renewed'; expiresAt: number}
-  | {type: 'released'}
-  | {type: 'refused'; reason: string}
+/**
+ * One answer of the server about one lease (a grant, a renewal, a release, or
+ * a refusal of a renewal or release), or the end of a wait without a grant,
+ * with when the server that queued it began to grant (its recovery's end).
+ */
+export type LeaseAnswer = {lock: string; owner: string} & (
+  | {type: 'granted' | 'renewed'; token: number; expiresAt: number}
+  | {type: 'released'; token: number}
+  | {type: 'refused'; token: number; reason: string}
+  | {type: 'timeout'; waitedMs: number; recoveringUntilMs: number}
 )
 
 /** An answer, when and by which run of the server it was given. */

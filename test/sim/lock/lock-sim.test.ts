@@ -7,7 +7,7 @@ import {simulateLockService} from './lock-sim.js'
 const seeds = process.env.LOCK_SERVICE_SIM_SEED ? [Number(process.env.LOCK_SERVICE_SIM_SEED)] : Array.from({length: Number(process.env.LOCK_SERVICE_SIM_SEEDS ?? 16)}, (_, i) => 1 + i)
 const DURATION_MS = 20_000
 
-test(`the production lock service keeps mutual exclusion and fencing through kills and power losses (${seeds.length} seeds x ${DURATION_MS / 1000} s simulated)`, async () => {
+test(`the production lock service keeps mutual exclusion and fencing, and hands a freed lock to its waiter, through kills and power losses (${seeds.length} seeds x ${DURATION_MS / 1000} s simulated)`, async () => {
   const totals = {steps: 0, grants: 0, kills: 0, powerLosses: 0, pausesPastLease: 0}
   for (const seed of seeds) {
     const run = await simulateLockService({seed, durationMs: DURATION_MS, clients: 8, locks: 3})

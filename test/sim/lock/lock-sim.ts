@@ -103,7 +103,10 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
       const grant = await request(
         (s, onAbort) => s.acquire(lock, owner, ttlMs, waitMs, onAbort),
         impatient ? rng.int(waitMs + 1) : waitMs + 1_000,
-        (reply, incarnation) => reply.type === 'granted' && answered({type: 'granted', lock, owner, token: reply.token, expiresAt: reply.expiresAt}, incarnation),
+        (reply, incarnation) => {
+          if (reply.type === 'granted') answered({type: 'granted', lock, owner, token: reply.token, expiresAt: reply.expiresAt}, incarnation)
+          if (reply.type === 'timeout') answered({type: 'timeout', lock, owner, waitedMs: reply.waitedMs, recoveringUntilMs: server.recoveringUntilMs}, incarnation)
+        },
       )
       if (grant?.type !== 'granted') {
         if (grant?.type === 'timeout') counts.timeouts++
@@ -197,10 +200,10 @@ class ServerNode {
   /**
    * Small reservation steps: a reservation write every few grants and every
    * few hundred milliseconds, so crashes often land beside one. The horizon
-   * step stays above the longest TTL: below it, a waiter whose TTL exceeds
-   * the latest TTL plus the step is never granted a freed lock (the table
-   * re-reserves the same horizon until the wait ends), a LockTable liveness
-   * limit this safety simulation does not exercise.
+   * step is often shorter than the longest TTL, so a waiter's lease often
+   * reaches past the horizon the recent leases keep: its grant needs a
+   * reservation of its own (the checker's "a wait on a free lock ends in a
+   * grant"). The step stays well above a reservation write, as on a real disk.
    */
   private readonly options: Partial<LockTableOptions>
 
@@ -209,7 +212,7 @@ class ServerNode {
     private readonly seed: number,
     private readonly rng: Rng,
   ) {
-    this.options = {tokenBlock: 1 + rng.int(20), horizonStepMs: MAX_TTL_MS + rng.int(200)}
+    this.options = {tokenBlock: 1 + rng.int(20), horizonStepMs: 20 + rng.int(MAX_TTL_MS)}
     this.disk = new SimDisk(scheduler, seed + 2)
     // The data directory exists, durably, before the first start (as `dsys cluster up` makes it).
     this.disk.mkdirSync(DATA_DIR)
@@ -217,6 +220,11 @@ class ServerNode {
     this.disk.fsyncSync(root)
     this.disk.closeSync(root)
     this.start()
+  }
+
+  /** Until when the running server grants nothing: a lease granted before its crash could still run. */
+  get recoveringUntilMs(): number {
+    return this.service?.recoveredFrom?.leaseHorizonMs ?? 0
   }
 
   start(): void {

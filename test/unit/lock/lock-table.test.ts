@@ -159,6 +159,17 @@ describe('leases', () => {
     expect(h.token(waiting)).toBeGreaterThan(old)
   })
 
+  test('a short lease after a long one hands the lock on when it expires, not when the long one would have', () => {
+    const h = harness()
+    const alice = h.token(h.acquire('a', 'alice', 10_000))
+    const bob = h.acquire('a', 'bob', 100, 10_000)
+    h.release('a', 'alice', alice)
+    h.token(bob)
+    const carol = h.acquire('a', 'carol', 100, 10_000)
+    h.advance(100)
+    expect(h.reply(carol)).toMatchObject({type: 'granted', waitedMs: 100})
+  })
+
   test('a late release or renew by the expired holder is rejected and changes nothing', () => {
     const h = harness()
     const old = h.token(h.acquire('a', 'alice', 100))
