@@ -63,7 +63,7 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
   }
 
   /** Sends one request; resolves with the server's reply, or undefined when none came within `timeoutMs`. */
-  const request = (send: (service: LockService, onAbort: (listener: () => void) => void) => Promise<Reply>, timeoutMs: number, judge: (reply: Reply, incarnation: number) => void): Promise<Reply | undefined> =>
+  const request = (send: (service: LockService, onAbort: (listener: () => void) => void) => Promise<Reply>, timeoutMs: number, judge: (reply: Reply, incarnation: number, service: LockService) => void): Promise<Reply | undefined> =>
     new Promise((resolve) => {
       let done = false
       const aborts: Array<() => void> = []
@@ -75,10 +75,10 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
       net.setTimer(delayMs(rng), () => {
         const {service, incarnation} = server
         if (!service) return
-        // The connection drops when the client gives up; a dead server's table hears nothing more.
-        const onAbort = (listener: () => void) => aborts.push(() => server.incarnation === incarnation && listener())
+        // The connection drops when the client gives up; a dead server's table hears nothing more (not even before the restart).
+        const onAbort = (listener: () => void) => aborts.push(() => server.service === service && listener())
         void send(service, onAbort).then((reply) => {
-          judge(reply, incarnation)
+          judge(reply, incarnation, service)
           net.setTimer(delayMs(rng), () => {
             if (done) return
             done = true
@@ -103,9 +103,9 @@ export async function simulateLockService(opts: LockSimOptions): Promise<LockSim
       const grant = await request(
         (s, onAbort) => s.acquire(lock, owner, ttlMs, waitMs, onAbort),
         impatient ? rng.int(waitMs + 1) : waitMs + 1_000,
-        (reply, incarnation) => {
+        (reply, incarnation, service) => {
           if (reply.type === 'granted') answered({type: 'granted', lock, owner, token: reply.token, expiresAt: reply.expiresAt}, incarnation)
-          if (reply.type === 'timeout') answered({type: 'timeout', lock, owner, waitedMs: reply.waitedMs, recoveringUntilMs: server.recoveringUntilMs}, incarnation)
+          if (reply.type === 'timeout') answered({type: 'timeout', lock, owner, waitedMs: reply.waitedMs, recoveringUntilMs: service.recoveredFrom?.leaseHorizonMs ?? 0}, incarnation)
         },
       )
       if (grant?.type !== 'granted') {
@@ -220,11 +220,6 @@ class ServerNode {
     this.disk.fsyncSync(root)
     this.disk.closeSync(root)
     this.start()
-  }
-
-  /** Until when the running server grants nothing: a lease granted before its crash could still run. */
-  get recoveringUntilMs(): number {
-    return this.service?.recoveredFrom?.leaseHorizonMs ?? 0
   }
 
   start(): void {
