@@ -1,5 +1,8 @@
 import type {Env, Timer} from '../../runtime/env/env.js'
 
+/** Far below any tick, far above a float's rounding error in milliseconds since start. */
+const TIME_SLACK_MS = 1e-6
+
 /** The core's logical clock, as the ticker sees it. */
 export interface TickedCore {
   tick(): void
@@ -44,7 +47,9 @@ export class RaftTicker {
    * down before it has read its followers' answers).
    */
   catchUp(): void {
-    const elapsed = Math.floor((this.env.now() - this.startMs) / this.tickMs) - this.ticksDone
+    // The slack absorbs rounding in `startMs + k * tickMs`: a timer set for that sum must find tick k due
+    // when it fires, or it re-arms for the same moment and simulated time stands still.
+    const elapsed = Math.floor((this.env.now() - this.startMs + TIME_SLACK_MS) / this.tickMs) - this.ticksDone
     if (elapsed <= 0) return
     const due = this.core.ticksUntilDue()
     const ticks = Math.min(elapsed, due)

@@ -56,6 +56,8 @@ export class SimCluster implements ClusterObserver {
   private acknowledgedWrites = 0
   private crashes = 0
   private failure: unknown
+  /** A follower set to crash right after its next acknowledgement to `leader` (onSend). */
+  private ackCrash: {leader: NodeId; spare: NodeId} | undefined
   private readonly readOnly: ReadOnlyOption
   private readonly faults: NetworkFaults
 
@@ -76,7 +78,7 @@ export class SimCluster implements ClusterObserver {
     }
     const maxDelayMs = 2 + this.rng.int(40)
     this.faults = {dropRate: this.rng.next() * 0.15, duplicateRate: this.rng.next() * 0.1, minDelayMs: 1, maxDelayMs}
-    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages))
+    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages), (m) => this.onSend(m))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
       this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, replicaOptions, () => this.network.transport(), this))
@@ -195,26 +197,57 @@ export class SimCluster implements ClusterObserver {
 
   private injectFault(): void {
     const ids = [...this.nodes.keys()]
+    const leader = ids.find((id) => this.nodes.get(id)?.role === 'leader')
     const roll = this.rng.next()
-    if (roll < 0.25) {
+    if (roll < 0.2) {
       const side = ids.filter(() => this.rng.next() < 0.5)
       this.network.partition([side, ids.filter((id) => !side.includes(id))])
-    } else if (roll < 0.45) {
+    } else if (roll < 0.35) {
       // Cutting off the leader is the fault that stale reads and lost writes hide behind.
-      const leader = ids.find((id) => this.nodes.get(id)?.role === 'leader')
       const lone = this.rng.next() < 0.7 && leader !== undefined ? leader : ids[this.rng.int(ids.length)]
       this.network.partition([[lone], ids.filter((id) => id !== lone)])
-    } else if (roll < 0.7) {
+    } else if (roll < 0.6) {
       this.network.heal()
+    } else if (roll < 0.8 || leader === undefined || this.ackCrash !== undefined) {
+      this.crash(ids[this.rng.int(ids.length)])
     } else {
-      const down = [...this.nodes.values()].filter((n) => !n.up).length
-      const victim = this.nodes.get(ids[this.rng.int(ids.length)]) as SimReplica
-      // Keep a majority up most of the time so the cluster keeps making progress.
-      if (!victim.up || down >= Math.floor((ids.length - 1) / 2)) return
-      victim.crash()
-      this.crashes++
-      this.scheduler.after(50 + this.rng.int(1000), () => victim.restart())
+      // Set up the loss of an acknowledged write, should acknowledgements not wait for the fsync: one
+      // follower is cut off, so the leader commits with the others' acknowledgements (see onSend).
+      const followers = ids.filter((id) => id !== leader)
+      const spare = followers[this.rng.int(followers.length)]
+      this.network.partition([[spare], ids.filter((id) => id !== spare)])
+      this.ackCrash = {leader, spare}
     }
+  }
+
+  /**
+   * Armed by injectFault: the first follower to acknowledge an append to the
+   * leader crashes right after (losing what it had not synced), and once the
+   * acknowledgement has arrived the leader is cut off. The crashed follower
+   * and the one cut off before must then elect a leader from what is durable,
+   * which holds the entries committed with that acknowledgement only if it
+   * was sent after the fsync (thesis §3.8).
+   */
+  private onSend(m: Message): void {
+    const armed = this.ackCrash
+    if (armed === undefined || m.type !== 'appendEntriesResponse' || m.reject || m.to !== armed.leader || m.from === armed.spare) return
+    this.ackCrash = undefined
+    this.scheduler.after(0, () => {
+      if (!this.crash(m.from)) return
+      this.scheduler.after(this.faults.maxDelayMs + 1, () => this.network.partition([[armed.leader], [...this.nodes.keys()].filter((id) => id !== armed.leader)]))
+    })
+  }
+
+  /** Crashes `id` and restarts it a little later, unless that would leave too few nodes up; whether it did. */
+  private crash(id: NodeId): boolean {
+    const victim = this.nodes.get(id) as SimReplica
+    const down = [...this.nodes.values()].filter((n) => !n.up).length
+    // Keep a majority up most of the time so the cluster keeps making progress.
+    if (!victim.up || down >= Math.floor((this.nodes.size - 1) / 2)) return false
+    victim.crash()
+    this.crashes++
+    this.scheduler.after(50 + this.rng.int(1000), () => victim.restart())
+    return true
   }
 
   private faultDelayMs(): number {

@@ -37,6 +37,8 @@ export class SimNetwork {
     private readonly rng: Rng,
     public faults: NetworkFaults,
     private readonly deliver: Deliver,
+    /** Sees every message as it is sent, for faults timed to what the nodes do. */
+    private readonly onSend: (message: Message) => void = () => {},
   ) {}
 
   /** Splits the nodes into groups that cannot talk to each other. */
@@ -62,6 +64,7 @@ export class SimNetwork {
   }
 
   private send(message: Message): void {
+    this.onSend(message)
     const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [message]})))
     for (const delayMs of this.deliveryDelaysMs(message)) {
       this.scheduler.after(delayMs, () => {
