@@ -24,7 +24,7 @@ import {
 import {BucketHistogram} from '../../core/stats/bucket-histogram.js'
 import {CoreDriver} from '../txn-common/core-driver.js'
 import {keyOwner} from '../../core/txn/key-owner.js'
-import {PeerTransport} from '../txn-common/peer-transport.js'
+import {PeerTransport, type MessageTransport} from '../txn-common/peer-transport.js'
 import {Partition} from '../../runtime/net/partition.js'
 import {openReadyLog, type ReadyLog} from '../txn-common/ready-log.js'
 
@@ -55,7 +55,7 @@ const RECENT_REDRIVEN = 1_000
 export class CoordinatorService {
   private readonly core: Coordinator
   private readonly log: ReadyLog<CoordinatorLogRecord>
-  private readonly transport: PeerTransport
+  private readonly transport: MessageTransport
   private readonly driver: CoreDriver<CoordinatorLogRecord, CoordinatorReady>
   private readonly bootId = randomBytes(6).toString('hex')
   private nextTxn = 1
@@ -81,7 +81,8 @@ export class CoordinatorService {
   /** Peers this node is cut off from: messages to and from them are dropped. */
   readonly partition = new Partition()
 
-  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger, private readonly env: Env) {
+  /** `transport`: by default HTTP to options.participants; a simulation passes its own (which reports nothing undeliverable). */
+  constructor(dataDir: string, options: CoordinatorNodeOptions, id: NodeId, logger: Logger, private readonly env: Env, transport?: MessageTransport) {
     const participants = Object.keys(options.participants)
     this.ownerOf = keyOwner(participants)
     this.maxActiveTxns = options.maxActiveTxns ?? DEFAULT_MAX_ACTIVE_TXNS
@@ -99,11 +100,13 @@ export class CoordinatorService {
       env.wallNow(),
     )
     this.log = log
-    this.transport = new PeerTransport(
-      (peer) => options.participants[peer],
-      (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
-      this.partition,
-    )
+    this.transport =
+      transport ??
+      new PeerTransport(
+        (peer) => options.participants[peer],
+        (messages) => messages.forEach((m) => this.driver.input((now) => this.core.undeliverable(m, now))),
+        this.partition,
+      )
     const redriven = this.core.stats.recoveredCommits
     this.recovery = {
       logRecords: records.length,

@@ -6,6 +6,7 @@ import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import type {MessageTransport} from '../../../src/nodes/txn-common/peer-transport.js'
 import {ParticipantService} from '../../../src/nodes/txn-participant/participant-service.js'
+import {oncePerSeed} from './fixtures.js'
 
 /**
  * The production ParticipantService (CoreDriver, ReadyLog with checkpoints,
@@ -42,9 +43,9 @@ interface Run {
 }
 
 async function simulate(seed: number): Promise<Run> {
-  const rng = new SeededRng(seed)
   const scheduler = new SimScheduler()
   const disk = new SimDisk(scheduler, seed)
+  const rng = new SeededRng(seed)
   const open = (env: SimEnv) => new ParticipantService('/p1', {coordinator: 'sim', checkpointAfterBytes: CHECKPOINT_AFTER_BYTES}, 'p1', silent, env, simTransport())
   const service = open(new SimEnv(scheduler, seed, {disk}))
   const key = (i: number) => `k${i % KEYS}`
@@ -81,17 +82,7 @@ async function simulate(seed: number): Promise<Run> {
   return {checkpointsBeforeCrash, restartedFromCheckpoint, readsChecked: newest.size}
 }
 
-const runs = new Map<number, Promise<Run>>()
-function run(seed: number): Promise<Run> {
-  let result = runs.get(seed)
-  if (!result) {
-    result = simulate(seed).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\nreplay: TXN_SERVICE_SIM_SEED=${seed} npx vitest run test/unit/txn/participant-service-sim.test.ts`, {cause: error})
-    })
-    runs.set(seed, result)
-  }
-  return result
-}
+const run = oncePerSeed((seed) => `TXN_SERVICE_SIM_SEED=${seed} npx vitest run test/unit/txn/participant-service-sim.test.ts`, simulate)
 
 describe('ParticipantService on a simulated disk: power loss at a seeded moment', () => {
   it.each(seeds)('seed %i: no read goes backwards across the crash and the restart', async (seed) => {
