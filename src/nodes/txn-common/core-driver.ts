@@ -1,8 +1,8 @@
+import {DeadlineTimer} from '../../runtime/env/deadline-timer.js'
 import type {Env} from '../../runtime/env/env.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import type {Ready} from '../../core/txn/index.js'
 import {crashAtFailpoint} from './failpoint-route.js'
-import {NodeTimer} from './node-timer.js'
 import type {MessageTransport} from './peer-transport.js'
 import type {ReadyLog} from './ready-log.js'
 
@@ -32,7 +32,7 @@ export interface CoreDriverHooks<Rd> {
  * inputs when it has grown enough.
  */
 export class CoreDriver<R, Rd extends Ready<R>> {
-  private readonly timer: NodeTimer
+  private readonly timer: DeadlineTimer
 
   constructor(
     private readonly core: DrivenCore<Rd>,
@@ -43,7 +43,7 @@ export class CoreDriver<R, Rd extends Ready<R>> {
     private readonly env: Env,
     private readonly hooks: CoreDriverHooks<Rd>,
   ) {
-    this.timer = new NodeTimer(env, () => this.input((now) => this.core.tick(now)))
+    this.timer = new DeadlineTimer(env, () => this.input((now) => this.core.tick(now)))
   }
 
   /**
