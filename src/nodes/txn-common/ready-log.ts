@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 
 import type {Env, Timer} from '../../runtime/env/env.js'
+import {failStop} from '../../runtime/net/fail-stop.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import {loadLatestSnapshotSync, removeSnapshotsBefore, writeSnapshotSync} from '../../runtime/storage/snapshot-file.js'
 import {StorageCorruptionError} from '../../runtime/storage/storage-errors.js'
@@ -179,10 +180,7 @@ export function openReadyLog<R, C>(env: Env, dataDir: string, what: string, logg
   if (opened.wal.firstIndex > checkpointIndex + 1 || opened.wal.lastIndex < checkpointIndex) {
     throw new StorageCorruptionError(walDir, `the log holds records ${opened.wal.firstIndex}..${opened.wal.lastIndex}, which do not continue the checkpoint of records up to ${checkpointIndex}`)
   }
-  const log = new ReadyLog<R>(env, opened.wal, checkpointDir, checkpointIndex, checkpointAfterBytes, (err) => {
-    logger.error(`${what} write failed: exiting`, {error: err.stack ?? String(err)})
-    process.exit(1)
-  })
+  const log = new ReadyLog<R>(env, opened.wal, checkpointDir, checkpointIndex, checkpointAfterBytes, (err) => failStop(logger, `${what} write failed`, err))
   const records = opened.records.filter((r) => r.index > checkpointIndex).map((r) => JSON.parse(r.payload.toString('utf8')) as R)
   const checkpoint = snapshot === undefined ? undefined : (JSON.parse(snapshot.data.toString('utf8')) as C)
   return {checkpoint, records, tornBytesTruncated: opened.tornBytesTruncated, log}
