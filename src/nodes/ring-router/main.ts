@@ -31,8 +31,9 @@ function initialState(config: NodeConfig): RouterState {
  */
 await runNode('ring-router', async (config, log) => {
   // A restarted router trusts its durable state over node.json, which only knows the first membership.
-  const state = readRouterState(config.dataDir) ?? initialState(config)
-  const router = new RingRouter(realEnv(), config.dataDir, state, liveConfig(state.algorithm, state.options), log)
+  const env = realEnv()
+  const state = readRouterState(config.dataDir, env.disk) ?? initialState(config)
+  const router = new RingRouter(env, config.dataDir, state, liveConfig(state.algorithm, state.options), log)
   log.info('routing', {algorithm: state.algorithm, nodes: state.membership.nodes, migratingTo: state.migratingTo?.nodes ?? null})
   return {
     maxBodyBytes: RING_LIMITS.routerBodyBytes,

@@ -67,7 +67,7 @@ export class RingRouter {
     const id = this.state.migrations + 1
     this.state = {...this.state, migratingTo: to, migrations: id}
     // Durable before any key moves: a restarted router must finish this migration.
-    await writeRouterState(this.dataDir, this.state)
+    await writeRouterState(this.dataDir, this.state, this.env.disk)
     this.pool.sync({...this.state.membership.urls, ...to.urls})
     return this.startMigration(to, {type: request.type, name: request.name}, id)
   }
@@ -115,7 +115,7 @@ export class RingRouter {
     this.current = report
     const commit = () => {
       this.state = {...this.state, membership: to, migratingTo: null}
-      return writeRouterState(this.dataDir, this.state)
+      return writeRouterState(this.dataDir, this.state, this.env.disk)
     }
     migrate(this.migration, to, report, commit).then(
       () => {

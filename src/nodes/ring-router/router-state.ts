@@ -2,6 +2,7 @@ import {join} from 'node:path'
 
 import type {Membership} from '../../core/ring-live/index.js'
 import type {PlacementOptions} from '../../core/ring/index.js'
+import type {Disk} from '../../runtime/env/disk.js'
 import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
 
 /**
@@ -22,10 +23,10 @@ export interface RouterState {
 
 const STATE_FILE = 'router-state.json'
 
-export function readRouterState(dataDir: string): RouterState | undefined {
-  return readJsonFileSync<RouterState>(join(dataDir, STATE_FILE))
+export function readRouterState(dataDir: string, disk: Disk): RouterState | undefined {
+  return readJsonFileSync<RouterState>(join(dataDir, STATE_FILE), disk)
 }
 
-export function writeRouterState(dataDir: string, state: RouterState): Promise<void> {
-  return writeFileAtomic(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n')
+export function writeRouterState(dataDir: string, state: RouterState, disk: Disk): Promise<void> {
+  return writeFileAtomic(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n', disk)
 }
