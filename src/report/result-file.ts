@@ -68,6 +68,8 @@ function hdrLogResult(log: HdrLog): Record<string, unknown> {
     target: log.target,
     tags: Object.keys(log.histograms),
     intervals: all.length,
+    // Where the last interval ends: the report leaves out a last one shorter than half a second, as for a bench's timeline.
+    endS: all.length > 0 ? all[all.length - 1].startS + all[all.length - 1].lengthS : null,
     hdrHistograms: Object.fromEntries(Object.entries(log.histograms).map(([tag, h]) => [tag, hdr.encodeIntoCompressedBase64(h)])),
     timeline: all.map((i) => {
       const latency = summarize(i.histogram)

@@ -4,12 +4,12 @@ import type {ReportInput} from '../report-input.js'
 import {type ChartSpec, chartSlot, type SectionParts} from './chart-spec.js'
 import {arr, esc, facts, num} from './format.js'
 import {histogramCurves, spectrumChart} from './spectrum-chart.js'
-import {timelineCharts, type TimelinePoint} from './timeline-charts.js'
+import {timelineCharts, type TimelinePoint, wholeSeconds} from './timeline-charts.js'
 
 export function hdrLogSection(input: ReportInput, idPrefix: string): SectionParts {
   const r = input.result
   const encoded = histogramCurves(r.hdrHistograms)
-  const timeline = arr(r.timeline) as TimelinePoint[]
+  const timeline = wholeSeconds(arr(r.timeline) as TimelinePoint[], Number(r.endS))
   const charts: ChartSpec[] = [
     ...(timeline.length > 0 ? timelineCharts(idPrefix, timeline, []) : []),
     ...(encoded.length > 0 ? [spectrumChart(`${idPrefix}-spectrum`, 'Latency by percentile, per tag (whole log)', encoded)] : []),
