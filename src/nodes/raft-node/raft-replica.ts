@@ -1,25 +1,12 @@
 import type {KvCommand, KvResult} from '../../core/kv/commands.js'
 import type {Message, NodeId, PersistedState} from '../../core/raft/index.js'
-import type {Env} from '../../runtime/env/env.js'
 import {HttpError} from '../../runtime/net/http-error.js'
-import type {Logger} from '../../runtime/net/node-log.js'
 import {Partition} from '../../runtime/net/partition.js'
 import {RaftLogStore} from './raft-log-store.js'
 import type {RaftNodeOptions} from './raft-node-options.js'
-import type {RaftTransport} from './raft-transport.js'
-import {ReadyLoop, type RaftObserver} from './ready-loop.js'
+import {ReadyLoop, type ReplicaEnvironment} from './ready-loop.js'
 
 export {NotLeaderError} from './not-leader-error.js'
-
-/** What a replica runs on: the same code runs in a node process and in the seeded simulation. */
-export interface ReplicaEnvironment {
-  readonly env: Env
-  readonly transport: RaftTransport
-  readonly log: Logger
-  /** The replica cannot go on (a failed fsync, a broken invariant): end it at once. */
-  readonly onFatal: (err: unknown) => void
-  readonly observer?: RaftObserver
-}
 
 /**
  * One Raft KV replica's client API: writes and linearizable reads, each
@@ -38,8 +25,7 @@ export class RaftReplica {
     persisted: PersistedState,
     private readonly environment: ReplicaEnvironment,
   ) {
-    const {env, transport, log, onFatal, observer} = environment
-    this.loop = new ReadyLoop({id, options, env, store, persisted, transport, partition: this.partition, log, onFatal, ...(observer === undefined ? {} : {observer})})
+    this.loop = new ReadyLoop({...environment, id, options, store, persisted, partition: this.partition})
   }
 
   static open(id: NodeId, dataDir: string, options: RaftNodeOptions, environment: ReplicaEnvironment): RaftReplica {

@@ -24,18 +24,22 @@ export interface RaftObserver {
   applied(entry: Entry): void
 }
 
-export interface ReadyLoopParts {
-  readonly id: NodeId
-  readonly options: RaftNodeOptions
+/** What a replica runs on: the same code runs in a node process and in the seeded simulation. */
+export interface ReplicaEnvironment {
   readonly env: Env
-  readonly store: RaftLogStore
-  readonly persisted: PersistedState
   readonly transport: RaftTransport
-  readonly partition: Partition
   readonly log: Logger
-  /** The loop failed (the disk, a broken invariant): the replica must stop at once (fail-stop). */
+  /** The replica cannot go on (a failed fsync, a broken invariant): end it at once (fail-stop). */
   readonly onFatal: (err: unknown) => void
   readonly observer?: RaftObserver
+}
+
+interface ReadyLoopParts extends ReplicaEnvironment {
+  readonly id: NodeId
+  readonly options: RaftNodeOptions
+  readonly store: RaftLogStore
+  readonly persisted: PersistedState
+  readonly partition: Partition
 }
 
 /**
