@@ -5,6 +5,7 @@ import type {LockTableOptions, Reply} from '../../../src/core/lock/types.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import {sleep} from '../../../src/runtime/env/sleep.js'
+import {ensureDirDurableSync} from '../../../src/runtime/storage/durable-dir.js'
 import {LockService} from '../../../src/nodes/lock-server/lock-service.js'
 import {LeaseChecker, type LeaseAnswer} from './lease-checker.js'
 
@@ -215,10 +216,7 @@ class ServerNode {
     this.options = {tokenBlock: 1 + rng.int(20), horizonStepMs: 20 + rng.int(MAX_TTL_MS)}
     this.disk = new SimDisk(scheduler, seed + 2)
     // The data directory exists, durably, before the first start (as `dsys cluster up` makes it).
-    this.disk.mkdirSync(DATA_DIR)
-    const root = this.disk.openSync('/', 'r')
-    this.disk.fsyncSync(root)
-    this.disk.closeSync(root)
+    ensureDirDurableSync(DATA_DIR, this.disk)
     this.start()
   }
 
