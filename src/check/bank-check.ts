@@ -62,9 +62,7 @@ export async function openAccounts(client: TxnClusterClient, opts: Pick<BankOpti
 export async function runBank(client: TxnClusterClient, opts: BankOptions, faults: () => Promise<void>, history = new History<BankEvent>()): Promise<BankRun> {
   const t0 = performance.now()
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000
-  const account = (i: number): string => `${opts.prefix}${i}`
-  const balances = () => Promise.all(Array.from({length: opts.accounts}, async (_, i) => Number(await client.read(account(i)))))
-  const accounts = Array.from({length: opts.accounts}, (_, i) => account(i))
+  const accounts = Array.from({length: opts.accounts}, (_, i) => `${opts.prefix}${i}`)
   /** Audit `n` by `process`, recorded. The marker write is there because a transaction needs one. */
   const audit = async (process: number, n: number): Promise<void> => {
     history.push({process, type: 'invoke', f: 'audit', value: null, time: now()})
@@ -88,31 +86,31 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
     while (!stopped) {
       const a = rng.int(opts.accounts)
       const b = (a + 1 + rng.int(opts.accounts - 1)) % opts.accounts
-      const accounts = {from: account(a), to: account(b)}
-      history.push({process, type: 'invoke', f: 'transfer', value: accounts, time: now()})
+      const pair = {from: accounts[a], to: accounts[b]}
+      history.push({process, type: 'invoke', f: 'transfer', value: pair, time: now()})
       let balanceA: number
       let balanceB: number
       try {
-        ;[balanceA, balanceB] = await Promise.all([client.read(account(a)), client.read(account(b))]).then((v) => v.map(Number))
+        ;[balanceA, balanceB] = await Promise.all([client.read(accounts[a]), client.read(accounts[b])]).then((v) => v.map(Number))
       } catch (err) {
         // A participant is down: no transfer without knowing both balances.
-        history.push({process, type: 'fail', f: 'transfer', value: accounts, reason: `read failed: ${(err as Error).message}`, time: now()})
+        history.push({process, type: 'fail', f: 'transfer', value: pair, reason: `read failed: ${(err as Error).message}`, time: now()})
         await sleep(50)
         continue
       }
       const amount = Math.min(balanceA, 1 + rng.int(50))
       const answer = await client.txn(
         [
-          {key: account(a), value: String(balanceA - amount)},
-          {key: account(b), value: String(balanceB + amount)},
+          {key: accounts[a], value: String(balanceA - amount)},
+          {key: accounts[b], value: String(balanceB + amount)},
         ],
         [
-          {key: account(a), value: String(balanceA)},
-          {key: account(b), value: String(balanceB)},
+          {key: accounts[a], value: String(balanceA)},
+          {key: accounts[b], value: String(balanceB)},
         ],
       )
       const {type, txn, reason} = clientOutcome(answer)
-      history.push({process, type, f: 'transfer', value: {...accounts, read: [balanceA, balanceB], amount}, txn, reason, time: now()})
+      history.push({process, type, f: 'transfer', value: {...pair, read: [balanceA, balanceB], amount}, txn, reason, time: now()})
       if (!answer) await sleep(50)
     }
   }
@@ -131,10 +129,10 @@ export async function runBank(client: TxnClusterClient, opts: BankOptions, fault
   stopped = true
   await load
   await client.waitSettled()
-  const final = await balances()
+  const final = await Promise.all(accounts.map(async (key) => Number(await client.read(key))))
   // Each participant's final state: in doubt, locked, and the balances it holds.
   for (const p of await client.participantStates()) {
-    const held = final.flatMap((balance, i) => (client.ownerOf(account(i)) === p.id ? [[account(i), balance] as const] : []))
+    const held = final.flatMap((balance, i) => (client.ownerOf(accounts[i]) === p.id ? [[accounts[i], balance] as const] : []))
     history.push({type: 'final', participant: p.id, inDoubt: p.inDoubt, lockedKeys: p.lockedKeys, balances: Object.fromEntries(held), time: now()})
   }
   // The audit after the final states: bankRunFromHistory reads it as the final audit.
@@ -230,17 +228,17 @@ export async function runTxnCheck(opts: TxnCheckOptions): Promise<TxnCheckReport
       client,
       opts,
       async () => {
-          faults = await runNemesis({
-            dataDir: opts.dataDir,
-            faults: opts.faults,
-            intervalMs: opts.faultIntervalMs,
-            deadline: t0 + opts.durationMs,
-            startedAt: t0,
-            seed: opts.seed,
-            // A partition cuts a participant off from the coordinator; a kill may hit either.
-            victim: (fault, rng) => (fault === 'partition' || rng.next() < 0.5 ? participants[rng.int(participants.length)].name : coordinator.name),
-            observer: opts.observer,
-          })
+        faults = await runNemesis({
+          dataDir: opts.dataDir,
+          faults: opts.faults,
+          intervalMs: opts.faultIntervalMs,
+          deadline: t0 + opts.durationMs,
+          startedAt: t0,
+          seed: opts.seed,
+          // A partition cuts a participant off from the coordinator; a kill may hit either.
+          victim: (fault, rng) => (fault === 'partition' || rng.next() < 0.5 ? participants[rng.int(participants.length)].name : coordinator.name),
+          observer: opts.observer,
+        })
       },
       history,
     )
