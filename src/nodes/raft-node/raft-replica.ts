@@ -16,7 +16,6 @@ export class RaftReplica {
   readonly partition = new Partition()
   private readonly loop: ReadyLoop
   private readonly counters = {writesProposed: 0, readsServed: 0, readIndexRequests: 0, messagesReceived: 0, peerRequestsReceived: 0}
-  private closed = false
 
   constructor(
     private readonly id: NodeId,
@@ -114,7 +113,6 @@ export class RaftReplica {
   }
 
   async close(): Promise<void> {
-    this.closed = true
     await this.loop.close('the replica is shutting down')
     await this.environment.transport.close()
     await this.store.close()
@@ -128,7 +126,7 @@ export class RaftReplica {
   private async requireLeadership(deadline: number): Promise<void> {
     const {env} = this.environment
     for (;;) {
-      if (this.closed) throw new HttpError(503, 'the replica is shutting down')
+      if (this.loop.closed) throw new HttpError(503, 'the replica is shutting down')
       if (this.loop.role === 'leader') return
       if (this.loop.leader !== null) throw this.loop.notLeaderError()
       const remainingMs = deadline - env.now()

@@ -63,7 +63,7 @@ export class ReadyLoop {
   /** Peers' POSTs held open to carry this replica's next messages to them back in the answer (receiveAndReply). */
   private readonly answers = new Map<NodeId, {messages: Message[]; answer(messages: Message[]): void}>()
   private running = false
-  private closed = false
+  private stopped = false
   private idle: Promise<void> = Promise.resolve()
 
   constructor(private readonly parts: ReadyLoopParts) {
@@ -108,7 +108,7 @@ export class ReadyLoop {
     const from = messages[0]?.from
     const busy = this.running
     this.receive(messages)
-    if (from === undefined || busy || this.closed) return Promise.resolve([])
+    if (from === undefined || busy || this.stopped) return Promise.resolve([])
     return new Promise((answer) => {
       // One POST at a time per link, so an older one still waiting is from a connection the peer gave up on.
       const older = this.answers.get(from)
@@ -119,7 +119,7 @@ export class ReadyLoop {
 
   /** Handles Readies soon: on the next turn of the event loop, so that requests arriving in this one join the same Ready. */
   schedule(): void {
-    if (this.running || this.closed) return
+    if (this.running || this.stopped) return
     this.running = true
     this.idle = new Promise((done) =>
       this.parts.env.setTimer(0, () => {
@@ -133,9 +133,14 @@ export class ReadyLoop {
     )
   }
 
+  /** Set by close(): no Ready is handled after the one in hand. */
+  get closed(): boolean {
+    return this.stopped
+  }
+
   /** Stops the loop after the Ready in hand; pending requests are answered 503 with `reason`. */
   async close(reason: string): Promise<void> {
-    this.closed = true
+    this.stopped = true
     this.ticker.stop()
     this.answerWaiting()
     this.failPending(reason)
@@ -147,7 +152,7 @@ export class ReadyLoop {
       this.ticker.catchUp()
       this.writes.proposeQueued((data) => this.node.propose(data), () => this.notLeaderError())
       this.reads.issueWaiting()
-      if (this.closed) return
+      if (this.stopped) return
       if (!this.node.hasReady()) break
       await this.handleReady(this.node.ready())
       await this.maybeSnapshot()
