@@ -30,7 +30,7 @@ export class LeaseChecker {
 
   constructor(private readonly label: (nowMs: number) => string) {}
 
-  /** Records an answer the server gave at `nowMs`; `flush` judges an instant's answers once all are in. */
+  /** Records an answer the server gave at `a.atMs`; `flush` judges an instant's answers once all are in. */
   answer(a: Answer): void {
     this.instant.push(a)
   }
