@@ -37,7 +37,7 @@ function virtualEnv(): Pick<Env, 'now' | 'setTimer' | 'rng'> & {pauses: number[]
   }
 }
 
-/** What a client must wait before each attempt after the first two: the shared backoff from the same seed, the last cut at the deadline. */
+/** What a client must wait before each attempt not sent at once (the first, and the one a first redirect names): the shared backoff from the same seed, the last cut at the deadline. */
 function expectedPauses(count: number): number[] {
   const rng = new SeededRng(SEED)
   const pauses: number[] = []
