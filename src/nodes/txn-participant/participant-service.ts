@@ -29,7 +29,7 @@ const RECENT_ORPHANS = 1_000
 const IN_DOUBT_LISTED = 100
 
 /** A participant's checkpoint: its committed table and its core's recovery state. */
-interface Checkpoint {
+export interface ParticipantNodeCheckpoint {
   table: Array<[string, string]>
   core: ParticipantCheckpoint
 }
@@ -74,7 +74,7 @@ export class ParticipantService {
   /** `transport`: by default HTTP to options.coordinator; a simulation passes its own. */
   constructor(dataDir: string, options: ParticipantNodeOptions, id: string, logger: Logger, private readonly env: Env, transport?: MessageTransport) {
     const startMs = env.now()
-    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, Checkpoint>(env, dataDir, 'log', logger, options.checkpointAfterBytes)
+    const {checkpoint, records, tornBytesTruncated, log} = openReadyLog<ParticipantLogRecord, ParticipantNodeCheckpoint>(env, dataDir, 'log', logger, options.checkpointAfterBytes)
     // Replay committed writes first: recovery checks nothing against them, but new prepares will.
     for (const [key, value] of checkpoint?.table ?? []) this.table.set(key, value)
     for (const r of records) if (r.type === 'commit') this.apply(r.writes)
@@ -143,7 +143,7 @@ export class ParticipantService {
   }
 
   /** Every commit taken so far, durable or not: the log writes a checkpoint only once the records it covers are durable. */
-  private checkpoint(): Checkpoint {
+  private checkpoint(): ParticipantNodeCheckpoint {
     const table = new Map(this.table)
     for (const [key, {value}] of this.undurable) table.set(key, value)
     return {table: [...table], core: this.core.checkpoint()}

@@ -3,8 +3,9 @@ import {SeededRng} from '../../../src/core/common/rng.js'
 import {Coordinator, type CoordinatorReady} from '../../../src/core/txn/coordinator.js'
 import {failpointNames, type FailpointName} from '../../../src/core/txn/failpoints.js'
 import {Participant, type ParticipantReady} from '../../../src/core/txn/participant.js'
-import type {CoordinatorLogRecord, Message, NodeId, Outcome, ParticipantCheckpoint, ParticipantLogRecord, TxnId, Write} from '../../../src/core/txn/types.js'
+import type {CoordinatorLogRecord, Message, NodeId, Outcome, ParticipantLogRecord, TxnId, Write} from '../../../src/core/txn/types.js'
 import {parseMessages} from '../../../src/nodes/txn-common/wire.js'
+import type {ParticipantNodeCheckpoint} from '../../../src/nodes/txn-participant/participant-service.js'
 
 /**
  * A whole 2PC cluster in one process on a simulated clock and network, from a
@@ -116,8 +117,6 @@ interface SimNode<Core, R, C> {
 }
 
 type CoordinatorNode = SimNode<Coordinator, CoordinatorLogRecord, CoordinatorLogRecord[]>
-/** As the participant node checkpoints: its committed table beside the core's state. */
-type ParticipantNodeCheckpoint = {table: Array<[string, string]>; core: ParticipantCheckpoint}
 type ParticipantNode = SimNode<Participant, ParticipantLogRecord, ParticipantNodeCheckpoint> & {kv: Map<string, string>}
 
 export function runSimulation(options: SimulationOptions): SimulationReport {
