@@ -170,13 +170,15 @@ export class ReadyLoop {
     // writes them to its own disk, since it counts itself towards a commit
     // only once persisted. Its term must already be durable, though.
     const durableTerm = store.durableHardState.term
-    const early = ready.messages.filter((m) => (m.type === 'appendEntries' || m.type === 'heartbeat') && m.term === durableTerm)
+    const early: Message[] = []
+    const late: Message[] = []
+    for (const m of ready.messages) ((m.type === 'appendEntries' || m.type === 'heartbeat') && m.term === durableTerm ? early : late).push(m)
     if (early.length > 0) this.send(early)
     // §3.8/Figure 2: votes and appends are durable before they are acknowledged.
     await store.persist(ready)
     observer?.persisted(ready)
     this.counters.entriesPersisted += ready.entries.length
-    this.send(early.length === 0 ? ready.messages : ready.messages.filter((m) => !early.includes(m)))
+    this.send(late)
     this.answerWaiting()
     if (ready.snapshot !== undefined) {
       this.machine.restore(ready.snapshot.data)
