@@ -1,19 +1,20 @@
-import {positiveOption} from '../txn-common/node-options.js'
+import {parseBody} from '../../runtime/net/validate.js'
 import type {CoordinatorNodeOptions} from './coordinator-service.js'
+
+const SCHEMA = {
+  prepareTimeoutMs: {type: 'int', optional: true, min: 1},
+  maxActiveTxns: {type: 'int', optional: true, min: 1},
+  checkpointAfterBytes: {type: 'int', optional: true, min: 1},
+} as const
 
 /** node.json options of the coordinator: `{participants: {name: url}, prepareTimeoutMs?, maxActiveTxns?, checkpointAfterBytes?}`. */
 export function parseCoordinatorOptions(options: Record<string, unknown>): CoordinatorNodeOptions {
-  const {participants, prepareTimeoutMs, maxActiveTxns, checkpointAfterBytes} = options
+  const {participants, ...rest} = options
   if (participants === null || typeof participants !== 'object' || Object.keys(participants).length === 0) {
     throw new Error('txn-coordinator needs options.participants ({name: url}, at least one)')
   }
   for (const [name, url] of Object.entries(participants)) {
     if (typeof url !== 'string') throw new Error(`options.participants.${name} must be a URL string`)
   }
-  return {
-    participants: participants as Record<string, string>,
-    prepareTimeoutMs: positiveOption('prepareTimeoutMs', prepareTimeoutMs),
-    maxActiveTxns: positiveOption('maxActiveTxns', maxActiveTxns),
-    checkpointAfterBytes: positiveOption('checkpointAfterBytes', checkpointAfterBytes),
-  }
+  return {participants: participants as Record<string, string>, ...parseBody(rest, SCHEMA, 'node.json options')}
 }
