@@ -78,7 +78,7 @@ async function restartMs(dataDir: string, name: string): Promise<number> {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dsys-bench-txn-log-'))
-let rows: NodeRow[] = []
+const rows: NodeRow[] = []
 let load: Awaited<ReturnType<typeof pushTransactions>>
 try {
   await clusterUp({dataDir, host: '127.0.0.1', plans: txnSubsystem.plan({size: PARTICIPANTS}), healthTimeoutMs: 15_000})
@@ -90,7 +90,6 @@ try {
   load = await pushTransactions(client)
   await client.waitSettled(60_000)
   await client.close()
-  rows = []
   for (const node of nodes) {
     const row = {name: node.name, diskBytes: diskBytes(node.dataPath), restartMs: await restartMs(dataDir, node.name), emptyRestartMs: emptyRestartMs.get(node.name)!}
     rows.push(row)
