@@ -226,8 +226,7 @@ export class Participant {
   }
 
   nextWakeMs(): number | undefined {
-    const due = [this.grantDueMs, this.queries.next(), this.waitDeadlines.next()].filter((ms) => ms !== undefined)
-    return due.length === 0 ? undefined : Math.min(...due)
+    return earliest(this.grantDueMs, earliest(this.queries.next(), this.waitDeadlines.next()))
   }
 
   inDoubt(): InDoubtTxn[] {
@@ -393,4 +392,9 @@ export class Participant {
 /** PreparedRecord.reads, left out when empty. */
 function readsField(reads: readonly string[]): {reads?: string[]} {
   return reads.length === 0 ? {} : {reads: [...reads]}
+}
+
+/** The earlier of two optional deadlines (called after every input: no arrays). */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b)
 }
