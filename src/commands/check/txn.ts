@@ -53,6 +53,7 @@ function describe(r: TxnCheckReport): string {
       [[r.accounts, r.clients, r.durationS.toFixed(1), outcomes, `${r.committedAudits} (${r.minAudits})`, `${r.finalSum} of ${r.total}`, faultsCell(r)]],
     ),
     historyLine(r),
-    r.problems.length === 0 ? 'atomic: yes (nothing in doubt after the run, every total kept)' : `atomic: NO\n${r.problems.map((p) => `- ${p}`).join('\n')}`,
+    // Not "atomic: NO": a run can fail for testing too little (too few audits, no transfer) with atomicity intact.
+    r.problems.length === 0 ? 'atomic: yes (nothing in doubt after the run, every total kept)' : `bank check failed:\n${r.problems.map((p) => `- ${p}`).join('\n')}`,
   ].join('\n')
 }
