@@ -7,7 +7,7 @@ import type {Env, Timer} from './env.js'
  * churn; a node with nothing due holds no timer and sleeps.
  *
  * Deadlines and `nowMs` are on whatever clock the core runs on (the lock
- * table's wall clock, the txn cores' monotonic one): only their difference
+ * table's and the txn cores' wall clock, env.wallNow()): only their difference
  * reaches the Env's timer.
  */
 export class DeadlineTimer {
