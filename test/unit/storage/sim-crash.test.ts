@@ -5,6 +5,7 @@ import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import {KvStore} from '../../../src/runtime/storage/kv-store.js'
 import {Wal} from '../../../src/runtime/storage/wal.js'
+import {oncePerSeed} from '../../support/once-per-seed.js'
 
 /**
  * The production Wal and KvStore on a SimDisk under a SimScheduler: writers
@@ -25,21 +26,7 @@ const CRASH_WITHIN_MS = 100
 
 type Coverage = {steps: number; powerLosses: number; tornBytes: number; lostUnacked: number; segments: number; reopenedFromSnapshot: number}
 
-/** Runs one seeded simulation once; a failure names the seed and the command that replays it. */
-function cached<T>(name: string, run: (seed: number) => Promise<T>): (seed: number) => Promise<T> {
-  const runs = new Map<number, Promise<T>>()
-  return (seed) => {
-    let result = runs.get(seed)
-    if (!result) {
-      result = run(seed).catch((error: unknown) => {
-        const replay = `STORAGE_SIM_SEED=${seed} npx vitest run test/unit/storage/sim-crash.test.ts -t "${name}"`
-        throw new Error(`${name} seed ${seed} failed: ${(error as Error).message}\nreplay: ${replay}`, {cause: error})
-      })
-      runs.set(seed, result)
-    }
-    return result
-  }
-}
+const replay = (name: string) => (seed: number): string => `STORAGE_SIM_SEED=${seed} npx vitest run test/unit/storage/sim-crash.test.ts -t "${name}"`
 
 function newCoverage(): Coverage {
   return {steps: 0, powerLosses: 0, tornBytes: 0, lostUnacked: 0, segments: 0, reopenedFromSnapshot: 0}
@@ -87,7 +74,7 @@ async function crashRounds(seed: number, subject: (coverage: Coverage) => Subjec
   }
 }
 
-const walRun = cached('Wal', (seed) =>
+const walRun = oncePerSeed(replay('Wal'), (seed) =>
   crashRounds(seed, (coverage) => {
     let wal: Wal
     /** The log as the last reopen found it (record i + 1 at i), then what was appended since, in append order. */
@@ -121,7 +108,7 @@ const walRun = cached('Wal', (seed) =>
   }),
 )
 
-const kvRun = cached('KvStore', (seed) =>
+const kvRun = oncePerSeed(replay('KvStore'), (seed) =>
   crashRounds(seed, (coverage) => {
     let store: KvStore
     /** Batches that must be there: acknowledged, or found by a reopen (which syncs what it found). */

@@ -6,7 +6,7 @@ import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import type {MessageTransport} from '../../../src/nodes/txn-common/peer-transport.js'
 import {ParticipantService} from '../../../src/nodes/txn-participant/participant-service.js'
-import {oncePerSeed} from './fixtures.js'
+import {oncePerSeed} from '../../support/once-per-seed.js'
 
 /**
  * The production ParticipantService (CoreDriver, ReadyLog with checkpoints,

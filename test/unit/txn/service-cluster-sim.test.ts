@@ -9,7 +9,7 @@ import type {MessageTransport} from '../../../src/nodes/txn-common/peer-transpor
 import {parseMessages} from '../../../src/nodes/txn-common/wire.js'
 import {CoordinatorService} from '../../../src/nodes/txn-coordinator/coordinator-service.js'
 import {ParticipantService} from '../../../src/nodes/txn-participant/participant-service.js'
-import {oncePerSeed} from './fixtures.js'
+import {oncePerSeed} from '../../support/once-per-seed.js'
 
 /**
  * The production 2PC services (CoordinatorService, ParticipantService: the

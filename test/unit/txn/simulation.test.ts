@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {failpointNames, type FailpointName} from '../../../src/core/txn/failpoints.js'
-import {oncePerSeed} from './fixtures.js'
+import {oncePerSeed} from '../../support/once-per-seed.js'
 import {defaultSimulation, runSimulation} from './simulation.js'
 
 /** Override with TXN_SIM_SEED=<n> to replay one failure. */
