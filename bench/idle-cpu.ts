@@ -29,9 +29,9 @@ const DURATION_MS = arg('--duration', '10s')
 const SETTLE_MS = arg('--settle', '3s')
 const LEADER_TIMEOUT_MS = 15_000
 
-/** Measured once by hand on the machine above, for comparison with what this run finds. */
+/** Measured once by hand, for comparison with what this run finds: it names its machine, which may not be this one. */
 const BASELINE =
-  'Before issue 13\'s idle work, the same measurement on the same machine: 166 ticks in 10 s (16.6% of one core; Raft replicas 151 of them) at deaf180, the commit the issue measured 266 ticks (27%) at; 144 ticks (14.4%; Raft replicas 139) at 5cd733a.'
+  'Before issue 13\'s idle work, the same measurement on the machine these results were first taken on (2 × AMD EPYC, Node v20.20.2): 166 ticks in 10 s (16.6% of one core; Raft replicas 151 of them) at deaf180, the commit the issue measured 266 ticks (27%) at; 144 ticks (14.4%; Raft replicas 139) at 5cd733a.'
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).trim())
 
