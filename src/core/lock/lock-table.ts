@@ -7,18 +7,13 @@ import {
   LockTableOptions,
   LockTableOutput,
   ReleaseRequest,
+  Rejection,
   RenewRequest,
-  RejectReason,
   Reply,
   Reservation,
 } from './types.js'
+import {Holder, rejections, standing} from './lock-rules.js'
 import {WaitQueue} from './wait-queue.js'
-
-interface Holder {
-  owner: string
-  token: number
-  expiresAt: number
-}
 
 interface Waiter {
   requestId: number
@@ -109,12 +104,8 @@ export class LockTable {
     this.noteTtl(req.ttlMs)
     const lock = this.lockFor(req.name)
     this.expireHolder(lock, nowMs)
-    if (lock.holder?.owner === req.owner) {
-      return this.reject(req.requestId, 'already-held', `lock "${req.name}" is already held by owner "${req.owner}" (token ${lock.holder.token}); renew or release it`)
-    }
-    if (lock.queue.length >= this.options.maxWaitersPerLock) {
-      return this.reject(req.requestId, 'queue-full', `lock "${req.name}" has ${lock.queue.length} waiters, the limit`)
-    }
+    if (lock.holder?.owner === req.owner) return this.reject(req.requestId, rejections.alreadyHeld(req.name, lock.holder))
+    if (lock.queue.length >= this.options.maxWaitersPerLock) return this.reject(req.requestId, rejections.queueFull(req.name, lock.queue.length))
     const waiter: Waiter = {requestId: req.requestId, name: req.name, owner: req.owner, ttlMs: req.ttlMs, enqueuedAt: nowMs, cancelled: false}
     lock.queue.push(waiter)
     this.waiters.set(req.requestId, waiter)
@@ -260,16 +251,18 @@ export class LockTable {
 
   /** The holder when (owner, token) names a live lease; otherwise replies with the rejection. */
   private currentHolder(name: string, lock: Lock, owner: string, token: number, requestId: number, nowMs: number): Holder | undefined {
-    const holder = lock.holder
-    if (holder && holder.owner === owner && holder.token === token) {
-      if (holder.expiresAt > nowMs) return holder
-      this.expireHolder(lock, nowMs)
-      this.reject(requestId, 'expired', `the lease of token ${token} on "${name}" expired`)
-      this.grantWaiting(name, lock, nowMs)
-      return undefined
+    switch (standing(lock.holder, owner, token, nowMs)) {
+      case 'holds':
+        return lock.holder
+      case 'expired':
+        this.expireHolder(lock, nowMs)
+        this.reject(requestId, rejections.expired(name, token))
+        this.grantWaiting(name, lock, nowMs)
+        return undefined
+      case 'not-holder':
+        this.reject(requestId, rejections.notHolder(name, owner, token))
+        return undefined
     }
-    this.reject(requestId, 'not-holder', `owner "${owner}" with token ${token} does not hold "${name}"`)
-    return undefined
   }
 
   private expireHolder(lock: Lock, nowMs: number): void {
@@ -371,8 +364,8 @@ export class LockTable {
     if (tokensLeft <= this.options.tokenBlock / 2 || horizonLeftMs < this.options.horizonStepMs / 2) this.wantReservation = true
   }
 
-  private reject(requestId: number, reason: RejectReason, message: string): void {
+  private reject(requestId: number, rejection: Rejection): void {
     this.stats.rejections++
-    this.replies.push({type: 'rejected', requestId, reason, message})
+    this.replies.push({...rejection, requestId})
   }
 }

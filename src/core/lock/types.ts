@@ -36,14 +36,21 @@ export interface Reservation {
   leaseHorizonMs: number
 }
 
-export type RejectReason = 'not-holder' | 'expired' | 'already-held' | 'queue-full' | 'unavailable'
+/** `superseded`: the same owner asked again while waiting (a retry after a leader change); the later request took its place. */
+export type RejectReason = 'not-holder' | 'expired' | 'already-held' | 'queue-full' | 'unavailable' | 'superseded'
 
-export type Reply =
-  | {type: 'granted'; requestId: number; token: number; expiresAt: number; waitedMs: number}
-  | {type: 'timeout'; requestId: number; waitedMs: number}
-  | {type: 'renewed'; requestId: number; expiresAt: number}
-  | {type: 'released'; requestId: number}
-  | {type: 'rejected'; requestId: number; reason: RejectReason; message: string}
+/** An answer of either lock table, without the routing that each adds. */
+export type LockReply =
+  | {type: 'granted'; token: number; expiresAt: number; waitedMs: number}
+  | {type: 'timeout'; waitedMs: number}
+  | {type: 'renewed'; expiresAt: number}
+  | {type: 'released'}
+  | {type: 'rejected'; reason: RejectReason; message: string}
+
+export type Rejection = Extract<LockReply, {type: 'rejected'}>
+
+/** The single lock server's answer, routed to its request by id. */
+export type Reply = LockReply & {requestId: number}
 
 export interface LockTableOutput {
   replies: Reply[]
