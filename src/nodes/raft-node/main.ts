@@ -9,6 +9,7 @@ import {runNode} from '../run-node.js'
 import {PeerTransport, RAFT_MESSAGES_PATH} from './peer-transport.js'
 import {parseRaftMessages} from './raft-wire.js'
 import {parseRaftNodeOptions} from './raft-node-options.js'
+import {KvMachine, type KvReplica} from './kv-machine.js'
 import {NotLeaderError, RaftReplica} from './raft-replica.js'
 
 /**
@@ -60,12 +61,18 @@ async function atLeader(path: string, serve: () => Promise<HttpReply>): Promise<
 
 await runNode('raft-node', async (config, log) => {
   const options = parseRaftNodeOptions(config.options, config.id)
-  const replica: RaftReplica = RaftReplica.open(config.id, config.dataDir, options, {
-    env: realEnv(),
-    transport: new PeerTransport(options.peers, config.id, (messages) => replica.receive(messages)),
-    log,
-    onFatal: (err) => failStop(log, 'raft loop failed', err),
-  })
+  const replica: KvReplica = RaftReplica.open(
+    config.id,
+    config.dataDir,
+    options,
+    {
+      env: realEnv(),
+      transport: new PeerTransport(options.peers, config.id, (messages) => replica.receive(messages)),
+      log,
+      onFatal: (err) => failStop(log, 'raft loop failed', err),
+    },
+    new KvMachine(),
+  )
   const write = (command: KvCommand) => replica.write(command).then(answerWrite)
   const kvPath = (key: string, suffix = '') => `/kv/${encodeURIComponent(key)}${suffix}`
   return {
@@ -80,7 +87,7 @@ await runNode('raft-node', async (config, log) => {
         handler: ({params}) => {
           const key = keyOf(params)
           return atLeader(kvPath(key), async () => {
-            const found = await replica.read(key)
+            const found = await replica.read(() => replica.machine.get(key))
             if (found === undefined) throw notFound(`key "${key}" not found`)
             return {body: {key, value: found}}
           })

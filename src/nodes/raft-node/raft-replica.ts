@@ -1,20 +1,21 @@
-import type {KvCommand, KvResult} from '../../core/kv/commands.js'
 import type {Message, NodeId, PersistedState} from '../../core/raft/index.js'
 import {HttpError} from '../../runtime/net/http-error.js'
 import {Partition} from '../../runtime/net/partition.js'
 import {RaftLogStore} from './raft-log-store.js'
 import type {RaftNodeOptions} from './raft-node-options.js'
 import {ReadyLoop, type ReplicaEnvironment} from './ready-loop.js'
+import type {ReplicatedMachine} from './replicated-machine.js'
 
 export {NotLeaderError} from './not-leader-error.js'
 
 /**
- * One Raft KV replica's client API: writes and linearizable reads, each
- * bounded by requestTimeoutMs, answered by the ReadyLoop that drives the core.
+ * One Raft replica's client API over its replicated state machine: writes
+ * and linearizable reads, each bounded by requestTimeoutMs, answered by the
+ * ReadyLoop that drives the core.
  */
-export class RaftReplica {
+export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Command, Result> = ReplicatedMachine<Command, Result>> {
   readonly partition = new Partition()
-  private readonly loop: ReadyLoop
+  private readonly loop: ReadyLoop<Command, Result>
   private readonly counters = {writesProposed: 0, readsServed: 0, readIndexRequests: 0, messagesReceived: 0, peerRequestsReceived: 0}
 
   constructor(
@@ -23,11 +24,20 @@ export class RaftReplica {
     private readonly store: RaftLogStore,
     persisted: PersistedState,
     private readonly environment: ReplicaEnvironment,
+    /** Applied to in log order by the loop; read it only inside `read`'s query (or where staleness does not matter). */
+    readonly machine: Machine,
   ) {
-    this.loop = new ReadyLoop({...environment, id, options, store, persisted, partition: this.partition})
+    this.loop = new ReadyLoop({...environment, machine, id, options, store, persisted, partition: this.partition})
   }
 
-  static open(id: NodeId, dataDir: string, options: RaftNodeOptions, environment: ReplicaEnvironment): RaftReplica {
+  static open<Command, Result, Machine extends ReplicatedMachine<Command, Result>>(
+    id: NodeId,
+    dataDir: string,
+    options: RaftNodeOptions,
+    environment: ReplicaEnvironment,
+    // The intersection lets TypeScript infer Command and Result from the machine as well as keep its own type.
+    machine: Machine & ReplicatedMachine<Command, Result>,
+  ): RaftReplica<Command, Result, Machine> {
     const {store, persisted} = RaftLogStore.open(dataDir, {segmentBytes: options.walSegmentBytes}, environment.env.disk)
     environment.log.info('raft log recovered', {
       term: persisted.hardState.term,
@@ -36,11 +46,11 @@ export class RaftReplica {
       snapshotIndex: persisted.snapshot?.index ?? 0,
       entries: persisted.entries.length,
     })
-    return new RaftReplica(id, options, store, persisted, environment)
+    return new RaftReplica(id, options, store, persisted, environment, machine)
   }
 
   /** Replicates a write and resolves with its result once it is committed and applied here. */
-  async write(command: KvCommand): Promise<KvResult> {
+  async write(command: Command): Promise<Result> {
     const deadline = this.environment.env.now() + this.options.requestTimeoutMs
     await this.requireLeadership(deadline)
     this.counters.writesProposed++
@@ -49,8 +59,8 @@ export class RaftReplica {
     return this.withDeadline(applied, deadline, () => `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`)
   }
 
-  /** A linearizable read (thesis §6.4): served once the state machine reflects the confirmed commit index. */
-  async read(key: string): Promise<string | undefined> {
+  /** A linearizable read (thesis §6.4): runs `query` once the state machine reflects the confirmed commit index. */
+  async read<T>(query: () => T): Promise<T> {
     const deadline = this.environment.env.now() + this.options.requestTimeoutMs
     await this.requireLeadership(deadline)
     this.counters.readIndexRequests++
@@ -58,7 +68,7 @@ export class RaftReplica {
     this.loop.schedule()
     await this.withDeadline(confirmed, deadline, () => `no read point confirmed by a quorum within ${this.options.requestTimeoutMs}ms`)
     this.counters.readsServed++
-    return this.loop.machine.get(key)
+    return query()
   }
 
   /** Messages a peer sent back in an answer. */
@@ -88,7 +98,7 @@ export class RaftReplica {
       lastIndex: status.lastIndex,
       logSize: status.lastIndex - status.firstIndex + 1,
       snapshotIndex: storage.snapshotIndex,
-      keys: this.loop.machine.size,
+      ...this.machine.summary(),
       counters: {
         ...this.counters,
         ...this.loop.counters,

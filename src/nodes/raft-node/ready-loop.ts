@@ -1,5 +1,3 @@
-import {decodeBatch} from '../../core/kv/commands.js'
-import {KvStateMachine} from '../../core/kv/state-machine.js'
 import {RawNode, type Entry, type Message, type NodeId, type PersistedState, type Ready, type Role, type Snapshot} from '../../core/raft/index.js'
 import type {Env} from '../../runtime/env/env.js'
 import type {Logger} from '../../runtime/net/node-log.js'
@@ -10,6 +8,7 @@ import type {RaftNodeOptions} from './raft-node-options.js'
 import {RaftTicker} from './raft-ticker.js'
 import type {RaftTransport} from './raft-transport.js'
 import {ReadBatcher} from './read-batcher.js'
+import type {ReplicatedMachine} from './replicated-machine.js'
 import {WriteBatcher} from './write-batcher.js'
 
 /** What a replica did, for the simulation's checkers; a node process passes none. */
@@ -34,7 +33,8 @@ export interface ReplicaEnvironment {
   readonly observer?: RaftObserver
 }
 
-interface ReadyLoopParts extends ReplicaEnvironment {
+interface ReadyLoopParts<Command, Result> extends ReplicaEnvironment {
+  readonly machine: ReplicatedMachine<Command, Result>
   readonly id: NodeId
   readonly options: RaftNodeOptions
   readonly store: RaftLogStore
@@ -49,10 +49,10 @@ interface ReadyLoopParts extends ReplicaEnvironment {
  * then takes a snapshot when enough entries were applied. Messages to a peer
  * whose POST is waiting for its answer go back in that answer.
  */
-export class ReadyLoop {
+export class ReadyLoop<Command, Result> {
   readonly node: RawNode
-  readonly machine = new KvStateMachine()
-  readonly writes = new WriteBatcher()
+  readonly machine: ReplicatedMachine<Command, Result>
+  readonly writes: WriteBatcher<Command, Result>
   readonly reads: ReadBatcher
   readonly counters = {writesApplied: 0, entriesApplied: 0, entriesPersisted: 0, readies: 0, messagesInAnswers: 0}
   role: Role = 'follower'
@@ -66,8 +66,10 @@ export class ReadyLoop {
   private stopped = false
   private idle: Promise<void> = Promise.resolve()
 
-  constructor(private readonly parts: ReadyLoopParts) {
+  constructor(private readonly parts: ReadyLoopParts<Command, Result>) {
     const {id, options, env, persisted} = parts
+    this.machine = parts.machine
+    this.writes = new WriteBatcher(parts.machine.codec)
     this.node = new RawNode(
       {id, peers: Object.keys(options.peers), rng: env.rng, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks, readOnly: options.readOnly},
       persisted,
@@ -187,7 +189,7 @@ export class ReadyLoop {
       log.info('installed snapshot from leader', {index: ready.snapshot.index, term: ready.snapshot.term})
     }
     for (const entry of ready.committedEntries) {
-      const results = entry.data === '' ? [] : decodeBatch(entry.data).map((command) => this.machine.apply(command))
+      const results = entry.data === '' ? [] : this.machine.codec.decode(entry.data).map((command) => this.machine.apply(command, entry.index))
       this.applied = entry.index
       this.counters.entriesApplied++
       this.counters.writesApplied += results.length
@@ -249,6 +251,6 @@ export class ReadyLoop {
     if (this.applied - store.stats().snapshotIndex < options.snapshotEntries) return
     const snapshot = this.node.compact(this.applied, this.machine.serialize())
     await store.saveSnapshot(snapshot)
-    log.info('snapshot taken', {index: snapshot.index, keys: this.machine.size})
+    log.info('snapshot taken', {index: snapshot.index, ...this.machine.summary()})
   }
 }

@@ -1,38 +1,40 @@
-import {encodeBatch, encodeCommand, type KvCommand, type KvResult} from '../../core/kv/commands.js'
 import type {Entry, ProposeResult} from '../../core/raft/index.js'
 import {HttpError} from '../../runtime/net/http-error.js'
+import type {EntryCodec} from './replicated-machine.js'
 
-interface QueuedWrite {
+interface QueuedWrite<Result> {
   readonly encoded: string
-  resolve(result: KvResult): void
+  resolve(result: Result): void
   reject(err: Error): void
 }
 
 /** The writes proposed together as one entry, in the entry's command order. */
-interface ProposedBatch {
+interface ProposedBatch<Result> {
   readonly term: number
-  readonly writes: readonly QueuedWrite[]
+  readonly writes: readonly QueuedWrite<Result>[]
 }
 
-/** Bounds on one batch entry, in encoded commands and their UTF-16 units (see RaftLogStore's record limit). */
-const MAX_BATCH_WRITES = 512
+/** Bound on one batch entry in UTF-16 units of its encoded commands (see RaftLogStore's record limit); the codec bounds their count. */
 const MAX_BATCH_CHARS = 512 * 1024
 
 /**
  * The leader's group commit: writes that arrive between two Readies are
- * proposed as one batch entry (one WAL append, one fsync, one message per
- * follower), and each write is answered from its command's result once that
- * entry is applied here.
+ * proposed together, in entries of up to the codec's maxCommands, and all go
+ * in the same Ready (one WAL append, one fsync, one message per follower);
+ * each write is answered from its command's result once its entry is
+ * applied here.
  */
-export class WriteBatcher {
+export class WriteBatcher<Command, Result> {
   /** Writes waiting for the next Ready to be proposed as one batch entry. */
-  private queued: QueuedWrite[] = []
+  private queued: QueuedWrite<Result>[] = []
   /** Proposed batches by log index, until applied (or leadership is lost). */
-  private readonly proposed = new Map<number, ProposedBatch>()
+  private readonly proposed = new Map<number, ProposedBatch<Result>>()
+
+  constructor(private readonly codec: EntryCodec<Command>) {}
 
   /** Resolves with the write's result once its entry is applied; rejects when its outcome cannot be known here. */
-  add(command: KvCommand): Promise<KvResult> {
-    return new Promise<KvResult>((resolve, reject) => this.queued.push({encoded: encodeCommand(command), resolve, reject}))
+  add(command: Command): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => this.queued.push({encoded: this.codec.encode(command), resolve, reject}))
   }
 
   /** Proposes every queued write; `notLeader` is the answer when the core refuses for want of leadership. */
@@ -40,12 +42,12 @@ export class WriteBatcher {
     while (this.queued.length > 0) {
       let count = 0
       let chars = 0
-      while (count < this.queued.length && count < MAX_BATCH_WRITES && (count === 0 || chars + this.queued[count].encoded.length <= MAX_BATCH_CHARS)) {
+      while (count < this.queued.length && count < this.codec.maxCommands && (count === 0 || chars + this.queued[count].encoded.length <= MAX_BATCH_CHARS)) {
         chars += this.queued[count].encoded.length
         count++
       }
       const writes = this.queued.splice(0, count)
-      const result = propose(encodeBatch(writes.map((w) => w.encoded)))
+      const result = propose(this.codec.entry(writes.map((w) => w.encoded)))
       if (result.ok) {
         this.proposed.set(result.index, {term: result.term, writes})
         continue
@@ -56,7 +58,7 @@ export class WriteBatcher {
   }
 
   /** `entry` was applied with these per-command results: answer its writes if this replica proposed it. */
-  applied(entry: Entry, results: readonly KvResult[]): void {
+  applied(entry: Entry, results: readonly Result[]): void {
     const batch = this.proposed.get(entry.index)
     if (batch === undefined) return
     this.proposed.delete(entry.index)

@@ -3,7 +3,8 @@ import {decodeBatch, type KvCommand} from '../../../src/core/kv/commands.js'
 import type {Entry, Message, NodeId, ReadOnlyOption} from '../../../src/core/raft/index.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import {NotLeaderError, type RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
+import type {KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
+import {NotLeaderError} from '../../../src/nodes/raft-node/raft-replica.js'
 import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
 import {ReadChecker} from './read-checker.js'
 import {SafetyChecker, SafetyViolation} from './safety-checker.js'
@@ -154,7 +155,7 @@ export class SimCluster implements ClusterObserver {
       this.write(node, {op: 'cas', key, expected: this.rng.next() < 0.8 ? (this.lastSeen.get(key) ?? null) : null, value: id})
     } else {
       this.reads.readStarted(id, key)
-      this.atLeader(node, (replica) => replica.read(key)).then(
+      this.atLeader(node, (replica) => replica.read(() => replica.machine.get(key))).then(
         (value) => {
           if (value !== undefined) this.lastSeen.set(key, value)
           this.check(() => this.reads.readReturned(id, value === undefined ? 0 : (this.versionOf.get(value) ?? -1)))
@@ -178,7 +179,7 @@ export class SimCluster implements ClusterObserver {
   }
 
   /** Calls `op` on `node`, following one redirect to the leader it names. */
-  private async atLeader<T>(node: SimReplica, op: (replica: RaftReplica) => Promise<T>): Promise<T> {
+  private async atLeader<T>(node: SimReplica, op: (replica: KvReplica) => Promise<T>): Promise<T> {
     try {
       return await op(node.replica)
     } catch (err) {

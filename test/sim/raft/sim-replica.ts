@@ -2,6 +2,7 @@ import type {Entry, NodeId, PersistedState, Ready, Role, Snapshot} from '../../.
 import type {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, type SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import type {Logger} from '../../../src/runtime/net/node-log.js'
+import {KvMachine, type KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
 import {RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
 import type {RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
 import type {RaftTransport} from '../../../src/nodes/raft-node/raft-transport.js'
@@ -29,7 +30,7 @@ const DATA_DIR = '/data'
  * RaftLogStore's real code.
  */
 export class SimReplica {
-  private current: RaftReplica | undefined
+  private current: KvReplica | undefined
   private env: SimEnv | undefined
   private lives = 0
   role: Role = 'follower'
@@ -54,7 +55,7 @@ export class SimReplica {
   }
 
   /** The running replica; only while the node is up. */
-  get replica(): RaftReplica {
+  get replica(): KvReplica {
     if (this.current === undefined) throw new Error(`sim: ${this.id} is down`)
     return this.current
   }
@@ -74,13 +75,19 @@ export class SimReplica {
   private start(): void {
     // Each life draws from its own stream, as a restarted process would.
     this.env = new SimEnv(this.scheduler, this.seed * 7919 + this.lives++, {disk: this.disk})
-    this.current = RaftReplica.open(this.id, DATA_DIR, this.options, {
-      env: this.env,
-      transport: this.transport(),
-      log: silentLog,
-      onFatal: (err) => this.observer.onFatal(this, err),
-      observer: this.raftObserver(),
-    })
+    this.current = RaftReplica.open(
+      this.id,
+      DATA_DIR,
+      this.options,
+      {
+        env: this.env,
+        transport: this.transport(),
+        log: silentLog,
+        onFatal: (err) => this.observer.onFatal(this, err),
+        observer: this.raftObserver(),
+      },
+      new KvMachine(),
+    )
   }
 
   private raftObserver(): RaftObserver {
