@@ -34,6 +34,21 @@ export class MinHeap<T> {
     return this.items[0]?.value
   }
 
+  /** The entries with a key <= `key`, in no particular order, left in the heap. */
+  upTo(key: number): HeapEntry<T>[] {
+    const found: HeapEntry<T>[] = []
+    // A child's key is never below its parent's: stop descending at the first one past `key`.
+    const stack = [0]
+    while (stack.length > 0) {
+      const i = stack.pop()!
+      const entry = this.items[i]
+      if (!entry || entry.key > key) continue
+      found.push(entry)
+      stack.push(2 * i + 1, 2 * i + 2)
+    }
+    return found
+  }
+
   pop(): T | undefined {
     const top = this.items[0]
     if (!top) return undefined

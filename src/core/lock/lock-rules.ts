@@ -30,5 +30,10 @@ export const rejections = {
     reason: 'not-holder',
     message: `owner "${owner}" with token ${token} does not hold "${name}"`,
   }),
+  superseded: (name: string, owner: string): Rejection => ({
+    type: 'rejected',
+    reason: 'superseded',
+    message: `owner "${owner}" asked for "${name}" again while waiting; the later request waits in this one's place`,
+  }),
   expired: (name: string, token: number): Rejection => ({type: 'rejected', reason: 'expired', message: `the lease of token ${token} on "${name}" expired`}),
 }

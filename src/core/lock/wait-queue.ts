@@ -35,6 +35,14 @@ export class WaitQueue<T extends {cancelled: boolean}> {
     return item
   }
 
+  /** The waiters still waiting, oldest first. */
+  *[Symbol.iterator](): Generator<T> {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i]!
+      if (!item.cancelled) yield item
+    }
+  }
+
   /** Call after setting `item.cancelled` on an item still in the queue. */
   removed(): void {
     this.live--
