@@ -5,11 +5,9 @@ import {LockState, LockTableOptions, Reply, Reservation} from '../../core/lock/t
 import {DeadlineTimer} from '../../runtime/env/deadline-timer.js'
 import type {Env} from '../../runtime/env/env.js'
 import {readJsonFileSync, writeFileAtomic} from '../../runtime/storage/atomic-file.js'
+import type {LockApi, OnAbort} from '../lock-common/lock-routes.js'
 
 const RESERVATION_FILE = 'lock-reservation.json'
-
-/** Registers what to do if the client goes away while its request waits. */
-type OnAbort = (listener: () => void) => void
 
 /**
  * Wires the pure lock table to the Env's wall clock, one deadline timer and
@@ -18,7 +16,7 @@ type OnAbort = (listener: () => void) => void
  * table runs on wall-clock time because its reservation's lease horizon must
  * still mean something after a restart.
  */
-export class LockService {
+export class LockService implements LockApi {
   private readonly table: LockTable
   private readonly pending = new Map<number, (reply: Reply) => void>()
   private nextRequestId = 1
