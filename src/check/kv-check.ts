@@ -1,13 +1,12 @@
 import {performance} from 'node:perf_hooks'
 
 import {requireClusterState} from '../runtime/cluster/cluster-state.js'
-import {fetchHealth} from '../runtime/cluster/health.js'
 import {SeededRng} from '../core/common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../runtime/clients/raft-kv-client.js'
 import {KvEvent} from '../core/check/kv-history.js'
 import {History, recheckedRun, writeHistory} from './histories.js'
 import {judgeKvHistory, KvVerdict} from '../core/check/kv-verdict.js'
-import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
+import {CheckObserver, Fault, FaultEvent, NemesisOptions, pickVictim, runUnderFaults, Victim} from './nemesis.js'
 
 export interface KvCheckOptions {
   dataDir: string
@@ -21,14 +20,10 @@ export interface KvCheckOptions {
   /** Bound on one operation, retries and redirects included: past it the outcome is unknown. */
   opTimeoutMs: number
   /** Which replica a fault hits; `mixed` by default. */
-  victim?: KvVictim
+  victim?: Victim
   historyPath: string
   observer?: CheckObserver
 }
-
-/** `leader`: always the current leader; `any`: any replica; `mixed`: the leader half the time, else any replica. */
-export const KV_VICTIMS = ['mixed', 'leader', 'any'] as const
-export type KvVictim = (typeof KV_VICTIMS)[number]
 
 export interface KvCheckReport extends KvVerdict {
   workload: 'check-kv'
@@ -114,15 +109,4 @@ async function invoke(session: KvSession, f: KvEvent['f'], key: string, input: K
     const definite = err instanceof KvRequestError && err.status >= 400 && err.status < 500
     return {type: definite ? 'fail' : 'info', value: input, error: (err as Error).message}
   }
-}
-
-/** The current leader (the interesting victim) when `victim` asks for it, or half the time for `mixed`; otherwise, or with no leader, any replica. */
-async function pickVictim(replicas: Array<{name: string; url: string}>, victim: KvVictim, rng: SeededRng): Promise<string> {
-  if (victim === 'leader' || (victim === 'mixed' && rng.next() < 0.5)) {
-    for (const r of replicas) {
-      const health = await fetchHealth(r.url, 500)
-      if (health?.role === 'leader') return r.name
-    }
-  }
-  return replicas[rng.int(replicas.length)].name
 }

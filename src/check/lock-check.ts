@@ -2,17 +2,31 @@ import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DsysLockBackend} from '../bench/lock/dsys-lock-backend.js'
+import type {LockBackend} from '../bench/lock/lock-backend.js'
+import {ProtectedResource} from '../bench/lock/protected-resource.js'
 import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {PARTITIONABLE} from '../runtime/cluster/partition.js'
 import {SeededRng} from '../core/common/rng.js'
 import {Anomaly} from '../core/check/anomaly.js'
 import {OutcomeCounts, outcomeCounts} from '../core/check/history-operations.js'
 import {History, recheckedRun, writeHistory} from './histories.js'
-import {checkLockHistory, lockAnomaly, LockCheckResult, LockEvent} from '../core/check/mutual-exclusion.js'
-import {CheckObserver, Fault, FaultEvent, NemesisOptions, runUnderFaults} from './nemesis.js'
+import {checkLockHistory, lockAnomaly, LockCheckResult, LockEvent, resourceWrites, ResourceWrites} from '../core/check/mutual-exclusion.js'
+import {CheckObserver, Fault, FaultEvent, NemesisOptions, pickVictim, runUnderFaults, Victim} from './nemesis.js'
 import {CheckTimelinePoint, historyTimeline} from '../core/check/timeline.js'
+
+/** What `check lock` runs against: a lock service and the cluster nodes behind it, which the server faults hit. */
+export interface LockCheckTarget {
+  backend: LockBackend
+  /** Empty when the target is not run by the local cluster: then only client-pauses apply. */
+  nodes: Array<{name: string; url: string; subsystem: string}>
+  /** The nodes elect a leader and name their role in /health (the replicated lock): `victim` can aim at it. */
+  elected: boolean
+}
 
 export interface LockCheckOptions {
   dataDir: string
+  /** By default the local cluster's lock server. */
+  target?: LockCheckTarget
   clients: number
   locks: number
   ttlMs: number
@@ -21,6 +35,8 @@ export interface LockCheckOptions {
   durationMs: number
   faults: Fault[]
   faultIntervalMs: number
+  /** Which node a server fault hits when the target elects a leader; `mixed` by default. */
+  victim?: Victim
   seed: number
   historyPath: string
   observer?: CheckObserver
@@ -30,13 +46,17 @@ export interface LockCheckOptions {
 export interface LockVerdict {
   operations: OutcomeCounts
   result: LockCheckResult
-  /** The first violation, its grants marked among the operations around them. */
+  /** The protected resource: whether grants carried fencing tokens, and the writes it accepted and fenced off. */
+  resource: ResourceWrites
+  /** The first violation, its operations marked among the operations around them. */
   anomaly?: Anomaly
   timeline: CheckTimelinePoint[]
 }
 
 export interface LockCheckReport extends LockVerdict {
   workload: 'check-lock'
+  /** Absent on a re-check: the history file does not record it. */
+  target?: string
   clients: number
   locks: number
   durationS: number
@@ -48,11 +68,11 @@ export interface LockCheckReport extends LockVerdict {
   history: string
 }
 
-/** Checks a lock history for overlapping holders and token order. */
+/** Checks a lock history for overlapping holders, token order and stale writes the resource accepted. */
 export function judgeLockHistory(history: readonly LockEvent[]): LockVerdict {
   const result = checkLockHistory(history)
   const anomaly = lockAnomaly(history, result)
-  return {operations: outcomeCounts(history), result, ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
+  return {operations: outcomeCounts(history), result, resource: resourceWrites(history), ...(anomaly ? {anomaly} : {}), timeline: historyTimeline(history)}
 }
 
 /** `check lock --recheck`: the report of a live check from its history alone; what only the run knew (seed, faults) is left out. */
@@ -60,21 +80,55 @@ export function recheckLockHistory(history: readonly LockEvent[], path: string):
   return {workload: 'check-lock', ...recheckedRun(history, path), locks: new Set(history.map((e) => e.lock)).size, ...judgeLockHistory(history)}
 }
 
-/** The faults a single lock server can suffer: it has no peers to be cut off from. */
-export const LOCK_FAULTS: readonly Fault[] = ['kill', 'pause']
+/** Every fault check lock knows; a partition needs a target whose nodes talk to each other. */
+export const LOCK_FAULTS: readonly Fault[] = ['kill', 'pause', 'partition', 'client-pause']
+/** The faults check lock injects unless told otherwise: those every local target can suffer. */
+export const DEFAULT_LOCK_FAULTS: readonly Fault[] = ['kill', 'pause', 'client-pause']
+
+/** The local cluster's lock server as a check target. */
+export function localLockServer(dataDir: string, clients: number): LockCheckTarget {
+  const server = requireClusterState(dataDir).nodes.find((n) => n.subsystem === 'lock')
+  if (!server) throw new Error('this cluster has no lock server; start it with: dsys cluster up --lock')
+  return {backend: new DsysLockBackend(server.url, clients), nodes: [server], elected: false}
+}
+
+/** Why `faults` cannot be injected on `target`, in one line; undefined when they can. */
+export function faultsProblem(target: LockCheckTarget, faults: readonly Fault[]): string | undefined {
+  const server = faults.filter((f) => f !== 'client-pause')
+  if (server.length > 0 && target.nodes.length === 0) {
+    return `--faults ${server.join(',')} needs a target the local cluster runs (its nodes are the victims); ${target.backend.target} is not one: use --faults client-pause or none`
+  }
+  const cut = target.nodes.find((n) => !PARTITIONABLE.includes(n.subsystem))
+  if (faults.includes('partition') && cut) return `--faults partition: the ${cut.subsystem} nodes cannot be partitioned by dsys; partitions apply to: ${PARTITIONABLE.join(', ')}`
+  return undefined
+}
+
+/** One client's pending pause: armed by the nemesis, taken at the client's next grant. */
+interface ArmedPause {
+  stopped: (paused: {resumed: Promise<void>} | undefined) => void
+}
 
 /**
- * Clients acquire one of a few locks, hold it briefly and release it, and
- * record every step with its fencing token, while the nemesis kills (kill
- * -9, restart) or pauses the lock server. The history (JSON Lines) is then
- * checked: no two holders at once, tokens in real-time order, no token
- * granted twice.
+ * Clients acquire one of a few locks, write once to a protected resource
+ * with their token, and release, recording every step with its fencing token,
+ * while the nemesis kills (kill -9, restart) or pauses the target's nodes, or
+ * stops a client that holds a lock for longer than its lease (a GC pause: no
+ * renew, no release, nothing sent) before it writes with its old token. The
+ * resource rejects a write whose token is below the highest it has seen on
+ * that lock (fencing), where the target gives tokens. The history (JSON
+ * Lines) is then checked: no two holders at once, tokens in real-time order,
+ * no token granted twice, no write accepted from a client whose lease had
+ * ended while another held the lock.
  */
 export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckReport> {
-  const server = requireClusterState(opts.dataDir).nodes.find((n) => n.subsystem === 'lock')
-  if (!server) throw new Error('this cluster has no lock server; start it with: dsys cluster up --lock')
-  const backend = new DsysLockBackend(server.url, opts.clients)
+  const target = opts.target ?? localLockServer(opts.dataDir, opts.clients)
+  const problem = faultsProblem(target, opts.faults)
+  if (problem) throw new Error(problem)
+  const {backend} = target
+  const resource = new ProtectedResource(backend.fencing, opts.locks)
   const history = new History<LockEvent>(opts.observer)
+  const pauses = new Map<string, ArmedPause>()
+  const clientName = (process: number) => `client-${process}`
   const t0 = performance.now()
   const deadline = t0 + opts.durationMs
   const runId = Date.now().toString(36)
@@ -83,7 +137,8 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
     const rng = new SeededRng(opts.seed * 7919 + process)
     const owner = `check-${runId}-${process}`
     while (performance.now() < deadline) {
-      const lock = `check-${runId}-${rng.int(opts.locks)}`
+      const i = rng.int(opts.locks)
+      const lock = `check-${runId}-${i}`
       history.push({process, type: 'invoke', f: 'acquire', lock, token: null, time: Date.now()})
       let grant
       try {
@@ -96,21 +151,47 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
         history.push({process, type: 'fail', f: 'acquire', lock, token: null, time: Date.now()})
         continue
       }
-      history.push({process, type: 'ok', f: 'acquire', lock, token: grant.token!, expiresAt: grant.expiresAt, time: Date.now()})
-      await sleep(rng.int(opts.holdMs + 1))
-      history.push({process, type: 'invoke', f: 'release', lock, token: grant.token!, time: Date.now()})
+      const token = grant.token ?? null
+      history.push({process, type: 'ok', f: 'acquire', lock, token, expiresAt: grant.expiresAt, time: Date.now()})
+      resource.enter(i, process, grant.token, grant.expiresAt, Date.now(), performance.timeOrigin + performance.now())
+      const pause = pauses.get(clientName(process))
+      if (pause) {
+        pauses.delete(clientName(process))
+        // Until a TTL past the end of the lease the target gave: it surely ended while the client stood still.
+        const resumed = sleep(Math.max(0, grant.expiresAt - Date.now()) + opts.ttlMs)
+        pause.stopped({resumed})
+        await resumed
+      } else {
+        await sleep(rng.int(opts.holdMs + 1))
+      }
+      history.push({process, type: 'invoke', f: 'write', lock, token, time: Date.now()})
+      history.push({process, type: resource.write(i, grant.token) ? 'ok' : 'fail', f: 'write', lock, token, time: Date.now()})
+      resource.exit(i, process, performance.timeOrigin + performance.now())
+      history.push({process, type: 'invoke', f: 'release', lock, token, time: Date.now()})
       try {
         const released = await backend.release(process, lock, owner, grant)
-        history.push({process, type: released ? 'ok' : 'fail', f: 'release', lock, token: grant.token!, time: Date.now()})
+        history.push({process, type: released ? 'ok' : 'fail', f: 'release', lock, token, time: Date.now()})
       } catch (err) {
-        history.push({process, type: 'info', f: 'release', lock, token: grant.token!, time: Date.now(), error: (err as Error).message})
+        history.push({process, type: 'info', f: 'release', lock, token, time: Date.now(), error: (err as Error).message})
       }
     }
+    // A pause armed too late to be taken: the nemesis is told so and stops.
+    pauses.get(clientName(process))?.stopped(undefined)
   }
 
+  const nemesis: NemesisOptions = {
+    dataDir: opts.dataDir,
+    faults: opts.faults,
+    intervalMs: opts.faultIntervalMs,
+    deadline,
+    startedAt: t0,
+    seed: opts.seed,
+    victim: (fault, rng) => (fault === 'client-pause' ? clientName(rng.int(opts.clients)) : pickVictim(target.nodes, target.elected ? (opts.victim ?? 'mixed') : 'any', rng)),
+    pauseClient: (client) => new Promise((stopped) => pauses.set(client, {stopped})),
+    observer: opts.observer,
+  }
   let faults: FaultEvent[]
   try {
-    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: () => server.name, observer: opts.observer}
     faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await backend.close()
@@ -119,6 +200,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
   writeHistory(opts.historyPath, history.events)
   return {
     workload: 'check-lock',
+    target: backend.target,
     clients: opts.clients,
     locks: opts.locks,
     durationS: (performance.now() - t0) / 1000,

@@ -1,12 +1,15 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {fetchHealth} from '../runtime/cluster/health.js'
 import {healCluster, partitionCluster} from '../runtime/cluster/partition.js'
 import {killNode, restartNode} from '../runtime/cluster/supervisor.js'
 import {SeededRng} from '../core/common/rng.js'
 
+/** The faults of a server node. */
 export const FAULTS = ['partition', 'kill', 'pause'] as const
-export type Fault = (typeof FAULTS)[number]
+/** A server fault, or a client's: `client-pause` stops a client that holds a lock for longer than its lease (check lock). */
+export type Fault = (typeof FAULTS)[number] | 'client-pause'
 
 export interface FaultEvent {
   atS: number
@@ -33,8 +36,14 @@ export interface NemesisOptions {
   /** performance.now() at the run's start, for the events' times. */
   startedAt: number
   seed: number
-  /** The node a fault hits. */
+  /** The node a fault hits; for a client-pause, the client. */
   victim: (fault: Fault, rng: SeededRng) => Promise<string> | string
+  /**
+   * Stops `client` at its next grant, for longer than the lease: resolves once
+   * it stopped, with a promise of its resumption; undefined when its run ended
+   * first. Needed for the `client-pause` fault.
+   */
+  pauseClient?: (client: string) => Promise<{resumed: Promise<void>} | undefined>
   observer?: CheckObserver
 }
 
@@ -43,7 +52,7 @@ const RESTART_TIMEOUT_MS = 15_000
 /**
  * Jepsen's nemesis, one fault at a time: a partition (the victim cut off from
  * its subsystem's other nodes), a kill -9 or a pause (SIGSTOP), then the
- * heal, the restart or SIGCONT.
+ * heal, the restart or SIGCONT; or a client-pause, which ends when the client resumes.
  * Every fault it starts is ended before it returns.
  */
 export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
@@ -75,6 +84,13 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
       await pause()
       note('resume', node, 'end')
       killNode(opts.dataDir, node, 'CONT')
+    } else if (fault === 'client-pause') {
+      if (!opts.pauseClient) throw new Error('the client-pause fault needs a check whose clients can pause')
+      const paused = await opts.pauseClient(node)
+      if (!paused) return events
+      note('client-pause', node)
+      await paused.resumed
+      note('client-resume', node, 'end')
     } else {
       note('partition', node)
       await partitionCluster(opts.dataDir, [node])
@@ -89,4 +105,19 @@ export async function runNemesis(opts: NemesisOptions): Promise<FaultEvent[]> {
 export async function runUnderFaults(nemesis: NemesisOptions, clients: number, client: (index: number) => Promise<void>): Promise<FaultEvent[]> {
   const [faults] = await Promise.all([runNemesis(nemesis), ...Array.from({length: clients}, (_, i) => client(i))])
   return faults
+}
+
+/** `leader`: always the current leader; `any`: any node; `mixed`: the leader half the time, else any node. */
+export const VICTIMS = ['mixed', 'leader', 'any'] as const
+export type Victim = (typeof VICTIMS)[number]
+
+/** The current leader by /health's role (the interesting victim) when `victim` asks for it, or half the time for `mixed`; otherwise, or with no leader, any node. */
+export async function pickVictim(nodes: ReadonlyArray<{name: string; url: string}>, victim: Victim, rng: SeededRng): Promise<string> {
+  if (victim === 'leader' || (victim === 'mixed' && rng.next() < 0.5)) {
+    for (const n of nodes) {
+      const health = await fetchHealth(n.url, 500)
+      if (health?.role === 'leader') return n.name
+    }
+  }
+  return nodes[rng.int(nodes.length)].name
 }

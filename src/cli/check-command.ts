@@ -8,10 +8,10 @@ import {DsysCommand, exitAfterRun} from './base-command.js'
 import {durationFlag, positiveIntFlag} from './flags.js'
 import {checkProgress} from './progress.js'
 
-/** The nemesis flags of a `dsys check` command whose subsystem can suffer `faults` (all of them by default). */
-export function nemesisFlags(faults: readonly Fault[]) {
+/** The nemesis flags of a `dsys check` command whose subsystem can suffer `faults` (`defaults` of them unless told, all by default). */
+export function nemesisFlags(faults: readonly Fault[], defaults = faults) {
   return {
-    faults: Flags.string({description: `comma-separated faults to inject: ${faults.join(', ')}, or none`, default: faults.join(',')}),
+    faults: Flags.string({description: `comma-separated faults to inject: ${faults.join(', ')}, or none`, default: defaults.join(',')}),
     'fault-interval': durationFlag({description: 'how long each fault lasts, and the pause before the next', default: 3_000}),
     seed: positiveIntFlag({description: "seed of the clients' and the nemesis' choices (default: from the clock)"}),
   }

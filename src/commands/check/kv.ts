@@ -5,9 +5,9 @@ import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../report/table.js'
-import {KV_VICTIMS, KvCheckReport, KvVictim, recheckKvHistory, runKvCheck} from '../../check/kv-check.js'
+import {KvCheckReport, recheckKvHistory, runKvCheck} from '../../check/kv-check.js'
 import {kvEventProblem} from '../../core/check/kv-history.js'
-import {FAULTS} from '../../check/nemesis.js'
+import {FAULTS, VICTIMS, Victim} from '../../check/nemesis.js'
 
 export default class CheckKv extends CheckCommand {
   static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
@@ -25,7 +25,7 @@ export default class CheckKv extends CheckCommand {
     keys: positiveIntFlag({description: 'distinct keys (fewer keys: more contention per register)', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000, min: 1}),
     'op-timeout': durationFlag({description: 'bound on one operation; past it the outcome is recorded as unknown', default: 2_000}),
-    victim: Flags.string({description: 'which replica a fault hits: leader (always the current leader), any (any replica), mixed (the leader half the time)', options: [...KV_VICTIMS], default: 'mixed'}),
+    victim: Flags.string({description: 'which replica a fault hits: leader (always the current leader), any (any replica), mixed (the leader half the time)', options: [...VICTIMS], default: 'mixed'}),
     history: historyFlag('kv'),
     recheck: recheckFlag,
     report: reportFlag,
@@ -43,7 +43,7 @@ export default class CheckKv extends CheckCommand {
             durationMs: flags.duration,
             ...this.nemesisOptions(flags, FAULTS),
             opTimeoutMs: flags['op-timeout'],
-            victim: flags.victim as KvVictim,
+            victim: flags.victim as Victim,
             historyPath: this.historyPath(flags['data-dir'], 'kv', flags.history),
             observer,
           }),

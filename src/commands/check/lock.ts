@@ -1,18 +1,31 @@
+import {Flags} from '@oclif/core'
+
 import {CheckCommand, faultsCell, historyFlag, historyLine, nemesisFlags} from '../../cli/check-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../report/table.js'
-import {LOCK_FAULTS, LockCheckReport, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
+import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
+import {RedisLockBackend} from '../../bench/lock/redis-lock-backend.js'
+import {DEFAULT_LOCK_FAULTS, faultsProblem, LOCK_FAULTS, LockCheckReport, LockCheckTarget, localLockServer, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
+import {VICTIMS, Victim} from '../../check/nemesis.js'
 import {lockEventProblem} from '../../core/check/mutual-exclusion.js'
+import {readClusterState} from '../../runtime/cluster/cluster-state.js'
 
 export default class CheckLock extends CheckCommand {
-  static override summary = 'Check the lock server for mutual exclusion and fencing-token order under kill -9 and pauses'
-  static override description = `Clients acquire one of a few locks, hold it briefly and release it, recording each step with its fencing token (JSON Lines), while a nemesis kills and restarts or pauses (SIGSTOP) the lock server. The history is then checked: no grant while an earlier holder's lease was still valid and unreleased, tokens in real-time order, no token granted twice. With --recheck, only the checker runs, on the history in --history. Exit code 1 on any violation.`
-  static override examples = ['<%= config.bin %> check lock --duration 30s', '<%= config.bin %> check lock --faults kill --fault-interval 2s --json', '<%= config.bin %> check lock --history lock.jsonl --recheck']
+  static override summary = 'Check a lock service for mutual exclusion and fencing under kill -9, pauses and client pauses'
+  static override description = `Clients acquire one of a few locks, write once to a protected resource with their fencing token, and release, recording each step (JSON Lines), while a nemesis kills and restarts or pauses (SIGSTOP) the target's nodes, or stops a client holding a lock for longer than its lease (client-pause, a GC pause: nothing sent) before it writes with its old token. The resource rejects a write whose token is below the highest it has seen (fencing), where the target gives tokens. The history is then checked: no grant while an earlier holder's lease was still valid and unreleased, tokens in real-time order, no token granted twice, no write accepted from a client whose lease had ended while another held the lock. With --recheck, only the checker runs, on the history in --history. Exit code 1 on any violation.`
+  static override examples = [
+    '<%= config.bin %> check lock --duration 30s',
+    '<%= config.bin %> check lock --target redis://127.0.0.1:6379 --faults client-pause',
+    '<%= config.bin %> check lock --faults kill --fault-interval 2s --json',
+    '<%= config.bin %> check lock --history lock.jsonl --recheck',
+  ]
 
   static override flags = {
-    ...nemesisFlags(LOCK_FAULTS),
+    ...nemesisFlags(LOCK_FAULTS, DEFAULT_LOCK_FAULTS),
+    target: Flags.string({description: 'the lock service to check: a dsys lock server URL or redis://HOST:PORT (default: the local cluster\'s lock server)'}),
+    victim: Flags.string({description: 'which node a server fault hits where the nodes elect a leader: leader, any, mixed (the leader half the time)', options: [...VICTIMS], default: 'mixed'}),
     clients: positiveIntFlag({description: 'concurrent clients', default: 8}),
     locks: positiveIntFlag({description: 'distinct locks', default: 3}),
     ttl: durationFlag({description: 'lease of each grant (also the longest wait for one)', default: 1_000}),
@@ -25,34 +38,61 @@ export default class CheckLock extends CheckCommand {
 
   async run() {
     const {flags} = await this.parse(CheckLock)
-    const report = flags.recheck
-      ? recheckHistory(flags.history, 'lock', lockEventProblem, recheckLockHistory)
-      : await this.withProgress(flags.duration, (observer) =>
-          runLockCheck({
-            dataDir: flags['data-dir'],
-            clients: flags.clients,
-            locks: flags.locks,
-            ttlMs: flags.ttl,
-            holdMs: flags.hold,
-            durationMs: flags.duration,
-            ...this.nemesisOptions(flags, LOCK_FAULTS),
-            historyPath: this.historyPath(flags['data-dir'], 'lock', flags.history),
-            observer,
-          }),
-        )
-    return this.finish(report, describe(report), report.result.violations.length > 0 ? 1 : 0)
+    if (flags.recheck) {
+      const report = recheckHistory(flags.history, 'lock', lockEventProblem, recheckLockHistory)
+      return this.finish(report, describe(report), verdict(report))
+    }
+    const nemesis = this.nemesisOptions(flags, LOCK_FAULTS)
+    const target = this.target(flags.target, flags['data-dir'], flags.clients)
+    const problem = faultsProblem(target, nemesis.faults)
+    if (problem) {
+      await target.backend.close()
+      this.usageError(problem)
+    }
+    await target.backend.preflight()
+    const report = await this.withProgress(flags.duration, (observer) =>
+      runLockCheck({
+        dataDir: flags['data-dir'],
+        target,
+        clients: flags.clients,
+        locks: flags.locks,
+        ttlMs: flags.ttl,
+        holdMs: flags.hold,
+        durationMs: flags.duration,
+        ...nemesis,
+        victim: flags.victim as Victim,
+        historyPath: this.historyPath(flags['data-dir'], 'lock', flags.history),
+        observer,
+      }),
+    )
+    return this.finish(report, describe(report), verdict(report))
+  }
+
+  /** The backend of `--target` and the local cluster's nodes behind it (none when the cluster does not run it). */
+  private target(target: string | undefined, dataDir: string, clients: number): LockCheckTarget {
+    if (target === undefined) return localLockServer(dataDir, clients)
+    const nodes = (readClusterState(dataDir)?.nodes ?? []).filter((n) => n.url === target)
+    if (target.startsWith('redis://')) return {backend: new RedisLockBackend(target, 1), nodes, elected: false}
+    if (/^https?:\/\//.test(target)) return {backend: new DsysLockBackend(target, clients), nodes, elected: false}
+    this.usageError(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
   }
 }
+
+const verdict = (r: LockCheckReport) => (r.result.violations.length > 0 ? 1 : 0)
 
 function describe(r: LockCheckReport): string {
   const o = r.operations
   const v = r.result.violations
+  const fencing = r.resource.fencing ? 'on' : 'off: the grants carried no tokens'
   return [
     renderTable(
-      ['clients', 'locks', 'seconds', 'operations', 'ok', 'fail', 'unknown', 'grants', 'faults'],
-      [[r.clients, r.locks, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, r.result.grants, faultsCell(r)]],
+      ['target', 'clients', 'locks', 'seconds', 'operations', 'ok', 'fail', 'unknown', 'grants', 'stale writes rejected', 'faults'],
+      [[r.target ?? 'not in the history', r.clients, r.locks, r.durationS.toFixed(1), o.invoked, o.ok, o.fail, o.info, r.result.grants, r.resource.staleRejected, faultsCell(r)]],
     ),
     historyLine(r),
-    v.length === 0 ? 'mutual exclusion: held (no overlap, tokens in order)' : `mutual exclusion: VIOLATED ${v.length} times\n${v.slice(0, 10).map((x) => `- ${x.kind} on ${x.lock}: ${x.detail}`).join('\n')}`,
+    `fencing: ${fencing}; the resource accepted ${r.resource.accepted} writes and rejected ${r.resource.staleRejected} stale ones`,
+    v.length === 0
+      ? 'mutual exclusion: held (no overlap, tokens in order, no stale write accepted)'
+      : `mutual exclusion: VIOLATED ${v.length} times\n${v.slice(0, 10).map((x) => `- ${x.kind} on ${x.lock}: ${x.detail}`).join('\n')}`,
   ].join('\n')
 }

@@ -1,18 +1,21 @@
 import {Anomaly, aroundMarked} from './anomaly.js'
 import {brokenRule, EVENT_TYPES, FieldRule, isNumber, isString, oneOf, optional} from './history-format.js'
-import {historyOrigin, PairedOperation, pairOperations} from './history-operations.js'
+import {historyOrigin, pairOperations} from './history-operations.js'
 
 /**
- * One event of a lock history: a process invokes acquire or release and
- * completes it with `ok`, `fail` (no grant within the wait; a release refused
- * because the lease was lost) or `info` (unknown: the server went away).
+ * One event of a lock history: a process invokes acquire, write or release
+ * and completes it with `ok`, `fail` or `info` (unknown: the server went
+ * away). An acquire fails when no grant came within the wait, a release when
+ * the lease was lost. A write goes to the protected resource while the
+ * process believes it holds the lock: `ok` when the resource accepted it,
+ * `fail` when it fenced it off (its token was below the highest it had seen).
  */
 export interface LockEvent {
   process: number
   type: 'invoke' | 'ok' | 'fail' | 'info'
-  f: 'acquire' | 'release'
+  f: 'acquire' | 'write' | 'release'
   lock: string
-  /** The fencing token: of the grant on an acquire's ok, of the grant being released on a release. */
+  /** The fencing token: of the grant on an acquire's ok, of the grant held on a write or release; null where the target gives none (Redis). */
   token: number | null
   /** An acquire's ok: when the lease ends, in server wall-clock ms (the server shares this machine's clock). */
   expiresAt?: number
@@ -22,12 +25,12 @@ export interface LockEvent {
 }
 
 export interface LockViolation {
-  kind: 'overlap' | 'token order' | 'duplicate token'
+  kind: 'overlap' | 'token order' | 'duplicate token' | 'stale write'
   lock: string
   /** Times in ms since the history's first event. */
   detail: string
-  /** The grants involved, by token. */
-  tokens: number[]
+  /** The 1-based history lines of the invocations of the operations involved. */
+  lines: number[]
 }
 
 export interface LockCheckResult {
@@ -37,92 +40,171 @@ export interface LockCheckResult {
 
 interface GrantSpan {
   process: number
-  token: number
+  token: number | null
   /** When the acquire was sent and when its grant arrived. */
   invoked: number
   granted: number
   expiresAt: number
   /** When the release was sent; Infinity if it never was. The server freed the lock no earlier. */
   releaseSent: number
+  /** The history line of the acquire's invocation. */
+  line: number
 }
 
+type TokenSpan = GrantSpan & {token: number}
+const hasToken = (span: GrantSpan): span is TokenSpan => span.token !== null
+
+interface ResourceWrite {
+  span: GrantSpan
+  sent: number
+  line: number
+}
+
+/** Until when the history proves `span` held its lock: neither released nor expired before then. */
+const heldUntil = (span: GrantSpan) => Math.min(span.releaseSent, span.expiresAt)
+
 /**
- * Checks a lock history for what fencing tokens promise, using only what the
- * history proves (each grant happened between its acquire's invocation and
- * completion; the lock was freed no earlier than the release was sent or the
- * lease ended):
- * - overlap: a grant arrived before the previous holder (by token) had sent
- *   its release and before that holder's lease ended: two holders at once;
+ * Checks a lock history for what a lock with fencing tokens promises, using
+ * only what the history proves (each grant happened between its acquire's
+ * invocation and completion; the lock was freed no earlier than the release
+ * was sent or the lease ended):
+ * - overlap: a grant arrived before the previous holder (by token; by arrival
+ *   where the target gives no tokens) had sent its release and before that
+ *   holder's lease ended: two holders at once;
  * - token order: a grant that arrived before another acquire was even sent
  *   has a higher token than that later grant;
- * - duplicate token: one token granted twice on a lock.
+ * - duplicate token: one token granted twice on a lock;
+ * - stale write: the protected resource accepted a write sent while another
+ *   holder held the lock, as a client whose lease ran out during a pause does
+ *   when nothing fences it off (Kleppmann, "How to do distributed locking").
  */
 export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult {
   const origin = historyOrigin(history)
   const at = (ms: number) => (ms === Infinity ? 'never' : `${(ms - origin).toFixed(1)} ms`)
+  const grant = (span: GrantSpan) => (span.token === null ? 'a grant (no token)' : `token ${span.token}`)
   const spans = new Map<string, GrantSpan[]>()
-  const open = new Map<number, LockEvent>()
-  const holding = new Map<string, GrantSpan>() // `${process}/${lock}/${token}` → its span
-  for (const event of history) {
+  const writes = new Map<string, ResourceWrite[]>()
+  const open = new Map<number, {event: LockEvent; line: number}>()
+  // `${process}/${lock}/${token}` → its span; a process holds one grant of a lock at a time, so a null token names it too.
+  const holding = new Map<string, GrantSpan>()
+  history.forEach((event, index) => {
+    const held = () => holding.get(`${event.process}/${event.lock}/${event.token}`)
     if (event.type === 'invoke') {
-      open.set(event.process, event)
-      if (event.f === 'release') {
-        const span = holding.get(`${event.process}/${event.lock}/${event.token}`)
-        if (span) span.releaseSent = Math.min(span.releaseSent, event.time)
-      }
-      continue
+      open.set(event.process, {event, line: index + 1})
+      const span = event.f === 'release' ? held() : undefined
+      if (span) span.releaseSent = Math.min(span.releaseSent, event.time)
+      return
     }
     const invoke = open.get(event.process)
     open.delete(event.process)
-    if (!invoke || event.f !== 'acquire' || event.type !== 'ok' || event.token === null) continue
-    const span: GrantSpan = {process: event.process, token: event.token, invoked: invoke.time, granted: event.time, expiresAt: event.expiresAt ?? Infinity, releaseSent: Infinity}
+    if (!invoke || event.type !== 'ok') return
+    if (event.f === 'write') {
+      const span = held()
+      if (span) listIn(writes, event.lock).push({span, sent: invoke.event.time, line: invoke.line})
+      return
+    }
+    if (event.f !== 'acquire') return
+    const span: GrantSpan = {process: event.process, token: event.token, invoked: invoke.event.time, granted: event.time, expiresAt: event.expiresAt ?? Infinity, releaseSent: Infinity, line: invoke.line}
     holding.set(`${event.process}/${event.lock}/${event.token}`, span)
-    let list = spans.get(event.lock)
-    if (!list) spans.set(event.lock, (list = []))
-    list.push(span)
-  }
+    listIn(spans, event.lock).push(span)
+  })
 
   const violations: LockViolation[] = []
   let grants = 0
   for (const [lock, list] of spans) {
     grants += list.length
-    const byToken = [...list].sort((a, b) => a.token - b.token)
-    for (let i = 1; i < byToken.length; i++) {
-      const [before, after] = [byToken[i - 1], byToken[i]]
-      if (before.token === after.token) {
-        violations.push({kind: 'duplicate token', lock, detail: `token ${after.token} granted to processes ${before.process} and ${after.process}`, tokens: [after.token]})
-      } else if (after.granted < Math.min(before.releaseSent, before.expiresAt)) {
+    const tokened = list.filter(hasToken)
+    const byToken = [...tokened].sort((a, b) => a.token - b.token)
+    // Holders in the order the lock passed between them: by token, or by arrival where there are none.
+    const byGrant = [...list].sort((a, b) => a.granted - b.granted)
+    const passed = tokened.length === list.length ? byToken : byGrant
+    for (let i = 1; i < passed.length; i++) {
+      const [before, after] = [passed[i - 1], passed[i]]
+      if (before.token !== null && before.token === after.token) {
+        violations.push({kind: 'duplicate token', lock, detail: `token ${after.token} granted to processes ${before.process} and ${after.process}`, lines: [before.line, after.line]})
+      } else if (after.granted < heldUntil(before)) {
         violations.push({
           kind: 'overlap',
           lock,
-          detail: `token ${after.token} reached process ${after.process} at ${at(after.granted)}, while process ${before.process} still held token ${before.token}: ${before.releaseSent === Infinity ? 'it never sent a release' : `its release was sent at ${at(before.releaseSent)}`} and ${before.expiresAt === Infinity ? 'the history has no end of its lease' : `its lease ran to ${at(before.expiresAt)}`}`,
-          tokens: [before.token, after.token],
+          detail: `${grant(after)} reached process ${after.process} at ${at(after.granted)}, while process ${before.process} still held ${grant(before)}: ${before.releaseSent === Infinity ? 'it never sent a release' : `its release was sent at ${at(before.releaseSent)}`} and ${before.expiresAt === Infinity ? 'the history has no end of its lease' : `its lease ran to ${at(before.expiresAt)}`}`,
+          lines: [before.line, after.line],
         })
       }
     }
     // Real-time order: walk acquires by invocation, knowing the highest token granted before each began.
-    const byGrant = [...list].sort((a, b) => a.granted - b.granted)
+    const tokensByGrant = byGrant.filter(hasToken)
     let g = 0
-    let highest: GrantSpan | undefined
-    for (const span of [...list].sort((a, b) => a.invoked - b.invoked)) {
-      for (; g < byGrant.length && byGrant[g].granted < span.invoked; g++) if (!highest || byGrant[g].token > highest.token) highest = byGrant[g]
+    let highest: TokenSpan | undefined
+    for (const span of [...tokened].sort((a, b) => a.invoked - b.invoked)) {
+      for (; g < tokensByGrant.length && tokensByGrant[g].granted < span.invoked; g++) if (!highest || tokensByGrant[g].token > highest.token) highest = tokensByGrant[g]
       if (highest && highest.token > span.token) {
         violations.push({
           kind: 'token order',
           lock,
           detail: `token ${span.token} went to process ${span.process}, whose acquire was sent at ${at(span.invoked)}, after the higher token ${highest.token} had reached process ${highest.process} at ${at(highest.granted)}`,
-          tokens: [highest.token, span.token],
+          lines: [highest.line, span.line],
         })
+      }
+    }
+    // Stale writes: for each accepted write, the holders granted before it was sent that may still have held the lock.
+    // heldBefore[i]: the latest any of byGrant[0..i] surely held the lock, so the walk back stops where none can reach the write.
+    const heldBefore: number[] = []
+    byGrant.forEach((s, i) => heldBefore.push(Math.max(heldUntil(s), i > 0 ? heldBefore[i - 1] : -Infinity)))
+    for (const w of writes.get(lock) ?? []) {
+      let i = lastIndexBefore(byGrant, w.sent)
+      for (; i >= 0 && heldBefore[i] > w.sent; i--) {
+        const other = byGrant[i]
+        if (other === w.span || heldUntil(other) <= w.sent) continue
+        violations.push({
+          kind: 'stale write',
+          lock,
+          detail: `the resource accepted a write with ${grant(w.span)} from process ${w.span.process}, sent at ${at(w.sent)} when its lease had run to ${at(w.span.expiresAt)}, while process ${other.process} held ${grant(other)} (granted at ${at(other.granted)}, ${other.releaseSent === Infinity ? 'never released' : `released at ${at(other.releaseSent)}`}, lease to ${at(other.expiresAt)})`,
+          lines: [w.span.line, other.line, w.line],
+        })
+        break
       }
     }
   }
   return {grants, violations}
 }
 
+/** The list under `key`, made when missing. */
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key)
+  if (!list) map.set(key, (list = []))
+  return list
+}
+
+/** The index of the last span of `byGrant` (sorted by arrival) whose grant arrived before `time`; -1 when none did. */
+function lastIndexBefore(byGrant: readonly GrantSpan[], time: number): number {
+  let [lo, hi] = [0, byGrant.length]
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (byGrant[mid].granted < time) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
+}
+
+/** What the protected resource did with the writes of a history: tokens fence only where the grants carried them. */
+export interface ResourceWrites {
+  /** Every grant carried a fencing token (false when nothing was granted). */
+  fencing: boolean
+  accepted: number
+  /** Writes fenced off: their token was below the highest the resource had seen on that lock. */
+  staleRejected: number
+}
+
+export function resourceWrites(history: readonly LockEvent[]): ResourceWrites {
+  const grants = history.filter((e) => e.f === 'acquire' && e.type === 'ok')
+  const written = (type: LockEvent['type']) => history.filter((e) => e.f === 'write' && e.type === type).length
+  return {fencing: grants.length > 0 && grants.every((e) => e.token !== null), accepted: written('ok'), staleRejected: written('fail')}
+}
+
 const LOCK_EVENT_RULES: readonly FieldRule[] = [
   ['process', isNumber, 'a number'],
   ['type', oneOf(...EVENT_TYPES), EVENT_TYPES.join(', ')],
-  ['f', oneOf('acquire', 'release'), 'acquire or release'],
+  ['f', oneOf('acquire', 'write', 'release'), 'acquire, write or release'],
   ['lock', isString, 'a string'],
   ['token', (v) => v === null || isNumber(v), 'a number or null (the fencing token)'],
   ['expiresAt', optional(isNumber), 'a number (ms)'],
@@ -130,26 +212,24 @@ const LOCK_EVENT_RULES: readonly FieldRule[] = [
   ['error', optional(isString), 'a string'],
 ]
 
-/** What makes `event` not a lock history event, in words; undefined when it is one. A granted acquire and every release carry their token. */
+/** What makes `event` not a lock history event, in words; undefined when it is one. */
 export function lockEventProblem(event: Record<string, unknown>): string | undefined {
-  const broken = brokenRule(event, LOCK_EVENT_RULES)
-  if (broken) return broken
-  const needsToken = event.f === 'release' || (event.type === 'ok' && event.f === 'acquire')
-  return needsToken && event.token === null ? `${event.f === 'release' ? 'a release' : 'a granted acquire (ok)'} must carry its token, not null` : undefined
+  return brokenRule(event, LOCK_EVENT_RULES)
 }
 
-/** The first violation as the report's anomaly: the grants involved marked among the lock's operations around them. */
+/** The first violation as the report's anomaly: the operations involved marked among the lock's operations around them. */
 export function lockAnomaly(history: readonly LockEvent[], result: LockCheckResult): Anomaly | undefined {
   const v = result.violations[0]
   if (!v) return undefined
   const ops = pairOperations(history).filter((op) => op.invoke.lock === v.lock)
-  const granted = (op: PairedOperation<LockEvent>) => (op.invoke.f === 'acquire' && op.completion?.type === 'ok' ? op.completion.token : null)
   const more = result.violations.length > 1 ? ` (the first of ${result.violations.length} violations)` : ''
   return {
     key: v.lock,
     explanation: `${v.kind} on lock ${v.lock}${more}: ${v.detail}`,
-    operations: aroundMarked(ops, (op) => v.tokens.includes(granted(op) ?? NaN), historyOrigin(history), (op) =>
-      op.invoke.f === 'acquire' ? {input: op.invoke.lock, output: `token ${granted(op)}`} : {input: `token ${op.invoke.token}`},
+    operations: aroundMarked(ops, (op) => v.lines.includes(op.line), historyOrigin(history), (op) =>
+      op.invoke.f === 'acquire' ? {input: op.invoke.lock, output: tokenText(op.completion?.token ?? null)} : {input: tokenText(op.invoke.token)},
     ),
   }
 }
+
+const tokenText = (token: number | null) => (token === null ? 'no token' : `token ${token}`)

@@ -35,9 +35,16 @@ describe('parseHistory', () => {
     expect(() => parseKv(JSON.stringify({process: 1, type: 'invoke', f: 'acquire', lock: 'l', token: null, time: 0}))).toThrow(/line 1: not a kv history event: field "f"/)
   })
 
-  test('a lock grant without its token is refused', () => {
-    const lines = [{process: 1, type: 'invoke', f: 'acquire', lock: 'l', token: null, time: 0}, {process: 1, type: 'ok', f: 'acquire', lock: 'l', token: null, time: 1}]
-    expect(() => parseHistory(lines.map((l) => JSON.stringify(l)).join('\n'), 'l.jsonl', 'lock', lockEventProblem)).toThrow(/^l\.jsonl, line 2: .*a granted acquire \(ok\) must carry its token/)
+  test('a lock grant whose token is not a number is refused; null is a grant without fencing (Redis)', () => {
+    const lines = [{process: 1, type: 'invoke', f: 'acquire', lock: 'l', token: null, time: 0}, {process: 1, type: 'ok', f: 'acquire', lock: 'l', token: '7', time: 1}]
+    const parse = (events: object[]) => parseHistory(events.map((l) => JSON.stringify(l)).join('\n'), 'l.jsonl', 'lock', lockEventProblem)
+    expect(() => parse(lines)).toThrow(/^l\.jsonl, line 2: .*field "token" must be a number or null/)
+    expect(parse([lines[0], {...lines[1], token: null}])).toHaveLength(2)
+  })
+
+  test('a write to the protected resource is a lock history event', () => {
+    const lines = [{process: 1, type: 'invoke', f: 'write', lock: 'l', token: 3, time: 0}, {process: 1, type: 'fail', f: 'write', lock: 'l', token: 3, time: 0}]
+    expect(parseHistory(lines.map((l) => JSON.stringify(l)).join('\n'), 'l.jsonl', 'lock', lockEventProblem)).toHaveLength(2)
   })
 
   test("a bank history's final states are read beside its operations", () => {
