@@ -29,6 +29,9 @@ const MAIN_HEALTH_FIELDS: Record<string, string[]> = {
   'ring-shard': ['keys'],
   'txn-coordinator': ['activeTxns'],
   'txn-participant': ['inDoubtCount', 'lockedKeys', 'keys'],
+  etcd: ['role', 'raftTerm', 'revision'],
+  zookeeper: ['mode', 'zxid'],
+  redis: ['keys'],
 }
 
 /** Those fields, and what is unusual whatever the kind: recovering, peer messages dropped by a partition. */

@@ -6,17 +6,20 @@ import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {renderTable} from '../../report/table.js'
 import {CLUSTER_FILE, type NodeRecord} from '../../runtime/cluster/cluster-state.js'
+import {PEER_SUBSYSTEMS} from '../../runtime/cluster/peers/peers.js'
 import {SUBSYSTEMS} from '../../runtime/cluster/subsystems.js'
 import {clusterUp} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterUp extends DsysCommand {
-  static override summary = 'Start a local cluster: every subsystem, or the ones named by flags'
+  static override summary = 'Start a local cluster: every dsys subsystem, or the ones named by flags'
+  static override description = 'etcd, ZooKeeper and Redis (--etcd, --zookeeper, --redis) start only when named; they run from their Debian packages (etcd-server, zookeeperd, redis-server) as supervised nodes, with their data and logs in the data directory.'
   static override examples = [
     '<%= config.bin %> cluster up',
     '<%= config.bin %> cluster up --lock',
     '<%= config.bin %> cluster up --raft 5',
     '<%= config.bin %> cluster up --ring 4 --ring-algo maglev',
     '<%= config.bin %> cluster up --base-port 7000',
+    '<%= config.bin %> cluster up --lock-replicas 3 --etcd 3 --zookeeper 3 --redis 3',
   ]
 
   static override flags = {
@@ -25,6 +28,10 @@ export default class ClusterUp extends DsysCommand {
     ring: positiveIntFlag({description: 'start the ring router with N shards (default 3 when all start)'}),
     'ring-algo': Flags.string({description: 'placement algorithm of the ring router', default: 'ring'}),
     txn: positiveIntFlag({description: 'start the 2PC coordinator with N participants (default 3 when all start)'}),
+    'lock-replicas': positiveIntFlag({description: 'start N replicated lock replicas (default 3 when all start)'}),
+    etcd: positiveIntFlag({description: 'start an etcd cluster of N members (only when named)'}),
+    zookeeper: positiveIntFlag({description: 'start a ZooKeeper ensemble of N servers (only when named)'}),
+    redis: positiveIntFlag({description: 'start N independent Redis servers (only when named)'}),
     host: Flags.string({description: 'address the nodes bind (127.0.0.1 keeps them private)', default: '127.0.0.1'}),
     'base-port': positiveIntFlag({description: 'consecutive ports from here instead of free ones'}),
     timeout: durationFlag({description: 'how long to wait for every node to be healthy', default: 15_000, min: 1}),
@@ -32,12 +39,22 @@ export default class ClusterUp extends DsysCommand {
 
   async run() {
     const {flags} = await this.parse(ClusterUp)
-    const requested: Record<string, boolean | number | undefined> = {lock: flags.lock, raft: flags.raft, ring: flags.ring, txn: flags.txn}
-    const named = Object.keys(requested).filter((name) => requested[name])
-    for (const name of named) {
-      if (!SUBSYSTEMS.some((s) => s.name === name)) this.usageError(`the ${name} subsystem is not available in this build; available: ${SUBSYSTEMS.map((s) => s.name).join(', ')}`)
+    const requested: Record<string, boolean | number | undefined> = {
+      lock: flags.lock,
+      raft: flags.raft,
+      ring: flags.ring,
+      txn: flags.txn,
+      'lock-replica': flags['lock-replicas'],
+      etcd: flags.etcd,
+      zookeeper: flags.zookeeper,
+      redis: flags.redis,
     }
-    const subsystems = named.length > 0 ? SUBSYSTEMS.filter((s) => named.includes(s.name)) : SUBSYSTEMS
+    const named = Object.keys(requested).filter((name) => requested[name])
+    const available = [...SUBSYSTEMS, ...PEER_SUBSYSTEMS]
+    for (const name of named) {
+      if (!available.some((s) => s.name === name)) this.usageError(`the ${name} subsystem is not available in this build; available: ${available.map((s) => s.name).join(', ')}`)
+    }
+    const subsystems = named.length > 0 ? available.filter((s) => named.includes(s.name)) : SUBSYSTEMS
     const plans = subsystems.flatMap((s) => {
       const size = requested[s.name]
       return s.plan({size: typeof size === 'number' ? size : undefined, ringAlgorithm: flags['ring-algo']})

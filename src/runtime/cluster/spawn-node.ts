@@ -4,6 +4,9 @@ import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {NODE_CONFIG_FILE, NODE_LOG_FILE, NodeConfig} from './node-config.js'
+import {nodeUrl} from './node-url.js'
+import type {PeerMember} from './peers/peer-kind.js'
+import {peerKind} from './peers/peers.js'
 import type {NodeRecord} from './cluster-state.js'
 
 /**
@@ -15,10 +18,6 @@ export function nodeMainPath(kind: string): string {
   const here = fileURLToPath(import.meta.url)
   const root = resolve(dirname(here), here.includes(`${sep}dist${sep}src${sep}`) ? '../../../..' : '../../..')
   return join(root, 'dist', 'src', 'nodes', kind, 'main.js')
-}
-
-export function nodeUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 }
 
 /** Writes the node's config into its data directory (kept for restarts). */
@@ -48,11 +47,25 @@ export function prepareNode(
   }
 }
 
+/**
+ * A member of a peer cluster (etcd, ZooKeeper, Redis): its node.json records
+ * every member's ports, its own configuration file is what it runs from (so
+ * a restart reuses its ports and data), and its URL is its client address.
+ */
+export function preparePeer(dataDir: string, plan: {name: string; kind: string; subsystem: string}, cluster: readonly PeerMember[]): NodeRecord {
+  const peer = peerKind(plan.kind)
+  const member = cluster.find((m) => m.name === plan.name)
+  if (!peer || !member) throw new Error(`${plan.name} is not a member of a ${plan.kind} peer cluster`)
+  const node = prepareNode(dataDir, plan, member.host, member.ports[0], {ports: Object.fromEntries(cluster.map((m) => [m.name, m.ports]))})
+  return {...node, url: peer.url(member.host, member.ports[0]), configPath: peer.configure(member, cluster)}
+}
+
 /** Starts the node as its own detached process; its stdout and stderr go to its log. */
 export function launchNode(node: NodeRecord): number {
+  const {file, args} = peerKind(node.kind)?.command(node.configPath) ?? {file: process.execPath, args: [nodeMainPath(node.kind), node.configPath]}
   const log = openSync(node.logPath, 'a')
   try {
-    const child = spawn(process.execPath, [nodeMainPath(node.kind), node.configPath], {
+    const child = spawn(file, args, {
       detached: true,
       stdio: ['ignore', log, log],
       cwd: node.dataPath,

@@ -1,13 +1,16 @@
 import {existsSync, readdirSync, rmSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {join, resolve, sep} from 'node:path'
 
 import {NODE_CONFIG_FILE} from './node-config.js'
 
 import {CLUSTER_FILE, ClusterState, findNode, NodeRecord, readClusterState, requireClusterState, writeClusterState} from './cluster-state.js'
-import {fetchHealth, Health, NodeStartError, waitHealthy} from './health.js'
+import {Health, NodeStartError, probeHealth, waitHealthy} from './health.js'
+import {nodeUrl} from './node-url.js'
+import type {PeerMember} from './peers/peer-kind.js'
+import {peerKind, requireInstalled} from './peers/peers.js'
 import {freePorts} from './ports.js'
 import {isNodeAlive, processesStartedWith, signalNode, SignalName, stopProcess} from './processes.js'
-import {lastLoggedError, launchNode, nodeUrl, prepareNode} from './spawn-node.js'
+import {lastLoggedError, launchNode, prepareNode, preparePeer} from './spawn-node.js'
 import type {NodePlan} from './subsystems.js'
 
 export interface UpOptions {
@@ -36,13 +39,18 @@ export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; 
       `a cluster is already up in ${opts.dataDir} (${alive.length} of ${existing!.nodes.length} nodes alive: ${alive.map((n) => n.name).join(', ')}); stop it first with: dsys cluster down`,
     )
   }
-  const ports = opts.basePort === undefined ? await freePorts(opts.host, opts.plans.length) : opts.plans.map((_, i) => opts.basePort! + i)
+  requireInstalled(opts.plans.map((plan) => plan.kind))
+  const ports = await allocatePorts(opts)
   // Options can name peers only once every URL is known.
-  const urls = Object.fromEntries(opts.plans.map((plan, i) => [plan.name, nodeUrl(opts.host, ports[i])]))
+  const urls = Object.fromEntries(opts.plans.map((plan, i) => [plan.name, peerKind(plan.kind)?.url(opts.host, ports[i][0]) ?? nodeUrl(opts.host, ports[i][0])]))
+  const members: PeerMember[] = opts.plans.map((plan, i) => ({name: plan.name, host: opts.host, ports: ports[i], dataPath: resolve(opts.dataDir, plan.name)}))
   const created = existsSync(opts.dataDir) ? opts.plans.map((plan) => resolve(opts.dataDir, plan.name)).filter((path) => !existsSync(path)) : [opts.dataDir]
   const ready: NodeRecord[] = []
   try {
-    for (const [i, plan] of opts.plans.entries()) ready.push(prepareNode(opts.dataDir, plan, opts.host, ports[i], plan.options(urls)))
+    for (const [i, plan] of opts.plans.entries()) {
+      const cluster = members.filter((_, j) => opts.plans[j].subsystem === plan.subsystem)
+      ready.push(peerKind(plan.kind) ? preparePeer(opts.dataDir, plan, cluster) : prepareNode(opts.dataDir, plan, opts.host, ports[i][0], plan.options(urls)))
+    }
     const state: ClusterState = {version: 1, dataDir: opts.dataDir, startedAt: new Date().toISOString(), nodes: ready}
     for (const node of ready) node.pid = launchNode(node)
     writeClusterState(state)
@@ -61,6 +69,18 @@ export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; 
 }
 
 /**
+ * Each plan's ports (a peer needs more than one; its client port first):
+ * free ones, or consecutive ones from `basePort` in the order of the plans.
+ */
+async function allocatePorts(opts: UpOptions): Promise<number[][]> {
+  const counts = opts.plans.map((plan) => peerKind(plan.kind)?.portCount ?? 1)
+  const total = counts.reduce((sum, n) => sum + n, 0)
+  const flat = opts.basePort === undefined ? await freePorts(opts.host, total) : Array.from({length: total}, (_, i) => opts.basePort! + i)
+  let next = 0
+  return counts.map((n) => flat.slice(next, (next += n)))
+}
+
+/**
  * Node directories (with a node.json) in `dataDir`, which has no
  * cluster.json (the caller read it), such as a cluster up that died part
  * way left: their processes, if any still run, are stopped and the
@@ -75,11 +95,12 @@ export async function purgeLeftovers(dataDir: string, graceMs: number): Promise<
   } catch {
     return [] // no data directory: nothing left
   }
-  const nodes = names.map((name) => ({name, dataPath: resolve(dataDir, name), configPath: join(resolve(dataDir, name), NODE_CONFIG_FILE)}))
-  const running = processesStartedWith(nodes.map((n) => n.configPath))
+  // Every node's command line names a file in its directory (node.json, or a peer's own config), and no other node's.
+  const nodes = names.map((name) => ({name, dataPath: resolve(dataDir, name), inside: resolve(dataDir, name) + sep}))
+  const running = processesStartedWith(nodes.map((n) => n.inside))
   return Promise.all(
-    nodes.map(async ({name, dataPath, configPath}) => {
-      const stopped = await Promise.all(running.get(configPath)!.map((pid) => stopProcess(pid, configPath, graceMs)))
+    nodes.map(async ({name, dataPath, inside}) => {
+      const stopped = await Promise.all(running.get(inside)!.map((pid) => stopProcess(pid, inside, graceMs)))
       rmSync(dataPath, {recursive: true, force: true})
       return {name, result: `${stopped.length > 0 ? `${stopped.join(', ')} (no cluster.json listed it)` : 'not running'}; data removed`}
     }),
@@ -102,7 +123,7 @@ export async function clusterStatus(dataDir: string): Promise<NodeStatus[]> {
   return Promise.all(
     state.nodes.map(async (n) => {
       const alive = isNodeAlive(n.pid, n.configPath)
-      return {name: n.name, kind: n.kind, subsystem: n.subsystem, pid: n.pid, alive, url: n.url, dataPath: n.dataPath, health: alive ? ((await fetchHealth(n.url)) ?? null) : null}
+      return {name: n.name, kind: n.kind, subsystem: n.subsystem, pid: n.pid, alive, url: n.url, dataPath: n.dataPath, health: alive ? ((await probeHealth(n)) ?? null) : null}
     }),
   )
 }

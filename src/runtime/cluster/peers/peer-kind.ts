@@ -1,0 +1,82 @@
+import {accessSync, constants} from 'node:fs'
+import {connect} from 'node:net'
+import {delimiter, join} from 'node:path'
+
+import type {NodeRecord} from '../cluster-state.js'
+import type {Health} from '../health.js'
+
+/** One member of a peer cluster as its configuration sees it. */
+export interface PeerMember {
+  name: string
+  host: string
+  /** Its ports, client port first (then the kind's cluster ports). */
+  ports: number[]
+  /** Its node directory: configuration, data and log. */
+  dataPath: string
+}
+
+/**
+ * A system dsys runs as is (etcd, ZooKeeper, Redis): how to check it is
+ * installed, configure a member, start it and ask whether it serves. The
+ * supervisor treats its processes as it treats its own nodes; the one thing
+ * it relies on is that the member's config path is on its command line
+ * (isNodeAlive tells the node from a reused pid by it).
+ */
+export interface PeerKind {
+  /** The node kind, also the subsystem's and the `cluster up` flag's name. */
+  kind: string
+  /** What `cluster up --<kind> N` starts. */
+  description: string
+  /** The Debian package that installs it, named when it is missing. */
+  debianPackage: string
+  /** Ports a member listens on; the first is the one clients use. */
+  portCount: number
+  /** How long a member may take to serve at the least, whatever the caller's timeout (a JVM does not start in a second). */
+  startMs: number
+  /** What this machine lacks to run it, or undefined when it can. */
+  missing(): string | undefined
+  /** The client address in the form a lock backend takes (`http://h:p`, `h:p`, `redis://h:p`). */
+  url(host: string, clientPort: number): string
+  /** Writes `member`'s configuration into its directory; returns the file's path. */
+  configure(member: PeerMember, cluster: readonly PeerMember[]): string
+  /** The command that runs a member from its configuration. */
+  command(configPath: string): {file: string; args: string[]}
+  /** What the member says about itself, or undefined when it does not serve clients within `timeoutMs`. */
+  probe(node: NodeRecord, timeoutMs: number): Promise<Health | undefined>
+}
+
+/** The executable `name` on $PATH, or undefined. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      accessSync(join(dir, name), constants.X_OK)
+      return join(dir, name)
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined
+}
+
+/**
+ * Sends `request` over a fresh TCP connection and returns all the server
+ * wrote until it closed the connection (a ZooKeeper four-letter word, Redis
+ * commands ending in QUIT); undefined when it cannot connect, fails or does
+ * not close within `timeoutMs`.
+ */
+export function tcpExchange(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    const socket = connect({host, port, timeout: timeoutMs})
+    const timer = setTimeout(() => socket.destroy(), timeoutMs)
+    socket.on('connect', () => socket.write(request))
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('timeout', () => socket.destroy())
+    socket.on('error', () => socket.destroy())
+    socket.on('close', (hadError) => {
+      clearTimeout(timer)
+      resolve(hadError || !socket.readableEnded ? undefined : Buffer.concat(chunks).toString('utf8'))
+    })
+  })
+}
