@@ -4,6 +4,7 @@ import {
   AcquireRequest,
   defaultLockTableOptions,
   LockState,
+  LockStats,
   LockTableOptions,
   LockTableOutput,
   ReleaseRequest,
@@ -41,13 +42,7 @@ const DISK_RECHECK_MS = 10
 /** ...and ends anyway this long past its deadline, so a disk that never answers cannot hold a client forever. */
 const DISK_GRACE_MS = 1_000
 
-export interface LockTableStats {
-  grants: number
-  timeouts: number
-  releases: number
-  renewals: number
-  leasesExpired: number
-  rejections: number
+export interface LockTableStats extends LockStats {
   reservations: number
 }
 

@@ -56,7 +56,7 @@
 import {invariant, unreachable} from '../common/invariant.js'
 import {HeapEntry, MinHeap} from '../common/min-heap.js'
 import {Holder, rejections, standing} from './lock-rules.js'
-import {defaultLockTableOptions, LockReply, LockState, Rejection} from './types.js'
+import {defaultLockTableOptions, LockReply, LockState, LockStats, Rejection} from './types.js'
 import {WaitQueue} from './wait-queue.js'
 
 /**
@@ -88,15 +88,6 @@ export interface ReplicatedLockOptions {
   clockSkewMs: number
 }
 
-export interface ReplicatedLockStats {
-  grants: number
-  timeouts: number
-  releases: number
-  renewals: number
-  leasesExpired: number
-  rejections: number
-}
-
 interface Waiter {
   requester: string
   name: string
@@ -125,11 +116,11 @@ interface Snapshot {
   timeMs: number
   lastIndex: number
   lastToken: number
-  stats: ReplicatedLockStats
+  stats: LockStats
   locks: Array<{name: string; holder: Holder | null; waiters: Array<Omit<Waiter, 'name' | 'cancelled' | 'wait'>>}>
 }
 
-const noStats = (): ReplicatedLockStats => ({grants: 0, timeouts: 0, releases: 0, renewals: 0, leasesExpired: 0, rejections: 0})
+const noStats = (): LockStats => ({grants: 0, timeouts: 0, releases: 0, renewals: 0, leasesExpired: 0, rejections: 0})
 
 export class ReplicatedLockTable {
   private readonly options: ReplicatedLockOptions

@@ -58,6 +58,16 @@ export interface LockTableOutput {
   reserve?: Reservation
 }
 
+/** What both lock tables count. */
+export interface LockStats {
+  grants: number
+  timeouts: number
+  releases: number
+  renewals: number
+  leasesExpired: number
+  rejections: number
+}
+
 export interface LockState {
   name: string
   holder: string | null
