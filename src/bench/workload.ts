@@ -56,7 +56,12 @@ export type WorkloadRecipe =
   | {kind: 'lock'; backend: LockBackendRecipe; options: LockWorkloadOptions; memory: LockWorkloadMemory}
   | {kind: 'txn'; coordinator: string; participants: Record<string, string>; choice: KeyChoice; seed: number}
 
-export type LockBackendRecipe = {kind: 'dsys'; url: string} | {kind: 'redis'; url: string; retryDelayMs: number}
+export type LockBackendRecipe =
+  | {kind: 'dsys'; url: string}
+  | {kind: 'redis'; url: string; retryDelayMs: number}
+  | {kind: 'redlock'; target: string; retryDelayMs: number}
+  | {kind: 'etcd'; target: string}
+  | {kind: 'zookeeper'; target: string}
 
 export type KvTargetRecipe =
   | {kind: 'dsys'; urls: string[]; opTimeoutMs: number}

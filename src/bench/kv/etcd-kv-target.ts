@@ -41,19 +41,8 @@ export class EtcdKvTarget implements KvTarget {
     return {kind: 'etcd', name: this.name, opTimeoutMs: this.opTimeoutMs, attemptTimeoutMs: this.attemptTimeoutMs}
   }
 
-  /** etcd's GET /health on each member until one answers as etcd does ({"health": ...}). */
-  async preflight(): Promise<void> {
-    let failure: Error | undefined
-    for (const origin of this.origins) {
-      try {
-        const {status, body} = await preflightGet(`${origin}/health`)
-        if (status === 200 && /"health"/.test(body)) return
-        failure = new PreflightError(`${origin} does not answer as etcd (GET /health answered ${status})`)
-      } catch (err) {
-        failure = err as Error
-      }
-    }
-    throw failure
+  preflight(): Promise<void> {
+    return preflightEtcd(this.origins)
   }
 
   client(index: number): KvTargetClient {
@@ -105,7 +94,22 @@ export class EtcdKvTarget implements KvTarget {
   }
 }
 
-function b64(s: string): string {
+/** etcd's GET /health on each member until one answers as etcd does ({"health": ...}). */
+export async function preflightEtcd(origins: readonly string[]): Promise<void> {
+  let failure: Error | undefined
+  for (const origin of origins) {
+    try {
+      const {status, body} = await preflightGet(`${origin}/health`)
+      if (status === 200 && /"health"/.test(body)) return
+      failure = new PreflightError(`${origin} does not answer as etcd (GET /health answered ${status})`)
+    } catch (err) {
+      failure = err as Error
+    }
+  }
+  throw failure
+}
+
+export function b64(s: string): string {
   return Buffer.from(s).toString('base64')
 }
 

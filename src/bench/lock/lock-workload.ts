@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SeededRng} from '../../core/common/rng.js'
 import {OpError, Operation, Workload, WorkloadRecipe} from '../workload.js'
-import type {LockBackend} from './lock-backend.js'
+import type {LockBackend, TokenKind} from './lock-backend.js'
 import {ProtectedResource} from './protected-resource.js'
 
 export interface LockWorkloadOptions {
@@ -27,6 +27,19 @@ export function jainIndex(xs: number[]): number {
   const sum = xs.reduce((a, b) => a + b, 0)
   const squares = xs.reduce((a, b) => a + b * b, 0)
   return squares === 0 ? 1 : (sum * sum) / (xs.length * squares)
+}
+
+/** What the report says of the target's fencing tokens: whether it gives them, and what they are. */
+export function fencingTokens(backend: Pick<LockBackend, 'fencing' | 'tokenKind'>): string {
+  if (!backend.fencing) return 'no: this target issues no fencing tokens, so stale holders cannot be fenced off'
+  return backend.tokenKind ? `yes: ${TOKEN_MEANING[backend.tokenKind]}` : 'yes'
+}
+
+const TOKEN_MEANING: Record<TokenKind, string> = {
+  counter: "the lock server's durable counter",
+  'log index': 'the Raft log index of the grant',
+  revision: "the lock key's create revision",
+  sequence: "the lock node's sequence number",
 }
 
 /**
@@ -115,7 +128,7 @@ export class LockWorkload implements Workload {
       // Without a single grant there is nothing to be fair or safe about: null, not a perfect score.
       fairness: acquisitions === 0 ? null : jainIndex(perClient),
       perClientAcquisitions: {min: Math.min(...perClient), max: Math.max(...perClient)},
-      fencingTokens: this.backend.fencing ? 'yes' : 'no: this target issues no fencing tokens, so stale holders cannot be fenced off',
+      fencingTokens: fencingTokens(this.backend),
       safety: acquisitions === 0 ? null : this.resource.report(),
     }
   }

@@ -51,7 +51,13 @@ export class ProtectedResource {
     this.buffer = shared ?? new SharedArrayBuffer(floatsOffset + FLOATS_PER_LOCK * locks * 8)
     this.ints = new Int32Array(this.buffer, 0, COUNTERS + 2 * locks)
     this.floats = new Float64Array(this.buffer, floatsOffset, FLOATS_PER_LOCK * locks)
-    if (!shared) for (let lock = 0; lock < locks; lock++) this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+    if (!shared) {
+      for (let lock = 0; lock < locks; lock++) {
+        this.ints[this.occupantAt(lock)] = NO_OCCUPANT
+        // Below every token: a first grant's token may be 0 (ZooKeeper's first sequence number).
+        this.floats[FLOATS_PER_LOCK * lock + HIGHEST_TOKEN] = -Infinity
+      }
+    }
   }
 
   readonly buffer: SharedArrayBuffer

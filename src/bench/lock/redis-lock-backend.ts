@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto'
 import {Redis} from 'ioredis'
 
 import {OpError, PreflightError, type LockBackendRecipe} from '../workload.js'
-import type {Grant, LockBackend} from './lock-backend.js'
+import {retryUntil, type Grant, type LockBackend} from './lock-backend.js'
 
 // Delete the key only if it still holds our value: a late release must not free someone else's lock.
 const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -43,8 +43,7 @@ export class RedisLockBackend implements LockBackend {
   async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
     const redis = this.connection(client)
     const secret = randomBytes(12).toString('base64')
-    const started = Date.now()
-    for (;;) {
+    return retryUntil(waitMs, this.retryDelayMs, async () => {
       const attemptAt = Date.now()
       let result: string | null
       try {
@@ -54,10 +53,8 @@ export class RedisLockBackend implements LockBackend {
       }
       // Redis started the lease after this attempt was sent, so attempt + TTL is a lower bound of its
       // end: the overlap check can then never accuse a holder whose lease had really ended.
-      if (result === 'OK') return {token: undefined, expiresAt: attemptAt + ttlMs, waitedMs: Date.now() - started, secret}
-      if (Date.now() - started + this.retryDelayMs > waitMs) return undefined
-      await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs))
-    }
+      return result === 'OK' ? {token: undefined, expiresAt: attemptAt + ttlMs, secret} : undefined
+    })
   }
 
   async release(client: number, name: string, _owner: string, grant: Grant): Promise<boolean> {
@@ -80,7 +77,7 @@ export class RedisLockBackend implements LockBackend {
 }
 
 /** No reconnect loop: a Redis that goes away fails the operations, which the report counts. */
-function connect(target: string, lazyConnect: boolean): Redis {
+export function connect(target: string, lazyConnect: boolean): Redis {
   const redis = new Redis(target, {lazyConnect, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null})
   redis.on('error', () => {})
   return redis

@@ -1,0 +1,309 @@
+import {connect as tcpConnect} from 'node:net'
+
+import zookeeper, {type Client} from 'node-zookeeper-client'
+
+import {OpError, PreflightError, type LockBackendRecipe} from '../workload.js'
+import {hostList, type Grant, type LockBackend} from './lock-backend.js'
+
+/** Every lock is a parent node under this one. */
+const LOCK_ROOT = '/dsys-locks'
+/** How long opening a session may take before the ensemble counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 5_000
+/** How long the preflight waits for a server's answer to a four-letter word. */
+const PREFLIGHT_TIMEOUT_MS = 2_000
+/** Tries of a create or delete whose reply was lost (connection loss) before giving up. */
+const MAX_RETRIES = 3
+/** ZooKeeper appends a 10-digit counter to a sequential node's name. */
+const SEQUENCE_DIGITS = 10
+const LOCK_NODE = new RegExp(`-lock-\\d{${SEQUENCE_DIGITS}}$`)
+
+/** The counter ZooKeeper appended to a sequential node's name: it strictly increases among the children of one parent. */
+export function sequenceOf(node: string): number {
+  return Number(node.slice(-SEQUENCE_DIGITS))
+}
+
+/**
+ * The lock node `prefix` (this session's) among a lock's children. After a
+ * create whose reply was lost (ZOOKEEPER-1262) the node may exist though the
+ * client never learned its name: finding it by the session's prefix keeps the
+ * client from queueing a second node that would wait behind its own.
+ */
+export function ownNode(children: readonly string[], prefix: string): string | undefined {
+  return children.find((c) => c.startsWith(prefix) && LOCK_NODE.test(c))
+}
+
+/**
+ * The node just ahead of `own` in the lock's queue (the one with the next
+ * lower sequence), the only one a waiter watches: a release then wakes one
+ * waiter, not the herd. Undefined when `own` is first: the lock is its.
+ */
+export function predecessorOf(children: readonly string[], own: string): string | undefined {
+  const mine = sequenceOf(own)
+  let best: string | undefined
+  for (const c of children) {
+    if (!LOCK_NODE.test(c)) continue
+    const seq = sequenceOf(c)
+    if (seq < mine && (best === undefined || seq > sequenceOf(best))) best = c
+  }
+  return best
+}
+
+/**
+ * ZooKeeper's lock recipe (Curator's InterProcessMutex) with
+ * node-zookeeper-client, one session per client: an ephemeral sequential node
+ * /dsys-locks/<name>/<sessionId>-lock-<seq>; the lowest sequence holds the
+ * lock, every other waiter watches only its predecessor.
+ *
+ * - The fencing token is the node's sequence number, which strictly increases
+ *   per lock parent (parents are never deleted) in the order of grants.
+ * - The lease is the session: ttlMs is asked for as the session timeout,
+ *   which the server bounds by its minSessionTimeout and maxSessionTimeout
+ *   (2 and 20 ticks by default). The client pings while it lives, so a holder
+ *   keeps the lock until it releases or its session expires; expiresAt is the
+ *   lower bound of that expiry: when the request that saw the grant was sent,
+ *   plus the negotiated timeout.
+ * - At waitMs the waiter deletes its node and gives up.
+ * - Release deletes the node.
+ */
+export class ZkLockBackend implements LockBackend {
+  readonly fencing = true
+  readonly tokenKind = 'sequence'
+  private readonly connectionString: string
+  private readonly sessions = new Map<number, Promise<ZkSession>>()
+
+  constructor(readonly target: string) {
+    this.connectionString = hostList(target, 'zk').join(',')
+  }
+
+  get recipe(): LockBackendRecipe {
+    return {kind: 'zookeeper', target: this.target}
+  }
+
+  /**
+   * ZooKeeper's `srvr` four-letter word on each server until one answers as
+   * ZooKeeper (so a Redis or etcd given as zk:// fails here), then one session
+   * that makes the lock root.
+   */
+  async preflight(): Promise<void> {
+    let failure: Error | undefined
+    for (const host of this.connectionString.split(',')) {
+      try {
+        const answer = await fourLetterWord(host, 'srvr')
+        if (!answer.startsWith('Zookeeper version')) throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
+        failure = undefined
+        break
+      } catch (err) {
+        failure = err instanceof PreflightError ? err : new PreflightError(`cannot reach ZooKeeper at ${host}: ${(err as Error).message}`)
+      }
+    }
+    if (failure) throw failure
+    const session = await ZkSession.open(this.connectionString, CONNECT_TIMEOUT_MS).catch((err: Error) => {
+      throw new PreflightError(`cannot open a ZooKeeper session at ${this.connectionString}: ${err.message}`)
+    })
+    try {
+      await session.mkdirp(LOCK_ROOT)
+    } finally {
+      session.close()
+    }
+  }
+
+  async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
+    const started = Date.now()
+    const deadline = started + waitMs
+    const session = await this.session(client, ttlMs)
+    try {
+      const parent = `${LOCK_ROOT}/${encodeURIComponent(name)}`
+      const own = await this.enqueue(session, parent)
+      for (;;) {
+        const askedAt = Date.now()
+        const children = await session.children(parent)
+        if (!children.includes(own)) throw new OpError('lease-lost', `ZooKeeper: the lock node of ${name} vanished while waiting (session expired)`)
+        const predecessor = predecessorOf(children, own)
+        if (predecessor === undefined) return {token: sequenceOf(own), expiresAt: askedAt + session.timeoutMs, waitedMs: Date.now() - started, secret: `${parent}/${own}`}
+        // A wait is bounded by the session timeout too, so a watch lost with a connection cannot strand it.
+        const woke = await session.deleted(`${parent}/${predecessor}`, Math.min(deadline, Date.now() + session.timeoutMs))
+        if (!woke && Date.now() >= deadline) {
+          await this.remove(session, `${parent}/${own}`)
+          return undefined
+        }
+      }
+    } catch (err) {
+      throw this.failure(client, session, err)
+    }
+  }
+
+  async release(client: number, _name: string, _owner: string, grant: Grant): Promise<boolean> {
+    // Without the session that made the node, the node is gone with it.
+    const session = await this.sessions.get(client)?.catch(() => undefined)
+    if (!session) return false
+    try {
+      return await this.remove(session, grant.secret!)
+    } catch (err) {
+      throw this.failure(client, session, err)
+    }
+  }
+
+  async close(): Promise<void> {
+    const sessions = await Promise.allSettled(this.sessions.values())
+    for (const s of sessions) if (s.status === 'fulfilled') s.value.close()
+    this.sessions.clear()
+  }
+
+  /** The client's session, opened at its first acquire with ttlMs as the timeout asked for; a new one after it expired. */
+  private session(client: number, ttlMs: number): Promise<ZkSession> {
+    let session = this.sessions.get(client)
+    if (!session) {
+      session = ZkSession.open(this.connectionString, ttlMs)
+      session.catch(() => this.sessions.delete(client))
+      this.sessions.set(client, session)
+    }
+    return session
+  }
+
+  /** Creates this session's node in the lock's queue, once even when a create's reply is lost (ZOOKEEPER-1262). */
+  private async enqueue(session: ZkSession, parent: string): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await session.createSequential(`${parent}/${session.prefix}`)
+      } catch (err) {
+        if (zkCode(err) === zookeeper.Exception.NO_NODE) {
+          await session.mkdirp(parent)
+          continue
+        }
+        if (zkCode(err) !== zookeeper.Exception.CONNECTION_LOSS || attempt >= MAX_RETRIES) throw err
+        const own = ownNode(await session.children(parent), session.prefix)
+        if (own) return own
+      }
+    }
+  }
+
+  /**
+   * Deletes a lock node of this session. True when this call (or a try of it
+   * whose reply was lost) deleted it; false when it was already gone, i.e.
+   * the session expired: nothing else deletes a live session's node.
+   */
+  private async remove(session: ZkSession, path: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await session.remove(path)
+        return true
+      } catch (err) {
+        if (zkCode(err) === zookeeper.Exception.NO_NODE) return attempt > 1 && !session.expired
+        if (zkCode(err) !== zookeeper.Exception.CONNECTION_LOSS || attempt >= MAX_RETRIES) throw err
+      }
+    }
+  }
+
+  /** An error as the report counts it; an expired session is dropped, so the client's next acquire opens a new one. */
+  private failure(client: number, session: ZkSession, err: unknown): Error {
+    if (session.expired) {
+      session.close()
+      this.sessions.delete(client)
+      return new OpError('lease-lost', `ZooKeeper session expired: ${(err as Error).message}`)
+    }
+    if (err instanceof OpError) return err
+    return new OpError(zkCode(err) === zookeeper.Exception.CONNECTION_LOSS ? 'unavailable' : 'zookeeper', (err as Error).message)
+  }
+}
+
+function zkCode(err: unknown): number | undefined {
+  return err instanceof zookeeper.Exception ? err.getCode() : undefined
+}
+
+/** One ZooKeeper session: the client calls the recipe needs, as promises. */
+class ZkSession {
+  /** Set when the server expired the session: its ephemeral nodes are gone. */
+  expired = false
+  /** Every lock node of this session starts with it, so the session can find its own after a lost create. */
+  readonly prefix: string
+
+  private constructor(private readonly zk: Client) {
+    this.prefix = `${zk.getSessionId().toString('hex')}-lock-`
+    zk.on('expired', () => (this.expired = true))
+  }
+
+  static open(connectionString: string, sessionTimeoutMs: number): Promise<ZkSession> {
+    const zk = zookeeper.createClient(connectionString, {sessionTimeout: sessionTimeoutMs, spinDelay: 100, retries: 1})
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        zk.close()
+        reject(new OpError('unavailable', `no ZooKeeper session at ${connectionString} within ${CONNECT_TIMEOUT_MS}ms`))
+      }, CONNECT_TIMEOUT_MS)
+      zk.once('connected', () => {
+        clearTimeout(timer)
+        resolve(new ZkSession(zk))
+      })
+      zk.connect()
+    })
+  }
+
+  /** The session timeout the server granted. */
+  get timeoutMs(): number {
+    return this.zk.getSessionTimeout()
+  }
+
+  /** Creates an ephemeral sequential node; resolves with its name (not its path). */
+  createSequential(path: string): Promise<string> {
+    return new Promise((resolve, reject) =>
+      this.zk.create(path, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, (err, created) => (err ? reject(err) : resolve(created.slice(created.lastIndexOf('/') + 1)))),
+    )
+  }
+
+  children(path: string): Promise<string[]> {
+    return new Promise((resolve, reject) => this.zk.getChildren(path, (err, children) => (err ? reject(err) : resolve(children))))
+  }
+
+  mkdirp(path: string): Promise<void> {
+    return new Promise((resolve, reject) => this.zk.mkdirp(path, (err) => (err ? reject(err) : resolve())))
+  }
+
+  remove(path: string): Promise<void> {
+    return new Promise((resolve, reject) => this.zk.remove(path, -1, (err) => (err ? reject(err) : resolve())))
+  }
+
+  /** Resolves true once `path` is gone (or when its watch fires), false when `untilMs` comes first. */
+  deleted(path: string, untilMs: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, untilMs - Date.now()))
+      const done = (): void => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      this.zk.exists(path, done, (err, stat) => {
+        if (err) {
+          clearTimeout(timer)
+          reject(err)
+        } else if (!stat) done()
+      })
+    })
+  }
+
+  close(): void {
+    this.zk.close()
+  }
+}
+
+/**
+ * Sends a four-letter word and reads the answer: ZooKeeper answers and
+ * closes; a server of another kind may answer and keep the connection, or
+ * close without a word, or say nothing until the timeout.
+ */
+function fourLetterWord(host: string, word: string): Promise<string> {
+  const colon = host.lastIndexOf(':')
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let timedOut = false
+    // The line end makes servers that read lines (Redis) answer too; ZooKeeper reads the first four bytes.
+    const socket = tcpConnect({host: host.slice(0, colon), port: Number(host.slice(colon + 1))}, () => socket.write(`${word}\r\n`))
+    socket.setTimeout(PREFLIGHT_TIMEOUT_MS, () => {
+      timedOut = true
+      socket.destroy()
+    })
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      if (timedOut && chunks.length === 0) reject(new Error(`no answer to "${word}" within ${PREFLIGHT_TIMEOUT_MS}ms`))
+      else resolve(Buffer.concat(chunks).toString('utf8'))
+    })
+  })
+}
