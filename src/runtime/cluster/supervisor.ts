@@ -147,10 +147,12 @@ export function killNode(dataDir: string, name: string, signal: SignalName): Nod
 
 /** Stops the node if it runs and starts it again on the same port and data directory. */
 export async function restartNode(dataDir: string, name: string, graceMs: number, healthTimeoutMs: number): Promise<{node: NodeRecord; health: Health}> {
-  const state = requireClusterState(dataDir)
-  const node = findNode(state, name)
+  const node = findNode(requireClusterState(dataDir), name)
   await stopProcess(node.pid, node.configPath, graceMs)
   node.pid = launchNode(node)
+  // cluster.json as it is now, not as it was read: other nodes may have been restarted meanwhile (members of a quorum are restarted together).
+  const state = requireClusterState(dataDir)
+  findNode(state, name).pid = node.pid
   writeClusterState(state)
   return {node, health: await waitHealthy(node, healthTimeoutMs)}
 }
