@@ -1,7 +1,6 @@
-import {connect as tcpConnect} from 'node:net'
-
 import zookeeper, {type Client} from 'node-zookeeper-client'
 
+import {tcpExchange} from '../../runtime/cluster/peers/peer-kind.js'
 import {OpError, PreflightError, type LockBackendRecipe} from '../workload.js'
 import {hostList, type Grant, type LockBackend} from './lock-backend.js'
 
@@ -80,23 +79,17 @@ export class ZkLockBackend implements LockBackend {
   }
 
   /**
-   * ZooKeeper's `srvr` four-letter word on each server until one answers as
-   * ZooKeeper (so a Redis or etcd given as zk:// fails here), then one session
+   * ZooKeeper's `srvr` four-letter word to each server: one must answer as
+   * ZooKeeper (so a Redis or etcd given as zk:// fails here); then one session
    * that makes the lock root.
    */
   async preflight(): Promise<void> {
-    let failure: Error | undefined
-    for (const host of this.connectionString.split(',')) {
-      try {
-        const answer = await fourLetterWord(host, 'srvr')
-        if (!answer.startsWith('Zookeeper version')) throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
-        failure = undefined
-        break
-      } catch (err) {
-        failure = err instanceof PreflightError ? err : new PreflightError(`cannot reach ZooKeeper at ${host}: ${(err as Error).message}`)
-      }
+    const answers = await Promise.all(this.connectionString.split(',').map(async (host) => ({host, answer: await fourLetterWord(host, 'srvr')})))
+    if (!answers.some((a) => a.answer?.startsWith('Zookeeper version'))) {
+      const {host, answer} = answers[0]
+      if (answer === undefined) throw new PreflightError(`cannot reach ZooKeeper at ${host}: no answer to "srvr" within ${PREFLIGHT_TIMEOUT_MS}ms`)
+      throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
     }
-    if (failure) throw failure
     const session = await ZkSession.open(this.connectionString, CONNECT_TIMEOUT_MS).catch((err: Error) => {
       throw new PreflightError(`cannot open a ZooKeeper session at ${this.connectionString}: ${err.message}`)
     })
@@ -113,7 +106,7 @@ export class ZkLockBackend implements LockBackend {
     const session = await this.session(client, ttlMs)
     try {
       const parent = `${LOCK_ROOT}/${encodeURIComponent(name)}`
-      const own = await this.enqueue(session, parent)
+      const own = await enqueue(session, parent)
       for (;;) {
         const askedAt = Date.now()
         const children = await session.children(parent)
@@ -160,23 +153,6 @@ export class ZkLockBackend implements LockBackend {
     return session
   }
 
-  /** Creates this session's node in the lock's queue, once even when a create's reply is lost (ZOOKEEPER-1262). */
-  private async enqueue(session: ZkSession, parent: string): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await session.createSequential(`${parent}/${session.prefix}`)
-      } catch (err) {
-        if (zkCode(err) === zookeeper.Exception.NO_NODE) {
-          await session.mkdirp(parent)
-          continue
-        }
-        if (zkCode(err) !== zookeeper.Exception.CONNECTION_LOSS || attempt >= MAX_RETRIES) throw err
-        const own = ownNode(await session.children(parent), session.prefix)
-        if (own) return own
-      }
-    }
-  }
-
   /**
    * Deletes a lock node of this session. True when this call (or a try of it
    * whose reply was lost) deleted it; false when it was already gone, i.e.
@@ -206,12 +182,37 @@ export class ZkLockBackend implements LockBackend {
   }
 }
 
+/** What enqueue needs of a session. */
+export type QueueSession = Pick<ZkSession, 'prefix' | 'createSequential' | 'children' | 'mkdirp'>
+
+/**
+ * Creates this session's node in a lock's queue and returns its name, once
+ * even when a create's reply is lost: after a connection loss the create may
+ * have happened (ZOOKEEPER-1262), so the session looks for its own node
+ * before it creates another. A missing lock parent is made first.
+ */
+export async function enqueue(session: QueueSession, parent: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await session.createSequential(`${parent}/${session.prefix}`)
+    } catch (err) {
+      if (zkCode(err) === zookeeper.Exception.NO_NODE) {
+        await session.mkdirp(parent)
+        continue
+      }
+      if (zkCode(err) !== zookeeper.Exception.CONNECTION_LOSS || attempt >= MAX_RETRIES) throw err
+      const own = ownNode(await session.children(parent), session.prefix)
+      if (own) return own
+    }
+  }
+}
+
 function zkCode(err: unknown): number | undefined {
   return err instanceof zookeeper.Exception ? err.getCode() : undefined
 }
 
 /** One ZooKeeper session: the client calls the recipe needs, as promises. */
-class ZkSession {
+export class ZkSession {
   /** Set when the server expired the session: its ephemeral nodes are gone. */
   expired = false
   /** Every lock node of this session starts with it, so the session can find its own after a lost create. */
@@ -283,27 +284,8 @@ class ZkSession {
   }
 }
 
-/**
- * Sends a four-letter word and reads the answer: ZooKeeper answers and
- * closes; a server of another kind may answer and keep the connection, or
- * close without a word, or say nothing until the timeout.
- */
-function fourLetterWord(host: string, word: string): Promise<string> {
+/** A four-letter word's answer (undefined: no server closed the connection after answering within the timeout). */
+function fourLetterWord(host: string, word: string): Promise<string | undefined> {
   const colon = host.lastIndexOf(':')
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let timedOut = false
-    // The line end makes servers that read lines (Redis) answer too; ZooKeeper reads the first four bytes.
-    const socket = tcpConnect({host: host.slice(0, colon), port: Number(host.slice(colon + 1))}, () => socket.write(`${word}\r\n`))
-    socket.setTimeout(PREFLIGHT_TIMEOUT_MS, () => {
-      timedOut = true
-      socket.destroy()
-    })
-    socket.on('data', (c) => chunks.push(c))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      if (timedOut && chunks.length === 0) reject(new Error(`no answer to "${word}" within ${PREFLIGHT_TIMEOUT_MS}ms`))
-      else resolve(Buffer.concat(chunks).toString('utf8'))
-    })
-  })
+  return tcpExchange(host.slice(0, colon), Number(host.slice(colon + 1)), word, PREFLIGHT_TIMEOUT_MS)
 }
