@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {DsysLockBackend} from '../bench/lock/dsys-lock-backend.js'
 import type {LockBackend} from '../bench/lock/lock-backend.js'
 import {ProtectedResource} from '../bench/lock/protected-resource.js'
-import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {NodeRecord, requireClusterState} from '../runtime/cluster/cluster-state.js'
 import {PARTITIONABLE} from '../runtime/cluster/partition.js'
 import {SeededRng} from '../core/common/rng.js'
 import {Anomaly} from '../core/check/anomaly.js'
@@ -18,10 +18,11 @@ import {CheckTimelinePoint, historyTimeline} from '../core/check/timeline.js'
 export interface LockCheckTarget {
   backend: LockBackend
   /** Empty when the target is not run by the local cluster: then only client-pauses apply. */
-  nodes: Array<{name: string; url: string; subsystem: string}>
-  /** The nodes elect a leader and name their role in /health (the replicated lock): `victim` can aim at it. */
-  elected: boolean
+  nodes: NodeRecord[]
 }
+
+/** Subsystems whose nodes elect a leader and name their role in /health: `victim` can aim at it. */
+const ELECTED = ['lock-replica']
 
 export interface LockCheckOptions {
   dataDir: string
@@ -89,7 +90,7 @@ export const DEFAULT_LOCK_FAULTS: readonly Fault[] = ['kill', 'pause', 'client-p
 export function localLockServer(dataDir: string, clients: number): LockCheckTarget {
   const server = requireClusterState(dataDir).nodes.find((n) => n.subsystem === 'lock')
   if (!server) throw new Error('this cluster has no lock server; start it with: dsys cluster up --lock')
-  return {backend: new DsysLockBackend(server.url, clients), nodes: [server], elected: false}
+  return {backend: new DsysLockBackend(server.url, clients), nodes: [server]}
 }
 
 /** Why `faults` cannot be injected on `target`, in one line; undefined when they can. */
@@ -179,6 +180,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
     pauses.get(clientName(process))?.stopped(undefined)
   }
 
+  const elected = target.nodes.some((n) => ELECTED.includes(n.subsystem))
   const nemesis: NemesisOptions = {
     dataDir: opts.dataDir,
     faults: opts.faults,
@@ -186,7 +188,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
     deadline,
     startedAt: t0,
     seed: opts.seed,
-    victim: (fault, rng) => (fault === 'client-pause' ? clientName(rng.int(opts.clients)) : pickVictim(target.nodes, target.elected ? (opts.victim ?? 'mixed') : 'any', rng)),
+    victim: (fault, rng) => (fault === 'client-pause' ? clientName(rng.int(opts.clients)) : pickVictim(target.nodes, elected ? (opts.victim ?? 'mixed') : 'any', rng)),
     pauseClient: (client) => new Promise((stopped) => pauses.set(client, {stopped})),
     observer: opts.observer,
   }

@@ -5,12 +5,11 @@ import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
 import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../report/table.js'
-import {DsysLockBackend} from '../../bench/lock/dsys-lock-backend.js'
-import {RedisLockBackend} from '../../bench/lock/redis-lock-backend.js'
-import {DEFAULT_LOCK_FAULTS, faultsProblem, LOCK_FAULTS, LockCheckReport, LockCheckTarget, localLockServer, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
+import {LOCK_TARGET_USAGE, resolveLockTarget} from '../../cli/lock-targets.js'
+import {DEFAULT_LOCK_FAULTS, faultsProblem, LOCK_FAULTS, LockCheckReport, LockCheckTarget, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
 import {VICTIMS, Victim} from '../../check/nemesis.js'
 import {lockEventProblem} from '../../core/check/mutual-exclusion.js'
-import {readClusterState} from '../../runtime/cluster/cluster-state.js'
+import {findNode, requireClusterState} from '../../runtime/cluster/cluster-state.js'
 
 export default class CheckLock extends CheckCommand {
   static override summary = 'Check a lock service for mutual exclusion and fencing under kill -9, pauses and client pauses'
@@ -24,7 +23,7 @@ export default class CheckLock extends CheckCommand {
 
   static override flags = {
     ...nemesisFlags(LOCK_FAULTS, DEFAULT_LOCK_FAULTS),
-    target: Flags.string({description: 'the lock service to check: a dsys lock server URL or redis://HOST:PORT (default: the local cluster\'s lock server)'}),
+    target: Flags.string({description: `the lock service to check: ${LOCK_TARGET_USAGE}`}),
     victim: Flags.string({description: 'which node a server fault hits where the nodes elect a leader: leader, any, mixed (the leader half the time)', options: [...VICTIMS], default: 'mixed'}),
     clients: positiveIntFlag({description: 'concurrent clients', default: 8}),
     locks: positiveIntFlag({description: 'distinct locks', default: 3}),
@@ -70,13 +69,13 @@ export default class CheckLock extends CheckCommand {
 
   /** The backend of `--target` and the local cluster's nodes behind it (none when the cluster does not run it). */
   private target(target: string | undefined, dataDir: string, clients: number): LockCheckTarget {
-    if (target === undefined) return localLockServer(dataDir, clients)
-    const nodes = (readClusterState(dataDir)?.nodes ?? []).filter((n) => n.url === target)
-    if (target.startsWith('redis://')) return {backend: new RedisLockBackend(target, 1), nodes, elected: false}
-    if (/^https?:\/\//.test(target)) return {backend: new DsysLockBackend(target, clients), nodes, elected: false}
-    this.usageError(`--target must be http(s)://HOST:PORT (a dsys lock server) or redis://HOST:PORT, got "${target}"`)
+    const {backend, nodes} = resolveLockTarget(target, {dataDir, clients, retryDelayMs: REDIS_RETRY_DELAY_MS})
+    return {backend, nodes: nodes.length === 0 ? [] : nodes.map((name) => findNode(requireClusterState(dataDir), name))}
   }
 }
+
+/** Redis and Redlock: the pause between attempts, bench lock's default. */
+const REDIS_RETRY_DELAY_MS = 1
 
 const verdict = (r: LockCheckReport) => (r.result.violations.length > 0 ? 1 : 0)
 
