@@ -24,6 +24,11 @@ test("a session finds its own node by its prefix, and not another session's", ()
   expect(ownNode([node('ff-lock-', 7)], PREFIX)).toBeUndefined()
 })
 
+/** The error the client gives when a request's reply is lost with its connection. */
+function connectionLoss(): Error {
+  return new zookeeper.Exception(zookeeper.Exception.CONNECTION_LOSS, 'CONNECTION_LOSS', connectionLoss) as unknown as Error
+}
+
 /** A lock parent on a server whose create replies can be lost: the node is made, the client hears CONNECTION_LOSS. */
 function lossyServer(lostReplies: number): QueueSession & {made: string[]} {
   let seq = 0
@@ -35,7 +40,7 @@ function lossyServer(lostReplies: number): QueueSession & {made: string[]} {
     async createSequential(path: string) {
       const name = node(path.slice(path.lastIndexOf('/') + 1), seq++)
       made.push(name)
-      if (toLose-- > 0) throw zookeeper.Exception.create(zookeeper.Exception.CONNECTION_LOSS)
+      if (toLose-- > 0) throw connectionLoss()
       return name
     },
     async children() {
@@ -59,7 +64,7 @@ test('a create lost before it reached the server is tried again', async () => {
   server.createSequential = async (path) => {
     if (!lost) {
       lost = true
-      throw zookeeper.Exception.create(zookeeper.Exception.CONNECTION_LOSS)
+      throw connectionLoss()
     }
     return create(path)
   }
