@@ -87,7 +87,8 @@ export class ZkLockBackend implements LockBackend {
     const answers = await Promise.all(this.connectionString.split(',').map(async (host) => ({host, answer: await fourLetterWord(host, 'srvr')})))
     if (!answers.some((a) => a.answer?.startsWith('Zookeeper version'))) {
       const {host, answer} = answers[0]
-      if (answer === undefined) throw new PreflightError(`cannot reach ZooKeeper at ${host}: no answer to "srvr" within ${PREFLIGHT_TIMEOUT_MS}ms`)
+      // Undefined: refused, or a server of another kind that kept the connection (Redis answers an error and waits).
+      if (answer === undefined) throw new PreflightError(`no ZooKeeper answers at ${host}: nothing answered "srvr" and closed within ${PREFLIGHT_TIMEOUT_MS}ms`)
       throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
     }
     const session = await ZkSession.open(this.connectionString, CONNECT_TIMEOUT_MS).catch((err: Error) => {

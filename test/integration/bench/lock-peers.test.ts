@@ -1,0 +1,123 @@
+import {describe, expect, test} from 'vitest'
+
+import type {LockBackend} from '../../../src/bench/lock/lock-backend.js'
+import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
+import {runLoad} from '../../../src/bench/run-load.js'
+import {PreflightError} from '../../../src/bench/workload.js'
+import {resolveLockTarget} from '../../../src/cli/lock-targets.js'
+import {UsageError} from '../../../src/core/common/usage-error.js'
+import {findNode, requireClusterState} from '../../../src/runtime/cluster/cluster-state.js'
+import {PEER_KINDS} from '../../../src/runtime/cluster/peers/peers.js'
+import {freePorts} from '../../../src/runtime/cluster/ports.js'
+import {clusterForTests} from '../cli/cluster-fixture.js'
+
+const missing = PEER_KINDS.flatMap((p) => {
+  const what = p.missing()
+  return what ? [`${p.kind}: ${what} (Debian package ${p.debianPackage}; .ci/run installs it)`] : []
+})
+if (missing.length > 0) console.warn(`skipping the peer lock target tests: ${missing.join('; ')}`)
+
+/** Long enough that a waiter left queued would still block the lock when the test looks. */
+const LONG_LEASE_MS = 20_000
+
+describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock targets', () => {
+  // One cluster for the file: the ZooKeeper JVM's start dominates.
+  const {dataDir, dsys} = clusterForTests(['--etcd', '1', '--zookeeper', '1', '--redis', '3'])
+  const target = (name: string) => resolveLockTarget(name, {dataDir, clients: 8, retryDelayMs: 1})
+  const address = (name: string): string => {
+    const node = findNode(requireClusterState(dataDir), name)
+    return `${node.host}:${node.port}`
+  }
+
+  async function closing<T>(backend: LockBackend, body: (b: LockBackend) => Promise<T>): Promise<T> {
+    try {
+      return await body(backend)
+    } finally {
+      await backend.close()
+    }
+  }
+
+  test.each([
+    ['etcd', ['etcd-1'], /^yes: the lock key's create revision$/],
+    ['zookeeper', ['zookeeper-1'], /^yes: the lock node's sequence number$/],
+    ['redlock', ['redis-1', 'redis-2', 'redis-3'], /^no:/],
+  ])('%s: 8 clients on one lock take turns, no holds overlap and tokens strictly increase', async (name, nodes, fencing) => {
+    const resolved = target(name)
+    expect(resolved.nodes).toEqual(nodes)
+    await resolved.backend.preflight()
+    const workload = new LockWorkload(resolved.backend, {clients: 8, locks: 1, holdMs: 0, ttlMs: 5_000, waitMs: 5_000, seed: 1})
+    const report = await runLoad(workload, {clients: 8, durationMs: 1_500, warmupMs: 0})
+    expect(report.errorsByKind).toEqual({})
+    expect(report.ops).toBeGreaterThan(8)
+    expect(report.fencingTokens).toMatch(fencing)
+    // The resource counts a grant whose token is not above every earlier one, and a holder entering during another's lease.
+    expect(report.safety).toMatchObject({violations: 0, overlaps: 0, tokenOrderViolations: 0})
+  })
+
+  test.each(['etcd', 'zookeeper', 'redlock'])('%s: a wait that times out leaves nothing queued, so the next client gets the lock once the holder releases', async (name) => {
+    await closing(target(name).backend, async (backend) => {
+      const held = await backend.acquire(0, 'waits', 'holder', LONG_LEASE_MS, 1_000)
+      expect(held).toBeDefined()
+      const started = Date.now()
+      expect(await backend.acquire(1, 'waits', 'gives-up', LONG_LEASE_MS, 300)).toBeUndefined()
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      expect(await backend.release(0, 'waits', 'holder', held!)).toBe(true)
+      // Had the abandoned waiter stayed queued (its lease or session lives on), this wait would end without a grant.
+      const next = await backend.acquire(2, 'waits', 'next', LONG_LEASE_MS, 2_000)
+      expect(next).toBeDefined()
+      if (held!.token !== undefined) expect(next!.token).toBeGreaterThan(held!.token)
+      expect(await backend.release(2, 'waits', 'next', next!)).toBe(true)
+    })
+  })
+
+  test('ZooKeeper: a second release of the same grant says the lock was no longer held', async () => {
+    await closing(target('zookeeper').backend, async (backend) => {
+      const held = await backend.acquire(0, 'lost', 'holder', LONG_LEASE_MS, 1_000)
+      expect(await backend.release(0, 'lost', 'holder', held!)).toBe(true)
+      expect(await backend.release(0, 'lost', 'holder', held!)).toBe(false)
+    })
+  })
+
+  test('a target that is unreachable or of another kind fails the preflight with one line', async () => {
+    const [closedPort] = await freePorts('127.0.0.1', 1)
+    const cases: Array<[string, RegExp]> = [
+      [`zk://${address('redis-1')}`, /no ZooKeeper answers at/],
+      [`zk://${address('etcd-1')}`, /no ZooKeeper answers at/],
+      [`etcd://${address('zookeeper-1')}`, /etcd|cannot reach/],
+      [`redlock://${address('redis-1')},${address('redis-2')},127.0.0.1:${closedPort}`, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/],
+      [`zk://127.0.0.1:${closedPort}`, /no ZooKeeper answers at/],
+      [`etcd://127.0.0.1:${closedPort}`, /cannot reach/],
+    ]
+    for (const [url, message] of cases) {
+      const {backend} = resolveLockTarget(url, {dataDir, clients: 1, retryDelayMs: 1})
+      const failure = await backend.preflight().then(
+        () => undefined,
+        (err: Error) => err,
+      )
+      await backend.close()
+      expect(failure, url).toBeInstanceOf(PreflightError)
+      expect(failure!.message, url).toMatch(message)
+      expect(failure!.message, url).not.toContain('\n')
+    }
+  })
+
+  test('--target names what the cluster runs, or a URL of one of its nodes; anything else is a usage error', () => {
+    expect(target('redis').nodes).toEqual(['redis-1'])
+    expect(target(`redis://${address('redis-2')}`).nodes).toEqual(['redis-2'])
+    expect(target(`zk://${address('zookeeper-1')}`).backend.recipe).toEqual({kind: 'zookeeper', target: `zk://${address('zookeeper-1')}`})
+    expect(() => target('lock-replica')).toThrow(/has no lock-replica/)
+    expect(() => target('consul')).toThrow(UsageError)
+    expect(() => target('mysql://127.0.0.1:3306')).toThrow(UsageError)
+    expect(() => target('etcd://127.0.0.1')).toThrow(UsageError)
+  })
+
+  test('dsys bench lock --target etcd reports the run and what its fencing tokens are; a wrong-kind target exits 1 with one line', async () => {
+    const run = await dsys('bench', 'lock', '--target', 'etcd', '--clients', '4', '--duration', '1s', '--warmup', '0ms')
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/fencing tokens\s+│ yes: the lock key's create revision/)
+    expect(run.stdout).toMatch(/safety violations\s+│ 0 /)
+    const wrong = await dsys('bench', 'lock', '--target', `zk://${address('redis-1')}`, '--duration', '1s')
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^dsys: error: no ZooKeeper answers at /)])
+  })
+})
