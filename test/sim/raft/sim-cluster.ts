@@ -3,9 +3,10 @@ import {decodeBatch, type KvCommand} from '../../../src/core/kv/commands.js'
 import type {Entry, Message, NodeId, ReadOnlyOption} from '../../../src/core/raft/index.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import type {KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
-import {NotLeaderError} from '../../../src/nodes/raft-node/raft-replica.js'
+import {KvMachine, type KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
+import {NotLeaderError, RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
 import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
+import type {ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
 import {ReadChecker} from './read-checker.js'
 import {SafetyChecker, SafetyViolation} from './safety-checker.js'
 import {SimNetwork, perfectNetwork, type NetworkFaults} from './sim-network.js'
@@ -45,7 +46,7 @@ export interface SimReport {
 export class SimCluster implements ClusterObserver {
   private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
-  private readonly nodes = new Map<NodeId, SimReplica>()
+  private readonly nodes = new Map<NodeId, SimReplica<KvReplica>>()
   private readonly network: SimNetwork
   private readonly safety = new SafetyChecker()
   private readonly reads = new ReadChecker()
@@ -82,7 +83,8 @@ export class SimCluster implements ClusterObserver {
     this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages), (m) => this.onSend(m))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
-      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, replicaOptions, () => this.network.transport(), this))
+      const open = (dataDir: string, environment: ReplicaEnvironment) => RaftReplica.open(id, dataDir, replicaOptions, environment, new KvMachine())
+      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this))
     }
     this.every(() => 1 + this.rng.int(20), () => this.clientOperation())
     this.every(() => this.faultDelayMs(), () => this.injectFault())
@@ -165,7 +167,7 @@ export class SimCluster implements ClusterObserver {
     }
   }
 
-  private write(node: SimReplica, command: KvCommand & {value: string}): void {
+  private write(node: SimReplica<KvReplica>, command: KvCommand & {value: string}): void {
     this.atLeader(node, (replica) => replica.write(command)).then(
       (result) => {
         if (result.type !== 'ok') return
@@ -179,7 +181,7 @@ export class SimCluster implements ClusterObserver {
   }
 
   /** Calls `op` on `node`, following one redirect to the leader it names. */
-  private async atLeader<T>(node: SimReplica, op: (replica: KvReplica) => Promise<T>): Promise<T> {
+  private async atLeader<T>(node: SimReplica<KvReplica>, op: (replica: KvReplica) => Promise<T>): Promise<T> {
     try {
       return await op(node.replica)
     } catch (err) {
@@ -192,7 +194,7 @@ export class SimCluster implements ClusterObserver {
   // ---- faults --------------------------------------------------------------------
 
   private deliver(to: NodeId, messages: Message[]): Promise<readonly Message[]> {
-    const node = this.nodes.get(to) as SimReplica
+    const node = this.nodes.get(to)!
     return node.up ? node.replica.receiveAndReply(messages) : Promise.resolve([])
   }
 
@@ -241,7 +243,7 @@ export class SimCluster implements ClusterObserver {
 
   /** Crashes `id` and restarts it a little later, unless that would leave too few nodes up; whether it did. */
   private crash(id: NodeId): boolean {
-    const victim = this.nodes.get(id) as SimReplica
+    const victim = this.nodes.get(id)!
     const down = [...this.nodes.values()].filter((n) => !n.up).length
     // Keep a majority up most of the time so the cluster keeps making progress.
     if (!victim.up || down >= Math.floor((this.nodes.size - 1) / 2)) return false

@@ -2,11 +2,8 @@ import type {Entry, NodeId, PersistedState, Ready, Role, Snapshot} from '../../.
 import type {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, type SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import type {Logger} from '../../../src/runtime/net/node-log.js'
-import {KvMachine, type KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
-import {RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
-import type {RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
 import type {RaftTransport} from '../../../src/nodes/raft-node/raft-transport.js'
-import type {RaftObserver} from '../../../src/nodes/raft-node/ready-loop.js'
+import type {RaftObserver, ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
 
 /** What the checkers hear from every replica, with the replica's id. */
 export interface ClusterObserver {
@@ -17,20 +14,23 @@ export interface ClusterObserver {
   onFatal(node: SimReplica, err: unknown): void
 }
 
+/** Opens the production replica a node runs (a RaftReplica, or a wrapper around one) in its data directory, for one life. */
+export type OpenReplica<R> = (dataDir: string, environment: ReplicaEnvironment) => R
+
 const silentLog: Logger = {info() {}, error() {}}
 
 /** Where each simulated replica keeps its files on its own SimDisk. */
 const DATA_DIR = '/data'
 
 /**
- * One simulated node: the production RaftReplica on its own SimEnv and a
- * SimDisk that outlives it. A crash halts the env (its timers and disk I/O in
- * flight never complete) and crashes the disk (unsynced writes are lost);
- * a restart opens a new RaftReplica on the same disk, so recovery runs
- * RaftLogStore's real code.
+ * One simulated node: the production replica (RaftReplica, or a wrapper such
+ * as the lock replica) on its own SimEnv and a SimDisk that outlives it. A
+ * crash halts the env (its timers and disk I/O in flight never complete) and
+ * crashes the disk (unsynced writes are lost); a restart opens a new replica
+ * on the same disk, so recovery runs RaftLogStore's real code.
  */
-export class SimReplica {
-  private current: KvReplica | undefined
+export class SimReplica<R = unknown> {
+  private current: R | undefined
   private env: SimEnv | undefined
   private lives = 0
   role: Role = 'follower'
@@ -43,9 +43,11 @@ export class SimReplica {
     private readonly seed: number,
     private readonly scheduler: SimScheduler,
     readonly disk: SimDisk,
-    private readonly options: RaftNodeOptions,
+    private readonly open: OpenReplica<R>,
     private readonly transport: () => RaftTransport,
     private readonly observer: ClusterObserver,
+    /** This node's wall clock against the others' (SimEnv's default when unset): a clock skew. */
+    private readonly wallOffsetMs?: number,
   ) {
     this.start()
   }
@@ -55,7 +57,7 @@ export class SimReplica {
   }
 
   /** The running replica; only while the node is up. */
-  get replica(): KvReplica {
+  get replica(): R {
     if (this.current === undefined) throw new Error(`sim: ${this.id} is down`)
     return this.current
   }
@@ -74,20 +76,14 @@ export class SimReplica {
 
   private start(): void {
     // Each life draws from its own stream, as a restarted process would.
-    this.env = new SimEnv(this.scheduler, this.seed * 7919 + this.lives++, {disk: this.disk})
-    this.current = RaftReplica.open(
-      this.id,
-      DATA_DIR,
-      this.options,
-      {
-        env: this.env,
-        transport: this.transport(),
-        log: silentLog,
-        onFatal: (err) => this.observer.onFatal(this, err),
-        observer: this.raftObserver(),
-      },
-      new KvMachine(),
-    )
+    this.env = new SimEnv(this.scheduler, this.seed * 7919 + this.lives++, {disk: this.disk, wallOffsetMs: this.wallOffsetMs})
+    this.current = this.open(DATA_DIR, {
+      env: this.env,
+      transport: this.transport(),
+      log: silentLog,
+      onFatal: (err) => this.observer.onFatal(this, err),
+      observer: this.raftObserver(),
+    })
   }
 
   private raftObserver(): RaftObserver {
