@@ -71,7 +71,9 @@ export function launchNode(node: NodeRecord): number {
       cwd: node.dataPath,
     })
     child.unref()
-    if (child.pid === undefined) throw new Error(`could not start node ${node.name}`)
+    // A failed spawn (no such binary) leaves no pid, thrown below; the 'error' event it also emits must not crash the supervisor with nodes running.
+    child.once('error', () => {})
+    if (child.pid === undefined) throw new Error(`could not start node ${node.name} (${file})`)
     return child.pid
   } finally {
     closeSync(log)
