@@ -1,3 +1,4 @@
+import {request} from 'undici'
 import {describe, expect, test} from 'vitest'
 
 import type {LockBackend} from '../../../src/bench/lock/lock-backend.js'
@@ -29,6 +30,13 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     return `${node.host}:${node.port}`
   }
 
+  /** The IDs of etcd's live leases. */
+  async function etcdLeases(): Promise<string[]> {
+    const res = await request(`http://${address('etcd-1')}/v3/lease/leases`, {method: 'POST', body: '{}'})
+    const body = (await res.body.json()) as {leases?: Array<{ID: string}>}
+    return (body.leases ?? []).map((l) => l.ID).sort()
+  }
+
   async function closing<T>(backend: LockBackend, body: (b: LockBackend) => Promise<T>): Promise<T> {
     try {
       return await body(backend)
@@ -58,9 +66,12 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     await closing(target(name).backend, async (backend) => {
       const held = await backend.acquire(0, 'waits', 'holder', LONG_LEASE_MS, 1_000)
       expect(held).toBeDefined()
+      const leasesBefore = name === 'etcd' ? await etcdLeases() : []
       const started = Date.now()
       expect(await backend.acquire(1, 'waits', 'gives-up', LONG_LEASE_MS, 300)).toBeUndefined()
       expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      // etcd cancels an aborted Lock itself; the revoke is for when that cancel never reaches it: the lease must be gone either way.
+      if (name === 'etcd') expect(await etcdLeases()).toEqual(leasesBefore)
       expect(await backend.release(0, 'waits', 'holder', held!)).toBe(true)
       // Had the abandoned waiter stayed queued (its lease or session lives on), this wait would end without a grant.
       const next = await backend.acquire(2, 'waits', 'next', LONG_LEASE_MS, 2_000)
