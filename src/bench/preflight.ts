@@ -18,8 +18,8 @@ export async function preflightGet(url: string): Promise<{status: number; body: 
   }
 }
 
-/** GET /health of a dsys node, which must be of `kind` (a lock server must not be benchmarked as a KV store). */
-export async function preflightNode(url: string, kind: string, what: string): Promise<Record<string, unknown>> {
+/** GET /health of a dsys node, which must be of `kind` or one of the kinds (a lock server must not be benchmarked as a KV store). */
+export async function preflightNode(url: string, kind: string | readonly string[], what: string): Promise<Record<string, unknown>> {
   const {status, body} = await preflightGet(`${url.replace(/\/$/, '')}/health`)
   let health: {kind?: unknown} | undefined
   try {
@@ -28,6 +28,6 @@ export async function preflightNode(url: string, kind: string, what: string): Pr
     // not JSON: not a dsys node
   }
   if (status !== 200 || typeof health?.kind !== 'string') throw new PreflightError(`${url} is not a dsys node (GET /health answered ${status}); expected a ${what}`)
-  if (health.kind !== kind) throw new PreflightError(`${url} is a ${health.kind}, not a ${what}`)
+  if (typeof kind === 'string' ? health.kind !== kind : !kind.includes(health.kind)) throw new PreflightError(`${url} is a ${health.kind}, not a ${what}`)
   return health as Record<string, unknown>
 }

@@ -1,5 +1,5 @@
 import {defaultLockTableOptions} from '../../core/lock/types.js'
-import {JsonClient, segment} from '../../runtime/net/json-client.js'
+import {JsonClient, segment, type JsonResponse} from '../../runtime/net/json-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type LockBackendRecipe} from '../workload.js'
 import type {Grant, LockBackend} from './lock-backend.js'
@@ -10,32 +10,66 @@ interface GrantBody {
   waitedMs: number
 }
 
-/** The dsys lock server: a blocking acquire that waits in the server's FIFO queue. */
+/** What any answer may carry: a lock table's rejection reason, an error, a follower's pointer to its leader. */
+interface AnswerBody {
+  reason?: string
+  error?: string
+  leaderUrl?: string
+}
+
+/** After a connection error (a server killed in a fault test) or a replica's 503: clients pause this long so they do not spin. */
+const BACKOFF_MS = 20
+
+/**
+ * `http://H1:P1[,H2:P2...]`: a lock server, or lock replicas (any of them;
+ * a follower redirects to the leader), each URL an origin.
+ */
+export function lockServerUrls(target: string): string[] {
+  const scheme = /^https?:\/\//.exec(target)?.[0] ?? 'http://'
+  return target
+    .slice(scheme.length)
+    .split(',')
+    .map((host) => new URL(scheme + host).origin)
+}
+
+/**
+ * The dsys lock server or the replicated lock: a blocking acquire that waits
+ * in the server's FIFO queue. Against replicas it follows a follower's 307
+ * to the leader and remembers it, and on a connection error or a replica's
+ * own 503 (no leader, no quorum: one without a lock table's `reason`) it
+ * tries the next replica after a short back-off, each URL at most twice per
+ * request. A lone lock server gets one attempt, as before there were replicas.
+ */
 export class DsysLockBackend implements LockBackend {
   readonly fencing = true
-  private readonly http: JsonClient
+  private readonly urls: string[]
+  private readonly clients = new Map<string, JsonClient>()
+  /** Where requests go: the only server, or the replica last seen leading. */
+  private leader: string
+  private readonly maxAttempts: number
 
   /** The lock server's bound (README, Limits): the next waiter gets a 503. */
   readonly waitersPerLock = defaultLockTableOptions.maxWaitersPerLock
 
   constructor(
     readonly target: string,
-    clients: number,
+    private readonly connections: number,
   ) {
-    // Each client has at most one request open, and a waiting acquire holds its connection.
-    // The raw transport: on one contended lock every handoff passes through this client, so undici's cost per request would be what the benchmark measured.
-    this.http = new JsonClient(target, {connections: clients, transport: 'raw'})
+    this.urls = lockServerUrls(target)
+    this.leader = this.urls[0]
+    // One redirect to a leader outside the list is followed even for one URL.
+    this.maxAttempts = this.urls.length === 1 ? 2 : 2 * this.urls.length
   }
 
   async acquire(_client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
-    const res = await this.send<GrantBody & {reason?: string; error?: string}>(`/locks/${segment(name)}/acquire`, {owner, ttlMs, waitMs}, waitMs)
+    const res = await this.send<GrantBody>(`/locks/${segment(name)}/acquire`, {owner, ttlMs, waitMs}, waitMs)
     if (res.status === 200) return {token: res.body.token, expiresAt: res.body.expiresAt, waitedMs: res.body.waitedMs}
     if (res.status === 409 && res.body.reason === 'timeout') return undefined
     throw new OpError(`http-${res.status}`, res.body.error)
   }
 
   async release(_client: number, name: string, owner: string, grant: Grant): Promise<boolean> {
-    const res = await this.send<{error?: string}>(`/locks/${segment(name)}/release`, {owner, token: grant.token}, 0)
+    const res = await this.send<object>(`/locks/${segment(name)}/release`, {owner, token: grant.token}, 0)
     if (res.status === 200) return true
     if (res.status === 409) return false
     throw new OpError(`http-${res.status}`, res.body.error)
@@ -45,21 +79,56 @@ export class DsysLockBackend implements LockBackend {
     return {kind: 'dsys', url: this.target}
   }
 
+  /** At least one URL must answer as a lock server or a lock replica. */
   async preflight(): Promise<void> {
-    await preflightNode(this.target, 'lock-server', 'dsys lock server')
+    const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, ['lock-server', 'lock-replica'], 'dsys lock server')))
+    const failed = answers.find((a) => a.status === 'rejected')
+    if (failed !== undefined && answers.every((a) => a.status === 'rejected')) throw failed.reason
   }
 
-  close(): Promise<void> {
-    return this.http.close()
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()))
   }
 
-  private async send<T>(path: string, body: unknown, waitMs: number) {
-    try {
-      return await this.http.request<T>('POST', path, body, {headersTimeoutMs: waitMs + 10_000})
-    } catch (err) {
-      // The server is down (e.g. killed in a fault test): back off a little so clients do not spin.
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      throw new OpError('unavailable', (err as Error).message)
+  private async send<T>(path: string, body: unknown, waitMs: number): Promise<JsonResponse<T & AnswerBody>> {
+    for (let attempt = 1; ; attempt++) {
+      const url = this.leader
+      const last = attempt >= this.maxAttempts
+      let res: JsonResponse<T & AnswerBody>
+      try {
+        res = await this.client(url).request<T & AnswerBody>('POST', path, body, {headersTimeoutMs: waitMs + 10_000})
+      } catch (err) {
+        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS))
+        if (last || this.urls.length === 1) throw new OpError('unavailable', (err as Error).message)
+        this.passOver(url)
+        continue
+      }
+      if (res.status === 307 && res.body.leaderUrl !== undefined && !last) {
+        this.leader = new URL(res.body.leaderUrl).origin
+        continue
+      }
+      if (res.status === 503 && res.body.reason === undefined && this.urls.length > 1 && !last) {
+        await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS))
+        this.passOver(url)
+        continue
+      }
+      return res
     }
+  }
+
+  /** `url` failed: the next replica is tried, unless another request already moved on. */
+  private passOver(url: string): void {
+    if (this.leader === url) this.leader = this.urls[(this.urls.indexOf(url) + 1) % this.urls.length]
+  }
+
+  private client(url: string): JsonClient {
+    let client = this.clients.get(url)
+    if (client === undefined) {
+      // Each client has at most one request open, and a waiting acquire holds its connection.
+      // The raw transport: on one contended lock every handoff passes through this client, so undici's cost per request would be what the benchmark measured.
+      client = new JsonClient(url, {connections: this.connections, transport: 'raw'})
+      this.clients.set(url, client)
+    }
+    return client
   }
 }

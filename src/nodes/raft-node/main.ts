@@ -3,21 +3,13 @@ import {KV_LIMITS} from '../../core/kv/limits.js'
 import {badRequest, HttpError, notFound} from '../../runtime/net/http-error.js'
 import type {HttpReply} from '../../runtime/net/json-server.js'
 import {parseBody} from '../../runtime/net/validate.js'
-import {realEnv} from '../../runtime/env/real-env.js'
-import {failStop} from '../../runtime/net/fail-stop.js'
 import {runNode} from '../run-node.js'
-import {PeerTransport, RAFT_MESSAGES_PATH} from './peer-transport.js'
-import {parseRaftMessages} from './raft-wire.js'
+import {MAX_PEER_BODY_BYTES, raftPeerRoute} from './peer-transport.js'
+import {processEnvironment} from './process-environment.js'
 import {parseRaftNodeOptions} from './raft-node-options.js'
 import {KvMachine, type KvReplica} from './kv-machine.js'
-import {NotLeaderError, RaftReplica} from './raft-replica.js'
-
-/**
- * Request bodies may be this large: peer batches carry AppendEntries (up to
- * 1 MiB of entries each) and whole snapshots. Client requests are bounded
- * tighter by KV_LIMITS, field by field (413).
- */
-const MAX_BODY_BYTES = 64 * 1024 * 1024
+import {atLeader} from './not-leader-error.js'
+import {RaftReplica} from './raft-replica.js'
 
 const value = {type: 'string', maxLength: KV_LIMITS.valueLength} as const
 const session = {
@@ -49,34 +41,15 @@ function answerWrite(result: KvResult): HttpReply {
   }
 }
 
-/** Followers redirect: the client learns the leader once and then talks to it directly (no extra hop per request). */
-async function atLeader(path: string, serve: () => Promise<HttpReply>): Promise<HttpReply> {
-  try {
-    return await serve()
-  } catch (err) {
-    if (!(err instanceof NotLeaderError)) throw err
-    return {status: 307, headers: {location: `${err.leaderUrl}${path}`}, body: {error: err.message, leader: err.leaderId, leaderUrl: err.leaderUrl}}
-  }
-}
-
 await runNode('raft-node', async (config, log) => {
   const options = parseRaftNodeOptions(config.options, config.id)
-  const replica: KvReplica = RaftReplica.open(
-    config.id,
-    config.dataDir,
-    options,
-    {
-      env: realEnv(),
-      transport: new PeerTransport(options.peers, config.id, (messages) => replica.receive(messages)),
-      log,
-      onFatal: (err) => failStop(log, 'raft loop failed', err),
-    },
-    new KvMachine(),
-  )
+  const environment = processEnvironment(config.id, options, log, (messages) => replica.receive(messages))
+  const replica: KvReplica = RaftReplica.open(config.id, config.dataDir, options, environment, new KvMachine())
   const write = (command: KvCommand) => replica.write(command).then(answerWrite)
   const kvPath = (key: string, suffix = '') => `/kv/${encodeURIComponent(key)}${suffix}`
   return {
-    maxBodyBytes: MAX_BODY_BYTES,
+    // Client requests are bounded tighter by KV_LIMITS, field by field (413).
+    maxBodyBytes: MAX_PEER_BODY_BYTES,
     health: () => replica.health(),
     close: () => replica.close(),
     partition: replica.partition,
@@ -120,14 +93,7 @@ await runNode('raft-node', async (config, log) => {
           return atLeader(kvPath(key, '/cas'), () => write({op: 'cas', key, expected: req.expected, value: req.value, ...sessionOf(req)}))
         },
       },
-      {
-        method: 'POST',
-        path: RAFT_MESSAGES_PATH,
-        handler: async ({body}) => {
-          const replies = await replica.receiveAndReply(parseRaftMessages(body))
-          return {body: replies.length === 0 ? {ok: true} : {ok: true, messages: replies}}
-        },
-      },
+      raftPeerRoute(replica),
     ],
   }
 })

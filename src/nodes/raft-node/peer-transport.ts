@@ -1,10 +1,14 @@
 import {PeerLink} from '../../runtime/net/peer-link.js'
+import type {Route} from '../../runtime/net/json-server.js'
 import type {Message, NodeId} from '../../core/raft/index.js'
 import type {RaftTransport, TransportCounters} from './raft-transport.js'
 import {parseRaftMessages} from './raft-wire.js'
 
 /** Where peers POST each other's messages: `{"messages": Message[]}`. */
 export const RAFT_MESSAGES_PATH = '/raft/messages'
+
+/** Bound on a peer batch's body: AppendEntries (up to 1 MiB of entries each) and whole snapshots. */
+export const MAX_PEER_BODY_BYTES = 64 * 1024 * 1024
 
 /** A peer that has not answered within this long is treated as down for that batch. */
 const PEER_TIMEOUT_MS = 1_000
@@ -79,5 +83,18 @@ export class PeerTransport implements RaftTransport {
 
   async close(): Promise<void> {
     await Promise.all([...this.links.values()].map((l) => l.close()))
+  }
+}
+
+/** The route peers POST to; the answer carries this replica's messages to the sender when it has some (ReadyLoop.receiveAndReply). */
+export function raftPeerRoute(replica: {receiveAndReply(messages: readonly Message[]): Promise<Message[]>}): Route {
+  return {
+    method: 'POST',
+    path: RAFT_MESSAGES_PATH,
+    maxBodyBytes: MAX_PEER_BODY_BYTES,
+    handler: async ({body}) => {
+      const replies = await replica.receiveAndReply(parseRaftMessages(body))
+      return {body: replies.length === 0 ? {ok: true} : {ok: true, messages: replies}}
+    },
   }
 }

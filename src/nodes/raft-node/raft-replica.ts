@@ -71,6 +71,16 @@ export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Comm
     return query()
   }
 
+  /** This replica leads, as far as it knows (a deposed leader learns it from the next message of a newer term). */
+  get leading(): boolean {
+    return this.loop.role === 'leader' && !this.loop.closed
+  }
+
+  /** Wakes `watcher` once at the next role or leader change, after the Ready that brought it was applied. */
+  onRoleChange(watcher: () => void): void {
+    this.loop.onRoleChange(watcher)
+  }
+
   /** Messages a peer sent back in an answer. */
   receive(messages: readonly Message[]): void {
     this.counters.messagesReceived += messages.length

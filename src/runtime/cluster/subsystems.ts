@@ -34,15 +34,22 @@ export const lockSubsystem: Subsystem = {
   plan: () => [{name: 'lock-1', kind: 'lock-server', subsystem: 'lock', options: () => ({})}],
 }
 
-export const raftSubsystem: Subsystem = {
-  name: 'raft',
-  description: 'Raft KV replicas',
-  defaultSize: 3,
-  plan: ({size = 3}) => {
-    const names = range(size).map((i) => `raft-${i}`)
-    return names.map((name) => ({name, kind: 'raft-node', subsystem: 'raft', options: (urls) => ({peers: pick(urls, names)})}))
-  },
+/** N replicas of one Raft group, `${name}-1..N`, each told every replica's URL. */
+function raftGroup(name: string, kind: string, description: string): Subsystem {
+  return {
+    name,
+    description,
+    defaultSize: 3,
+    plan: ({size = 3}) => {
+      const names = range(size).map((i) => `${name}-${i}`)
+      return names.map((node) => ({name: node, kind, subsystem: name, options: (urls) => ({peers: pick(urls, names)})}))
+    },
+  }
 }
+
+export const raftSubsystem: Subsystem = raftGroup('raft', 'raft-node', 'Raft KV replicas')
+
+export const lockReplicaSubsystem: Subsystem = raftGroup('lock-replica', 'lock-replica', 'replicated lock service on Raft')
 
 export const ringSubsystem: Subsystem = {
   name: 'ring',
@@ -72,4 +79,4 @@ export const txnSubsystem: Subsystem = {
 }
 
 /** The subsystems `dsys cluster up` can start; a subsystem joins this list once its nodes exist. */
-export const SUBSYSTEMS: Subsystem[] = [lockSubsystem, raftSubsystem, ringSubsystem, txnSubsystem]
+export const SUBSYSTEMS: Subsystem[] = [lockSubsystem, lockReplicaSubsystem, raftSubsystem, ringSubsystem, txnSubsystem]

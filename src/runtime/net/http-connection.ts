@@ -26,7 +26,8 @@ export type HttpHandler = (req: HttpRequest) => Promise<HttpAnswer>
 
 export interface HttpConnectionOptions {
   handler: HttpHandler
-  maxBodyBytes: number
+  /** Bound on a request's body: one for all, or one per request, decided from its head before the body is read. */
+  maxBodyBytes: number | ((method: string, target: string) => number)
   /** An idle keep-alive connection is closed after this long. */
   keepAliveTimeoutMs: number
 }
@@ -147,8 +148,10 @@ export class HttpConnection {
           this.refuse(err as HttpError)
           break
         }
-        if (head.contentLength > this.options.maxBodyBytes) {
-          this.refuse(new HttpError(413, `body of ${head.contentLength} bytes exceeds the limit of ${this.options.maxBodyBytes} bytes`))
+        const {maxBodyBytes} = this.options
+        const limit = typeof maxBodyBytes === 'number' ? maxBodyBytes : maxBodyBytes(head.method, head.target)
+        if (head.contentLength > limit) {
+          this.refuse(new HttpError(413, `body of ${head.contentLength} bytes exceeds the limit of ${limit} bytes`))
           break
         }
         const rest = this.pending.subarray(end + HEAD_END.length)

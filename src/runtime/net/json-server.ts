@@ -26,6 +26,8 @@ export interface Route {
   /** Path pattern with `:param` segments, e.g. `/locks/:name/acquire`. */
   path: string
   handler: Handler
+  /** This route's own bound on a body, instead of the server's (a peer route's large batches beside small client bodies). */
+  maxBodyBytes?: number
 }
 
 export interface JsonServerOptions {
@@ -43,6 +45,7 @@ interface CompiledRoute {
   method: Method
   segments: string[]
   handler: Handler
+  maxBodyBytes: number | undefined
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000
@@ -60,10 +63,12 @@ export class JsonServer {
   private readonly connections = new Set<HttpConnection>()
 
   constructor(private readonly options: JsonServerOptions) {
-    this.routes = options.routes.map((r) => ({method: r.method, segments: splitPath(r.path), handler: r.handler}))
+    this.routes = options.routes.map((r) => ({method: r.method, segments: splitPath(r.path), handler: r.handler, maxBodyBytes: r.maxBodyBytes}))
+    // Matching a route before each body costs a little: only servers with a route of another bound pay it.
+    const perRoute = this.routes.some((r) => r.maxBodyBytes !== undefined && r.maxBodyBytes !== options.maxBodyBytes)
     const connectionOptions = {
       handler: (req: HttpRequest) => this.handle(req),
-      maxBodyBytes: options.maxBodyBytes,
+      maxBodyBytes: perRoute ? (method: string, target: string) => this.bodyLimit(method, target) : options.maxBodyBytes,
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
     }
     // Half-open: a client may send FIN right after its requests and still read their answers.
@@ -112,10 +117,15 @@ export class JsonServer {
     }
   }
 
+  private bodyLimit(method: string, target: string): number {
+    const segments = splitPath(pathOf(target))
+    const route = this.routes.find((r) => r.method === method && fits(r.segments, segments))
+    return route?.maxBodyBytes ?? this.options.maxBodyBytes
+  }
+
   /** The route and its path parameters, or the 404/405 answer. */
   private match(req: HttpRequest): {route: CompiledRoute; params: Record<string, string>} | HttpAnswer {
-    const q = req.target.indexOf('?')
-    const pathname = q < 0 ? req.target : req.target.slice(0, q)
+    const pathname = pathOf(req.target)
     const segments = splitPath(pathname)
     let allowed: Method[] | undefined
     for (const route of this.routes) {
@@ -156,16 +166,27 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+function pathOf(target: string): string {
+  const q = target.indexOf('?')
+  return q < 0 ? target : target.slice(0, q)
+}
+
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0)
 }
 
-function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
-  if (pattern.length !== segments.length) return undefined
-  // Literal segments first: a route that does not match allocates and decodes nothing.
+/** The pattern's literal segments match; its `:param` segments match anything. */
+function fits(pattern: string[], segments: string[]): boolean {
+  if (pattern.length !== segments.length) return false
   for (let i = 0; i < pattern.length; i++) {
-    if (pattern[i][0] !== ':' && pattern[i] !== segments[i]) return undefined
+    if (pattern[i][0] !== ':' && pattern[i] !== segments[i]) return false
   }
+  return true
+}
+
+function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  // Literal segments first: a route that does not match allocates and decodes nothing.
+  if (!fits(pattern, segments)) return undefined
   const params: Record<string, string> = {}
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]

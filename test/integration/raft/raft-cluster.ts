@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
 
-import {raftSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {raftSubsystem, type Subsystem} from '../../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
 import {fetchHealth, type Health} from '../../../src/runtime/cluster/health.js'
 import {healCluster, partitionCluster} from '../../../src/runtime/cluster/partition.js'
@@ -11,7 +11,7 @@ import {RaftKvClient} from '../../../src/runtime/clients/raft-kv-client.js'
 
 const HEALTH_TIMEOUT_MS = 15_000
 
-/** Three (or `size`) real raft-node processes from dist/, in a temp data dir, plus a client for them. */
+/** Three (or `size`) real raft-node processes (or another subsystem's replicas) from dist/, in a temp data dir, plus a KV client for them. */
 export class RaftTestCluster {
   readonly client: RaftKvClient
 
@@ -22,9 +22,9 @@ export class RaftTestCluster {
     this.client = new RaftKvClient(Object.values(urls), {opTimeoutMs: 10_000})
   }
 
-  static async start(options: Record<string, unknown> = {}, size = 3): Promise<RaftTestCluster> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dsys-raft-'))
-    const plans = raftSubsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
+  static async start(options: Record<string, unknown> = {}, size = 3, subsystem: Subsystem = raftSubsystem): Promise<RaftTestCluster> {
+    const dataDir = mkdtempSync(join(tmpdir(), `dsys-${subsystem.name}-`))
+    const plans = subsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
     const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
     return new RaftTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
   }

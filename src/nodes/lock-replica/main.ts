@@ -1,0 +1,28 @@
+import {LOCK_LIMITS} from '../../core/lock/limits.js'
+import {parseBody} from '../../runtime/net/validate.js'
+import {lockRoutes} from '../lock-common/lock-routes.js'
+import {atLeader} from '../raft-node/not-leader-error.js'
+import {raftPeerRoute} from '../raft-node/peer-transport.js'
+import {processEnvironment} from '../raft-node/process-environment.js'
+import {parseRaftNodeOptions} from '../raft-node/raft-node-options.js'
+import {runNode} from '../run-node.js'
+import {LockReplica} from './lock-replica.js'
+
+/** Beside the Raft settings: how far past a lease's end its lock stays occupied (the bound on clock skew between machines). */
+const TABLE_OPTIONS = {clockSkewMs: {type: 'int', optional: true, min: 0, max: 60_000}} as const
+
+await runNode('lock-replica', async (config, log) => {
+  const {clockSkewMs, ...raftOptions} = config.options
+  const options = parseRaftNodeOptions(raftOptions, config.id)
+  const tableOptions = parseBody(clockSkewMs === undefined ? {} : {clockSkewMs}, TABLE_OPTIONS, 'node.json options')
+  const environment = processEnvironment(config.id, options, log, (messages) => replica.receive(messages))
+  const replica: LockReplica = LockReplica.open(config.id, config.dataDir, options, environment, tableOptions)
+  return {
+    // Client bodies keep the lock server's limit; the peer route has its own.
+    maxBodyBytes: LOCK_LIMITS.bodyBytes,
+    health: () => replica.health(),
+    close: () => replica.close(),
+    partition: replica.raft.partition,
+    routes: [...lockRoutes(replica, atLeader), raftPeerRoute(replica.raft)],
+  }
+})
