@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {DsysLockBackend} from '../bench/lock/dsys-lock-backend.js'
 import type {LockBackend} from '../bench/lock/lock-backend.js'
 import {ProtectedResource} from '../bench/lock/protected-resource.js'
-import {NodeRecord, requireClusterState} from '../runtime/cluster/cluster-state.js'
+import {findNode, NodeRecord, requireClusterState} from '../runtime/cluster/cluster-state.js'
 import {PARTITIONABLE} from '../runtime/cluster/partition.js'
 import {SeededRng} from '../core/common/rng.js'
 import {Anomaly} from '../core/check/anomaly.js'
@@ -20,6 +20,9 @@ export interface LockCheckTarget {
   /** Empty when the target is not run by the local cluster: then only client-pauses apply. */
   nodes: NodeRecord[]
 }
+
+/** How long a client waits after an acquire met no server before its next. */
+const UNAVAILABLE_BACKOFF_MS = 20
 
 /** Subsystems whose nodes elect a leader and name their role in /health: `victim` can aim at it. */
 const ELECTED = ['lock-replica']
@@ -93,6 +96,19 @@ export function localLockServer(dataDir: string, clients: number): LockCheckTarg
   return {backend: new DsysLockBackend(server.url, clients), nodes: [server]}
 }
 
+/**
+ * The check target of `backend` served by the cluster nodes `names` (the
+ * lock-target resolver's): where the nodes elect a leader, any of them may
+ * lead the one the target names, so the whole group is the victims.
+ */
+export function lockCheckTarget(backend: LockBackend, names: readonly string[], dataDir: string): LockCheckTarget {
+  if (names.length === 0) return {backend, nodes: []}
+  const state = requireClusterState(dataDir)
+  const named = names.map((name) => findNode(state, name))
+  const groups = new Set(named.filter((n) => ELECTED.includes(n.subsystem)).map((n) => n.subsystem))
+  return {backend, nodes: state.nodes.filter((n) => named.includes(n) || groups.has(n.subsystem))}
+}
+
 /** Why `faults` cannot be injected on `target`, in one line; undefined when they can. */
 export function faultsProblem(target: LockCheckTarget, faults: readonly Fault[]): string | undefined {
   const server = faults.filter((f) => f !== 'client-pause')
@@ -146,6 +162,8 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
         grant = await backend.acquire(process, lock, owner, opts.ttlMs, opts.ttlMs)
       } catch (err) {
         history.push({process, type: 'info', f: 'acquire', lock, token: null, time: Date.now(), error: (err as Error).message})
+        // A client of a dead server (Redis fails at once) would otherwise spin and starve the nemesis' timers.
+        await sleep(UNAVAILABLE_BACKOFF_MS)
         continue
       }
       if (!grant) {

@@ -6,10 +6,9 @@ import {recheckFlag, recheckHistory} from '../../cli/recheck.js'
 import {reportFlag} from '../../cli/report-output.js'
 import {renderTable} from '../../report/table.js'
 import {LOCK_TARGET_USAGE, resolveLockTarget} from '../../cli/lock-targets.js'
-import {DEFAULT_LOCK_FAULTS, faultsProblem, LOCK_FAULTS, LockCheckReport, LockCheckTarget, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
+import {DEFAULT_LOCK_FAULTS, faultsProblem, LOCK_FAULTS, LockCheckReport, LockCheckTarget, lockCheckTarget, recheckLockHistory, runLockCheck} from '../../check/lock-check.js'
 import {VICTIMS, Victim} from '../../check/nemesis.js'
 import {lockEventProblem} from '../../core/check/mutual-exclusion.js'
-import {findNode, requireClusterState} from '../../runtime/cluster/cluster-state.js'
 
 export default class CheckLock extends CheckCommand {
   static override summary = 'Check a lock service for mutual exclusion and fencing under kill -9, pauses and client pauses'
@@ -70,7 +69,7 @@ export default class CheckLock extends CheckCommand {
   /** The backend of `--target` and the local cluster's nodes behind it (none when the cluster does not run it). */
   private target(target: string | undefined, dataDir: string, clients: number): LockCheckTarget {
     const {backend, nodes} = resolveLockTarget(target, {dataDir, clients, retryDelayMs: REDIS_RETRY_DELAY_MS})
-    return {backend, nodes: nodes.length === 0 ? [] : nodes.map((name) => findNode(requireClusterState(dataDir), name))}
+    return lockCheckTarget(backend, nodes, dataDir)
   }
 }
 
