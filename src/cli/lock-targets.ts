@@ -64,26 +64,30 @@ function recipeOfUrl(target: string, retryDelayMs: number): LockBackendRecipe | 
 function clusterTarget(name: string, opts: LockTargetOptions): {recipe: LockBackendRecipe; nodes: string[]} {
   const hosts = (nodes: NodeRecord[]): string => nodes.map((n) => address(n.url)).join(',')
   switch (name) {
-    case 'lock-server':
-    case 'lock-replica': {
+    case 'lock-server': {
       const url = localNodeUrl(opts.dataDir, name)
       return {recipe: {kind: 'dsys', url}, nodes: nodesServing(url, opts.dataDir)}
     }
+    case 'lock-replica': {
+      // Every replica: the backend follows a follower's redirect and moves on from one that is down.
+      const nodes = nodesOfKind(opts.dataDir, 'lock-replica', '--lock-replicas 3')
+      return {recipe: {kind: 'dsys', url: `http://${hosts(nodes)}`}, nodes: nodes.map((n) => n.name)}
+    }
     case 'etcd': {
-      const nodes = peers(opts.dataDir, 'etcd', '--etcd 3')
+      const nodes = nodesOfKind(opts.dataDir, 'etcd', '--etcd 3')
       return {recipe: {kind: 'etcd', target: `etcd://${hosts(nodes)}`}, nodes: nodes.map((n) => n.name)}
     }
     case 'zookeeper': {
-      const nodes = peers(opts.dataDir, 'zookeeper', '--zookeeper 3')
+      const nodes = nodesOfKind(opts.dataDir, 'zookeeper', '--zookeeper 3')
       return {recipe: {kind: 'zookeeper', target: `zk://${hosts(nodes)}`}, nodes: nodes.map((n) => n.name)}
     }
     case 'redis': {
       // Redis's lock is a single server's: the first one (the others are there for Redlock).
-      const [first] = peers(opts.dataDir, 'redis', '--redis 3')
+      const [first] = nodesOfKind(opts.dataDir, 'redis', '--redis 3')
       return {recipe: {kind: 'redis', url: first.url, retryDelayMs: opts.retryDelayMs}, nodes: [first.name]}
     }
     case 'redlock': {
-      const nodes = peers(opts.dataDir, 'redis', `--redis ${REDLOCK_MIN_SERVERS}`)
+      const nodes = nodesOfKind(opts.dataDir, 'redis', `--redis ${REDLOCK_MIN_SERVERS}`)
       if (nodes.length < REDLOCK_MIN_SERVERS)
         throw new Error(`redlock needs ${REDLOCK_MIN_SERVERS} independent Redis servers and the cluster in ${opts.dataDir} runs ${nodes.length}; start them with: dsys cluster up --redis ${REDLOCK_MIN_SERVERS}`)
       return {recipe: {kind: 'redlock', target: `redlock://${hosts(nodes)}`, retryDelayMs: opts.retryDelayMs}, nodes: nodes.map((n) => n.name)}
@@ -93,8 +97,8 @@ function clusterTarget(name: string, opts: LockTargetOptions): {recipe: LockBack
   }
 }
 
-/** The cluster's nodes of a peer kind, in name order (etcd-1, etcd-2...). */
-function peers(dataDir: string, kind: string, flag: string): NodeRecord[] {
+/** The cluster's nodes of a kind, in name order (etcd-1, etcd-2...). */
+function nodesOfKind(dataDir: string, kind: string, flag: string): NodeRecord[] {
   const nodes = requireClusterState(dataDir).nodes.filter((n) => n.kind === kind)
   if (nodes.length === 0) throw new Error(`the cluster in ${dataDir} runs no ${kind}; start it with: dsys cluster up ${flag}`)
   return nodes.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))

@@ -116,7 +116,7 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     expect(target('redis').nodes).toEqual(['redis-1'])
     expect(target(`redis://${address('redis-2')}`).nodes).toEqual(['redis-2'])
     expect(target(`zk://${address('zookeeper-1')}`).backend.recipe).toEqual({kind: 'zookeeper', target: `zk://${address('zookeeper-1')}`})
-    expect(() => target('lock-replica')).toThrow(/has no lock-replica/)
+    expect(() => target('lock-replica')).toThrow(/runs no lock-replica; start it with: dsys cluster up --lock-replicas 3/)
     expect(() => target('consul')).toThrow(UsageError)
     expect(() => target('mysql://127.0.0.1:3306')).toThrow(UsageError)
     expect(() => target('etcd://127.0.0.1')).toThrow(UsageError)
