@@ -8,9 +8,10 @@ import {NotLeaderError, RaftReplica} from '../../../src/nodes/raft-node/raft-rep
 import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
 import type {ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
 import {ReadChecker} from './read-checker.js'
-import {SafetyChecker, SafetyViolation} from './safety-checker.js'
+import {CheckedCluster} from './checked-cluster.js'
+import {SafetyViolation} from './safety-checker.js'
 import {SimNetwork, perfectNetwork, type NetworkFaults} from './sim-network.js'
-import {SimReplica, type ClusterObserver} from './sim-replica.js'
+import {SimReplica} from './sim-replica.js'
 
 export interface SimOptions {
   readonly seed: number
@@ -43,12 +44,11 @@ export interface SimReport {
  * linearizable reads through the replicas' client API (as main.ts's HTTP
  * handlers do), all checked as they happen.
  */
-export class SimCluster implements ClusterObserver {
+export class SimCluster extends CheckedCluster {
   private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
   private readonly nodes = new Map<NodeId, SimReplica<KvReplica>>()
   private readonly network: SimNetwork
-  private readonly safety = new SafetyChecker()
   private readonly reads = new ReadChecker()
   /** Every value written is unique; the index that applied it is its version. */
   private readonly versionOf = new Map<string, number>()
@@ -57,13 +57,13 @@ export class SimCluster implements ClusterObserver {
   private nextOpId = 0
   private acknowledgedWrites = 0
   private crashes = 0
-  private failure: unknown
   /** A follower set to crash right after its next acknowledgement to `leader` (onSend). */
   private ackCrash: {leader: NodeId; spare: NodeId} | undefined
   private readonly readOnly: ReadOnlyOption
   private readonly faults: NetworkFaults
 
   constructor(private readonly options: SimOptions) {
+    super()
     this.rng = new SeededRng(options.seed)
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
     this.readOnly = this.rng.next() < 0.3 ? 'leaseBased' : 'safe'
@@ -115,28 +115,12 @@ export class SimCluster implements ClusterObserver {
 
   // ---- ClusterObserver ---------------------------------------------------------
 
-  onRecovered(node: SimReplica): void {
-    this.safety.onRestore(node, node.appliedIndex)
-  }
-
-  onLeader(node: SimReplica, term: number): void {
-    this.check(() => this.safety.onLeader(node, term))
-  }
-
-  onApply(node: SimReplica, entry: Entry): void {
-    this.check(() => this.safety.onApply(node, entry))
+  override onApply(node: SimReplica, entry: Entry): void {
+    super.onApply(node, entry)
     if (entry.data === '') return
     for (const command of decodeBatch(entry.data)) {
       if (command.op !== 'delete' && !this.versionOf.has(command.value)) this.versionOf.set(command.value, entry.index)
     }
-  }
-
-  onRestore(node: SimReplica, index: number): void {
-    this.safety.onRestore(node, index)
-  }
-
-  onFatal(node: SimReplica, err: unknown): void {
-    this.failure ??= new Error(`${node.id} failed: ${(err as Error)?.stack ?? String(err)}`, {cause: err})
   }
 
   // ---- clients -------------------------------------------------------------------
@@ -294,18 +278,5 @@ export class SimCluster implements ClusterObserver {
       fn()
       this.every(delayMs, fn)
     })
-  }
-
-  /** A checker's verdict inside a callback is kept and thrown from the run loop. */
-  private check(verdict: () => void): void {
-    try {
-      verdict()
-    } catch (err) {
-      this.failure ??= err
-    }
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure
   }
 }
