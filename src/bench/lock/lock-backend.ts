@@ -26,6 +26,13 @@ export interface LockBackend {
   acquire(client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined>
   /** False when the lock was no longer ours (lease lost). */
   release(client: number, name: string, owner: string, grant: Grant): Promise<boolean>
+  /**
+   * Stops for `ms` what the client runs in the background to keep its lease,
+   * as a stop-the-world pause of its process would (ZooKeeper's session
+   * pings). A client that merely sleeps keeps those going, and its lock with
+   * them. Absent where a lease needs nothing from its client after the grant.
+   */
+  stall?(client: number, ms: number): void
   close(): Promise<void>
 }
 

@@ -1,3 +1,5 @@
+import type {Socket} from 'node:net'
+
 import zookeeper, {type Client} from 'node-zookeeper-client'
 
 import {tcpExchange} from '../../runtime/cluster/peers/peer-kind.js'
@@ -135,6 +137,14 @@ export class ZkLockBackend implements LockBackend {
     } catch (err) {
       throw this.failure(client, session, err)
     }
+  }
+
+  /** The session's pings wait in its socket for `ms`: the server hears nothing and expires the session after its timeout. */
+  stall(client: number, ms: number): void {
+    void this.sessions.get(client)?.then(
+      (session) => session.stall(ms),
+      () => {},
+    )
   }
 
   async close(): Promise<void> {
@@ -278,6 +288,14 @@ export class ZkSession {
         } else if (!stat) done()
       })
     })
+  }
+
+  /** Holds every write, pings included, for `ms` (the client library has no pause of its own: its connection is reached into). */
+  stall(ms: number): void {
+    const socket = (this.zk as unknown as {connectionManager?: {socket?: Socket}}).connectionManager?.socket
+    if (!socket) throw new Error('node-zookeeper-client has no connectionManager.socket: the stall cannot reach the session')
+    socket.cork()
+    setTimeout(() => socket.uncork(), ms)
   }
 
   close(): void {

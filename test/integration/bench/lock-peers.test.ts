@@ -89,6 +89,19 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     })
   })
 
+  test('ZooKeeper: a holder whose process stalls past its session timeout loses the lock to the next client, with a higher token', async () => {
+    await closing(target('zookeeper').backend, async (backend) => {
+      // 2 s: the cluster's minimum session timeout (2 ticks of 1 s).
+      const held = await backend.acquire(0, 'stalled', 'holder', 2_000, 1_000)
+      backend.stall!(0, 6_000)
+      const next = await backend.acquire(1, 'stalled', 'next', 2_000, 8_000)
+      expect(next).toBeDefined()
+      expect(next!.token).toBeGreaterThan(held!.token!)
+      expect(next!.waitedMs).toBeGreaterThanOrEqual(2_000)
+      expect(await backend.release(1, 'stalled', 'next', next!)).toBe(true)
+    })
+  })
+
   test('a target that is unreachable or of another kind fails the preflight with one line', async () => {
     const [closedPort] = await freePorts('127.0.0.1', 1)
     const cases: Array<[string, RegExp]> = [
