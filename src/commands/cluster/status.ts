@@ -30,7 +30,7 @@ const MAIN_HEALTH_FIELDS: Record<string, string[]> = {
   'txn-coordinator': ['activeTxns'],
   'txn-participant': ['inDoubtCount', 'lockedKeys', 'keys'],
   etcd: ['role', 'raftTerm', 'revision'],
-  zookeeper: ['mode', 'zxid'],
+  zookeeper: ['role', 'zxid'],
   redis: ['keys'],
 }
 

@@ -39,8 +39,7 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redis as supervised nod
       expect(n.health, n.name).not.toBeNull()
       expect(existsSync(join(n.dataPath, 'node.log')), n.name).toBe(true)
     }
-    expect(nodes.filter((n) => n.health?.role === 'leader').map((n) => n.kind)).toEqual(['etcd'])
-    expect(nodes.filter((n) => n.health?.mode === 'leader').map((n) => n.kind)).toEqual(['zookeeper'])
+    expect(nodes.filter((n) => n.health?.role === 'leader').map((n) => n.kind)).toEqual(['etcd', 'zookeeper'])
     expect(nodes.find((n) => n.name === 'zookeeper-1')!.url).toMatch(/^127\.0\.0\.1:\d+$/)
     expect(nodes.find((n) => n.name === 'redis-1')!.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
     expect(nodes.find((n) => n.name === 'etcd-1')!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)

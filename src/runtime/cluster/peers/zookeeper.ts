@@ -80,6 +80,7 @@ export const zookeeperPeer: PeerKind = {
     const answer = await tcpExchange(node.host, node.port, 'srvr', timeoutMs)
     const fields = srvrFields(answer ?? '')
     if (fields.Mode === undefined) return undefined
-    return {kind: 'zookeeper', id: node.name, mode: fields.Mode, zxid: fields.Zxid, nodeCount: Number(fields['Node count'])}
+    // ZooKeeper's mode (leader, follower, standalone) under the name dsys's replicas give their role, so a nemesis finds the leader the same way.
+    return {kind: 'zookeeper', id: node.name, role: fields.Mode, zxid: fields.Zxid, nodeCount: Number(fields['Node count'])}
   },
 }
