@@ -8,12 +8,19 @@ import {parseRaftNodeOptions} from '../raft-node/raft-node-options.js'
 import {runNode} from '../run-node.js'
 import {LockReplica} from './lock-replica.js'
 
+/**
+ * Bound on waiting for a leader or a commit (beyond an acquire's own wait):
+ * below the Raft KV's 2 s so that a client of a cluster without a quorum
+ * hears 503 within 2 s. An election takes a few hundred ms.
+ */
+const REQUEST_TIMEOUT_MS = 1_500
+
 /** Beside the Raft settings: how far past a lease's end its lock stays occupied (the bound on clock skew between machines). */
 const TABLE_OPTIONS = {clockSkewMs: {type: 'int', optional: true, min: 0, max: 60_000}} as const
 
 await runNode('lock-replica', async (config, log) => {
   const {clockSkewMs, ...raftOptions} = config.options
-  const options = parseRaftNodeOptions(raftOptions, config.id)
+  const options = parseRaftNodeOptions({requestTimeoutMs: REQUEST_TIMEOUT_MS, ...raftOptions}, config.id)
   const tableOptions = parseBody(clockSkewMs === undefined ? {} : {clockSkewMs}, TABLE_OPTIONS, 'node.json options')
   const environment = processEnvironment(config.id, options, log, (messages) => replica.receive(messages))
   const replica: LockReplica = LockReplica.open(config.id, config.dataDir, options, environment, tableOptions)

@@ -1,0 +1,62 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {lockReplicaSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {describeLockApi} from '../lock/lock-api.js'
+import {RaftTestCluster} from '../raft/raft-cluster.js'
+
+/** The lock server's API on three lock replicas: the same answers and refusals at the leader, a redirect from a follower, a 503 without a quorum. */
+let cluster: RaftTestCluster
+let leader: string
+
+beforeAll(async () => {
+  cluster = await RaftTestCluster.start({}, 3, lockReplicaSubsystem)
+  leader = await cluster.waitForLeader()
+})
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+describeLockApi('lock replica', () => cluster.urls[leader])
+
+describe('lock replica: leader, followers and quorum', () => {
+  it('a grant\'s token is the log index of its entry, and /health shows the table beside the Raft state', async () => {
+    const grant = await cluster.raw(leader, 'POST', '/locks/index/acquire', JSON.stringify({owner: 'a', ttlMs: 5000, waitMs: 0}))
+    expect(grant.status).toBe(200)
+    const health = await cluster.health(leader)
+    expect(health).toMatchObject({kind: 'lock-replica', role: 'leader', leader, leaderUrl: cluster.urls[leader], lastToken: grant.body.token})
+    // Nothing was proposed after the grant, so its entry is the last one applied.
+    expect(health?.appliedIndex).toBe(grant.body.token)
+    await cluster.raw(leader, 'POST', '/locks/index/release', JSON.stringify({owner: 'a', token: grant.body.token}))
+  })
+
+  it('a follower redirects every lock request to the leader, and refuses bad input itself', async () => {
+    const follower = cluster.names.find((n) => n !== leader) as string
+    for (const [method, path, body] of [
+      ['POST', '/locks/r/acquire', {owner: 'a', ttlMs: 1000, waitMs: 0}],
+      ['POST', '/locks/r/renew', {owner: 'a', token: 1, ttlMs: 1000}],
+      ['POST', '/locks/r/release', {owner: 'a', token: 1}],
+      ['GET', '/locks/r', undefined],
+    ] as const) {
+      const res = await cluster.raw(follower, method, path, body === undefined ? undefined : JSON.stringify(body))
+      expect(res.status, `${method} ${path}`).toBe(307)
+      expect(res.body.leaderUrl).toBe(cluster.urls[leader])
+    }
+    const bad = await cluster.raw(follower, 'POST', '/locks/r/acquire', JSON.stringify({owner: 'a', ttlMs: 0, waitMs: 0}))
+    expect(bad.status).toBe(400)
+  })
+
+  it('answers 503 within a bounded time when a majority is down', async () => {
+    const [down1, down2] = cluster.names.filter((n) => n !== leader)
+    cluster.kill(down1)
+    cluster.kill(down2)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const startedAt = performance.now()
+      const acquire = await cluster.raw(leader, 'POST', '/locks/q/acquire', JSON.stringify({owner: 'a', ttlMs: 1000, waitMs: 0}))
+      expect(acquire.status).toBe(503)
+      expect(acquire.body.error).toEqual(expect.any(String))
+      // The replica's requestTimeoutMs (1.5 s) bounds the wait for a leader or a commit; 2 s is the promise.
+      expect(performance.now() - startedAt).toBeLessThan(2_000)
+      expect((await cluster.raw(leader, 'GET', '/locks/q')).status).toBe(503)
+    }
+  })
+})
