@@ -106,7 +106,11 @@ export class ZkLockBackend implements LockBackend {
   async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
     const started = Date.now()
     const deadline = started + waitMs
-    const session = await this.session(client, ttlMs)
+    let session = await this.session(client, ttlMs)
+    if (session.expired) {
+      this.drop(client, session)
+      session = await this.session(client, ttlMs)
+    }
     try {
       const parent = `${LOCK_ROOT}/${encodeURIComponent(name)}`
       const own = await enqueue(session, parent)
@@ -135,7 +139,10 @@ export class ZkLockBackend implements LockBackend {
     try {
       return await this.remove(session, grant.secret!)
     } catch (err) {
-      throw this.failure(client, session, err)
+      if (!session.expired) throw this.failure(client, session, err)
+      // The node went with the session: the lease was lost before this release.
+      this.drop(client, session)
+      return false
     }
   }
 
@@ -181,11 +188,16 @@ export class ZkLockBackend implements LockBackend {
     }
   }
 
+  /** Forgets an expired session: the client's next acquire opens a new one. */
+  private drop(client: number, session: ZkSession): void {
+    session.close()
+    this.sessions.delete(client)
+  }
+
   /** An error as the report counts it; an expired session is dropped, so the client's next acquire opens a new one. */
   private failure(client: number, session: ZkSession, err: unknown): Error {
     if (session.expired) {
-      session.close()
-      this.sessions.delete(client)
+      this.drop(client, session)
       return new OpError('lease-lost', `ZooKeeper session expired: ${(err as Error).message}`)
     }
     if (err instanceof OpError) return err

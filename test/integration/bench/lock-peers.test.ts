@@ -93,12 +93,20 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     await closing(target('zookeeper').backend, async (backend) => {
       // 2 s: the cluster's minimum session timeout (2 ticks of 1 s).
       const held = await backend.acquire(0, 'stalled', 'holder', 2_000, 1_000)
-      backend.stall!(0, 6_000)
+      const stallEnds = Date.now() + 4_000
+      backend.stall!(0, 4_000)
       const next = await backend.acquire(1, 'stalled', 'next', 2_000, 8_000)
       expect(next).toBeDefined()
       expect(next!.token).toBeGreaterThan(held!.token!)
       expect(next!.waitedMs).toBeGreaterThanOrEqual(2_000)
+      // Back from its stall, the old holder finds its session expired: its release says the lock was lost.
+      await new Promise((resolve) => setTimeout(resolve, stallEnds - Date.now()))
+      expect(await backend.release(0, 'stalled', 'holder', held!)).toBe(false)
       expect(await backend.release(1, 'stalled', 'next', next!)).toBe(true)
+      // The stalled client's next acquire opens a new session.
+      const again = await backend.acquire(0, 'stalled', 'holder', 2_000, 1_000)
+      expect(again!.token).toBeGreaterThan(next!.token!)
+      expect(await backend.release(0, 'stalled', 'holder', again!)).toBe(true)
     })
   })
 
