@@ -71,7 +71,8 @@ export class RedisLockBackend implements LockBackend {
 
   private connection(client: number): Redis {
     let redis = this.connections.get(client)
-    if (!redis) this.connections.set(client, (redis = connect(this.target, true)))
+    // A connection ends with its server (connect retries nothing): one killed and restarted under a check is met again on a new one.
+    if (!redis || redis.status === 'end') this.connections.set(client, (redis = connect(this.target, true)))
     return redis
   }
 }

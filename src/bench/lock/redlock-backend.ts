@@ -74,6 +74,10 @@ export class RedlockBackend implements LockBackend {
 
   private redlock(client: number): Redlock {
     let entry = this.clients.get(client)
+    // As RedisLockBackend's: a connection that ended with its server is replaced, in place (the Redlock holds this very array).
+    entry?.connections.forEach((c, i, all) => {
+      if (c.status === 'end') all[i] = connectRedis(this.servers[i], true)
+    })
     if (!entry) {
       const connections = this.servers.map((s) => connectRedis(s, true))
       // retryCount 0: one attempt per lock() call; the retries are retryUntil's.
