@@ -16,6 +16,7 @@ const only = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : undefined
 const SCRIPTS: Array<{name: string; script: string; args: string[]; quickArgs: string[]}> = [
   {name: 'harness', script: 'dist/bench/harness/compare.js', args: ['--duration', '5s', '--rounds', '3'], quickArgs: ['--duration', '2s', '--rounds', '1']},
   {name: 'lock', script: 'dist/bench/lock/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
+  {name: 'lock-peers', script: 'dist/bench/lock/peers.js', args: ['--duration', '5s', '--rounds', '3'], quickArgs: ['--duration', '2s', '--rounds', '1']},
   {name: 'kv', script: 'dist/bench/kv/compare-etcd.js', args: ['--duration', '5s', '--warmup', '1s'], quickArgs: ['--duration', '3s', '--trials', '5']},
   {name: 'ring', script: 'dist/bench/ring-churn.js', args: [], quickArgs: []},
   {name: 'txn', script: 'dist/bench/txn/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
