@@ -94,13 +94,14 @@ export function lastLoggedError(logPath: string): string | undefined {
   }
   for (const line of text.split('\n').reverse()) {
     if (line.trim() === '') continue
-    let entry: {level?: string; message?: string; error?: string}
+    let entry: {level?: string; message?: string; msg?: string; error?: string}
     try {
       entry = JSON.parse(line)
     } catch {
       return line.trim()
     }
-    if (entry.level === 'error') return String(entry.error ?? entry.message).split('\n')[0]
+    // etcd logs JSON Lines too (zap), and dies with level fatal.
+    if (entry.level === 'error' || entry.level === 'fatal') return String(entry.error ?? entry.message ?? entry.msg).split('\n')[0]
   }
   return undefined
 }
