@@ -56,7 +56,8 @@ export const zookeeperPeer: PeerKind = {
       '4lw.commands.whitelist=*',
       // Otherwise every server starts an HTTP admin server on port 8080.
       'admin.enableServer=false',
-      ...cluster.map((m, i) => `server.${i + 1}=${hostPort(m.host, m.ports[1])}:${m.ports[2]}`),
+      // A lone server runs standalone (given its own server line, it logs an error and ignores it).
+      ...(cluster.length > 1 ? cluster.map((m, i) => `server.${i + 1}=${hostPort(m.host, m.ports[1])}:${m.ports[2]}`) : []),
     ]
     const configPath = join(member.dataPath, CONFIG_FILE)
     writeFileSync(configPath, settings.join('\n') + '\n')
