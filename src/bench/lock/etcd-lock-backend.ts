@@ -22,8 +22,8 @@ const RPC_TIMEOUT_MS = 5_000
  * etcd RPC, so the cost measured is etcd's.
  *
  * - The fencing token is the lock key's create revision, read with one
- *   serializable (member-local) range: keys are granted in create-revision
- *   order, so tokens strictly increase per lock.
+ *   serializable (member-local) range on the member that granted: keys are
+ *   granted in create-revision order, so tokens strictly increase per lock.
  * - Lease TTLs are whole seconds with a server minimum (ceil(1.5 election
  *   timeouts), 2 s by default): ttlMs is rounded up and etcd may raise it; the
  *   granted TTL counts from when the grant (or the last keepalive) was sent, a
@@ -85,8 +85,10 @@ export class EtcdLockBackend implements LockBackend {
         await this.revoke(client, lease.ID)
         return undefined
       }
-      const range = await this.call<{kvs?: Array<{create_revision: string}>}>(client, '/v3/kv/range', {key: locked.key, serializable: true}, Date.now() + RPC_TIMEOUT_MS)
-      const kv = range?.kvs?.[0]
+      const createRevision = async (serializable: boolean) =>
+        (await this.call<{kvs?: Array<{create_revision: string}>}>(client, '/v3/kv/range', {key: locked.key, serializable}, Date.now() + RPC_TIMEOUT_MS))?.kvs?.[0]
+      // The member that granted has the key; one the client moved to since may not have applied it yet: then a linearizable read.
+      const kv = (await createRevision(true)) ?? (await createRevision(false))
       if (!kv) throw new OpError('lease-lost', `etcd: the lock key of ${name} was gone right after the grant`)
       return {token: Number(kv.create_revision), expiresAt: renewedAt + ttlGrantedMs, waitedMs: Date.now() - started, secret: lease.ID}
     } catch (err) {

@@ -81,6 +81,20 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     })
   })
 
+  test('etcd: a member that does not answer is passed over for the next one', async () => {
+    const [closedPort] = await freePorts('127.0.0.1', 1)
+    const {backend} = resolveLockTarget(`etcd://127.0.0.1:${closedPort},${address('etcd-1')}`, {dataDir, clients: 2, retryDelayMs: 1})
+    await closing(backend, async () => {
+      await backend.preflight()
+      // Client 0 starts on the member that is down, client 1 on etcd-1.
+      for (const client of [0, 1]) {
+        const grant = await backend.acquire(client, 'members', `client-${client}`, 5_000, 2_000)
+        expect(grant?.token, `client ${client}`).toBeGreaterThan(0)
+        expect(await backend.release(client, 'members', `client-${client}`, grant!)).toBe(true)
+      }
+    })
+  })
+
   test('ZooKeeper: a second release of the same grant says the lock was no longer held', async () => {
     await closing(target('zookeeper').backend, async (backend) => {
       const held = await backend.acquire(0, 'lost', 'holder', LONG_LEASE_MS, 1_000)
