@@ -12,7 +12,7 @@ import {clusterUp} from '../../runtime/cluster/supervisor.js'
 
 export default class ClusterUp extends DsysCommand {
   static override summary = 'Start a local cluster: every dsys subsystem, or the ones named by flags'
-  static override description = 'etcd, ZooKeeper and Redis (--etcd, --zookeeper, --redis) start only when named; they run from their Debian packages (etcd-server, zookeeperd, redis-server) as supervised nodes, with their data and logs in the data directory.'
+  static override description = 'etcd, ZooKeeper and Redis (--etcd, --zookeeper, --redis) start only when named; they run from their Debian packages (etcd-server, zookeeperd, redis-server) as supervised nodes, with their data and logs in the data directory. A peer gets at least its start time to become healthy, whatever --timeout says (ZooKeeper 60s, etcd 15s).'
   static override examples = [
     '<%= config.bin %> cluster up',
     '<%= config.bin %> cluster up --lock',

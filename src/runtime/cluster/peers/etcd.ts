@@ -10,7 +10,8 @@ const CONFIG_FILE = 'etcd.conf.yml'
 
 const peerUrl = (m: PeerMember): string => nodeUrl(m.host, m.ports[1])
 
-async function getJson(url: string, timeoutMs: number, body?: object): Promise<Record<string, unknown> | undefined> {
+/** GET `url` (POST `body` when given) and its JSON when the answer is a 200; undefined on anything else, within `timeoutMs`. */
+async function etcdJson(url: string, timeoutMs: number, body?: object): Promise<Record<string, unknown> | undefined> {
   try {
     const res = await request(url, {
       method: body ? 'POST' : 'GET',
@@ -61,9 +62,9 @@ export const etcdPeer: PeerKind = {
   command: (configPath) => ({file: 'etcd', args: ['--config-file', configPath]}),
   async probe(node, timeoutMs) {
     // /health is true once the member has a leader and no alarm; the status says whether it is the leader.
-    const health = await getJson(`${node.url}/health`, timeoutMs)
+    const health = await etcdJson(`${node.url}/health`, timeoutMs)
     if (health?.health !== 'true') return undefined
-    const status = await getJson(`${node.url}/v3/maintenance/status`, timeoutMs, {})
+    const status = await etcdJson(`${node.url}/v3/maintenance/status`, timeoutMs, {})
     const header = status?.header as {member_id?: string; revision?: string} | undefined
     if (!status || !header) return undefined
     return {
