@@ -81,6 +81,24 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     })
   })
 
+  test("etcd: a waiter's lease is kept alive while it waits longer than its TTL, and the grant's lease end is the TTL rounded up to seconds from the request", async () => {
+    await closing(target('etcd').backend, async (backend) => {
+      const held = await backend.acquire(0, 'keepalive', 'holder', LONG_LEASE_MS, 1_000)
+      const sent = Date.now()
+      const waiting = backend.acquire(1, 'keepalive', 'waiter', 1_500, 8_000)
+      await new Promise((resolve) => setTimeout(resolve, 4_000))
+      expect(await backend.release(0, 'keepalive', 'holder', held!)).toBe(true)
+      // Had its 2 s lease run out while it waited, its key would be gone and the grant refused as lease-lost.
+      const grant = await waiting
+      expect(grant!.token).toBeGreaterThan(held!.token!)
+      expect(grant!.waitedMs).toBeGreaterThanOrEqual(3_900)
+      // 1.5 s asks for 2 s (whole seconds); the lease counts from the last keepalive sent, after the request.
+      expect(grant!.expiresAt).toBeGreaterThanOrEqual(sent + 2_000)
+      expect(grant!.expiresAt).toBeLessThanOrEqual(Date.now() + 2_000)
+      expect(await backend.release(1, 'keepalive', 'waiter', grant!)).toBe(true)
+    })
+  })
+
   test('etcd: a member that does not answer is passed over for the next one', async () => {
     const [closedPort] = await freePorts('127.0.0.1', 1)
     const {backend} = resolveLockTarget(`etcd://127.0.0.1:${closedPort},${address('etcd-1')}`, {dataDir, clients: 2, retryDelayMs: 1})
