@@ -134,8 +134,8 @@ interface ArmedPause {
  * resource rejects a write whose token is below the highest it has seen on
  * that lock (fencing), where the target gives tokens. The history (JSON
  * Lines) is then checked: no two holders at once, tokens in real-time order,
- * no token granted twice, no write accepted from a client whose lease had
- * ended while another held the lock.
+ * no token granted twice, no write accepted after the lock had passed to
+ * another holder.
  */
 export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckReport> {
   const target = opts.target ?? localLockServer(opts.dataDir, opts.clients)

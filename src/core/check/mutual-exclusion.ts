@@ -74,9 +74,10 @@ const heldUntil = (span: GrantSpan) => Math.min(span.releaseSent, span.expiresAt
  * - token order: a grant that arrived before another acquire was even sent
  *   has a higher token than that later grant;
  * - duplicate token: one token granted twice on a lock;
- * - stale write: the protected resource accepted a write sent while another
- *   holder held the lock, as a client whose lease ran out during a pause does
- *   when nothing fences it off (Kleppmann, "How to do distributed locking").
+ * - stale write: the protected resource accepted a write sent after the lock
+ *   had passed to another holder, as a client whose lease ran out during a
+ *   pause sends it when nothing fences it off: it overwrites the newer
+ *   holder's work (Kleppmann, "How to do distributed locking").
  */
 export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult {
   const origin = historyOrigin(history)
@@ -146,23 +147,19 @@ export function checkLockHistory(history: readonly LockEvent[]): LockCheckResult
         })
       }
     }
-    // Stale writes: for each accepted write, the holders granted before it was sent that may still have held the lock.
-    // heldBefore[i]: the latest any of byGrant[0..i] surely held the lock, so the walk back stops where none can reach the write.
-    const heldBefore: number[] = []
-    byGrant.forEach((s, i) => heldBefore.push(Math.max(heldUntil(s), i > 0 ? heldBefore[i - 1] : -Infinity)))
+    // Stale writes: an accepted write sent after a grant that arrived later than the writer's own. Either that grant came
+    // after the writer's (the lock had passed on) or before it, and then both held the lock at once: an overlap either way.
     for (const w of writes.get(lock) ?? []) {
-      let i = lastIndexBefore(byGrant, w.sent)
-      for (; i >= 0 && heldBefore[i] > w.sent; i--) {
-        const other = byGrant[i]
-        if (other === w.span || heldUntil(other) <= w.sent) continue
-        violations.push({
-          kind: 'stale write',
-          lock,
-          detail: `the resource accepted a write with ${grant(w.span)} from process ${w.span.process}, sent at ${at(w.sent)} when its lease had run to ${at(w.span.expiresAt)}, while process ${other.process} held ${grant(other)} (granted at ${at(other.granted)}, ${other.releaseSent === Infinity ? 'never released' : `released at ${at(other.releaseSent)}`}, lease to ${at(other.expiresAt)})`,
-          lines: [w.span.line, other.line, w.line],
-        })
-        break
-      }
+      let i = firstArrivedAfter(byGrant, w.span.granted)
+      while (i < byGrant.length && byGrant[i].granted < w.sent && byGrant[i].granted >= heldUntil(byGrant[i])) i++
+      const later = byGrant[i]
+      if (!later || later.granted >= w.sent) continue
+      violations.push({
+        kind: 'stale write',
+        lock,
+        detail: `the resource accepted a write with ${grant(w.span)} from process ${w.span.process}, sent at ${at(w.sent)} when its lease had run to ${at(w.span.expiresAt)}, after ${grant(later)} had reached process ${later.process} at ${at(later.granted)} (${later.releaseSent === Infinity ? 'never released' : `its release sent at ${at(later.releaseSent)}`}): the lock had passed on`,
+        lines: [w.span.line, later.line, w.line],
+      })
     }
   }
   return {grants, violations}
@@ -175,15 +172,15 @@ function listIn<T>(map: Map<string, T[]>, key: string): T[] {
   return list
 }
 
-/** The index of the last span of `byGrant` (sorted by arrival) whose grant arrived before `time`; -1 when none did. */
-function lastIndexBefore(byGrant: readonly GrantSpan[], time: number): number {
+/** The index of the first span of `byGrant` (sorted by arrival) whose grant arrived after `time`; the length when none did. */
+function firstArrivedAfter(byGrant: readonly GrantSpan[], time: number): number {
   let [lo, hi] = [0, byGrant.length]
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (byGrant[mid].granted < time) lo = mid + 1
+    if (byGrant[mid].granted <= time) lo = mid + 1
     else hi = mid
   }
-  return lo - 1
+  return lo
 }
 
 /** What the protected resource did with the writes of a history: tokens fence only where the grants carried them. */

@@ -77,15 +77,19 @@ describe('checkLockHistory: writes to the protected resource', () => {
   test('a stale write accepted after the lease ended, while another holder held the lock, is a violation', () => {
     const result = checkLockHistory(pausedHolder(300, true))
     expect(result.violations).toEqual([expect.objectContaining({kind: 'stale write', lock: 'l'})])
-    expect(result.violations[0].detail).toMatch(/accepted a write with token 1 from process 1, sent at 300\.0 ms when its lease had run to 100\.0 ms, while process 2 held token 2/)
+    expect(result.violations[0].detail).toMatch(/accepted a write with token 1 from process 1, sent at 300\.0 ms when its lease had run to 100\.0 ms, after token 2 had reached process 2 at 150\.0 ms \(its release sent at 400\.0 ms\)/)
   })
 
   test('the same stale write rejected by the resource (fenced off) is fine', () => {
     expect(kinds(pausedHolder(300, false))).toEqual([])
   })
 
-  test('a late write after the next holder released and nobody held the lock is not accused', () => {
-    expect(kinds(pausedHolder(500, true))).toEqual([])
+  test('a stale write accepted after the next holder released is a violation too: it overwrites that holder's work', () => {
+    expect(kinds(pausedHolder(500, true))).toEqual(['stale write'])
+  })
+
+  test('a late write that no other grant preceded is not accused: the lock never passed on', () => {
+    expect(kinds(withWrites(history([1, 1, 0, 1, 100, 305]), [1, 1, 300, true]))).toEqual([])
   })
 
   test('a write by the holder inside its own lease is fine', () => {
