@@ -4,15 +4,20 @@ import {Flags} from '@oclif/core'
 
 import {DsysCommand} from '../../cli/base-command.js'
 import {durationFlag, positiveIntFlag} from '../../cli/flags.js'
+import {formatDurationMs} from '../../core/common/duration.js'
 import {renderTable} from '../../report/table.js'
 import {CLUSTER_FILE, type NodeRecord} from '../../runtime/cluster/cluster-state.js'
-import {PEER_SUBSYSTEMS} from '../../runtime/cluster/peers/peers.js'
+import {PEER_KINDS, PEER_SUBSYSTEMS} from '../../runtime/cluster/peers/peers.js'
 import {SUBSYSTEMS} from '../../runtime/cluster/subsystems.js'
 import {clusterUp} from '../../runtime/cluster/supervisor.js'
 
+const startTimes = PEER_KINDS.filter((p) => p.startMs > 0)
+  .map((p) => `${p.kind} ${formatDurationMs(p.startMs)}`)
+  .join(', ')
+
 export default class ClusterUp extends DsysCommand {
   static override summary = 'Start a local cluster: every dsys subsystem, or the ones named by flags'
-  static override description = 'etcd, ZooKeeper and Redis (--etcd, --zookeeper, --redis) start only when named; they run from their Debian packages (etcd-server, zookeeperd, redis-server) as supervised nodes, with their data and logs in the data directory. A peer gets at least its start time to become healthy, whatever --timeout says (ZooKeeper 60s, etcd 15s).'
+  static override description = `etcd, ZooKeeper and Redis (--etcd, --zookeeper, --redis) start only when named; they run from their Debian packages (etcd-server, zookeeperd, redis-server) as supervised nodes, with their data and logs in the data directory. A peer gets at least its start time to become healthy, whatever --timeout says (${startTimes}).`
   static override examples = [
     '<%= config.bin %> cluster up',
     '<%= config.bin %> cluster up --lock',
