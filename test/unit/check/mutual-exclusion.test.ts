@@ -84,7 +84,7 @@ describe('checkLockHistory: writes to the protected resource', () => {
     expect(kinds(pausedHolder(300, false))).toEqual([])
   })
 
-  test('a stale write accepted after the next holder released is a violation too: it overwrites that holder's work', () => {
+  test("a stale write accepted after the next holder released is a violation too: it overwrites that holder's work", () => {
     expect(kinds(pausedHolder(500, true))).toEqual(['stale write'])
   })
 
