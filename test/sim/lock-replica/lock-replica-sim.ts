@@ -31,7 +31,23 @@ export interface LockReplicaSimResult {
   /** What the committed log broke: grants before the previous lease of their lock had ended in real time. */
   violations: string[]
   counts: Record<
-    'steps' | 'grants' | 'renewals' | 'releases' | 'timeouts' | 'refused' | 'unknown' | 'impatient' | 'pausesPastLease' | 'crashes' | 'partitions' | 'leaders' | 'committedGrants' | 'expiresApplied',
+    | 'steps'
+    | 'grants'
+    | 'renewals'
+    | 'releases'
+    | 'timeouts'
+    | 'refused'
+    | 'unknown'
+    | 'impatient'
+    | 'pausesPastLease'
+    | 'crashes'
+    | 'partitions'
+    | 'leaders'
+    | 'committedGrants'
+    | 'expiresApplied'
+    | 'waitsTimedOut'
+    | 'cancelsCommitted'
+    | 'superseded',
     number
   >
   clockSkewMs: number
@@ -39,13 +55,14 @@ export interface LockReplicaSimResult {
 
 /** Every wall clock, the clients' included, reads this at simulated time 0; a node's may read up to the skew bound more. */
 const WALL_ORIGIN_MS = 1_700_000_000_000
+/** More timers than this at one simulated instant is a loop, not a busy moment. */
+const MAX_STEPS_AT_ONE_INSTANT = 10_000
 /** After healing, a lock freed by a lease's end must pass to its waiter within this much simulated time. */
 const LIVENESS_LIMIT_MS = 10_000
 
 type Answer = {reply: LockReply} | {error: Error}
 
 interface Client {
-  readonly id: number
   readonly owner: string
   /** The replica it believes leads: where its requests go first. */
   leader: NodeId
@@ -99,6 +116,9 @@ export class LockReplicaSim extends CheckedCluster {
     leaders: 0,
     committedGrants: 0,
     expiresApplied: 0,
+    waitsTimedOut: 0,
+    cancelsCommitted: 0,
+    superseded: 0,
   }
 
   constructor(private readonly options: LockReplicaSimOptions) {
@@ -135,10 +155,7 @@ export class LockReplicaSim extends CheckedCluster {
       for (let c = 0; c < this.options.clients; c++) void this.client(c).then(finished)
       void this.nemesis().then(finished)
     })
-    while (running > 0) {
-      if (!(await this.scheduler.step())) throw new Error('sim: nothing left to run')
-      this.throwIfFailed()
-    }
+    await this.runWhile(() => running > 0, this.options.durationMs + 60_000)
     await this.checkWaiterGetsFreedLock()
     this.safety.checkLogMatching([...this.nodes.values()])
     this.counts.steps = this.scheduler.steps
@@ -171,9 +188,13 @@ export class LockReplicaSim extends CheckedCluster {
    */
   private checkCommitted(command: LockCommand, index: number): void {
     if (command.op === 'acquire') this.lockOf.set(command.requester, command.name)
-    if (command.op === 'expire') this.counts.expiresApplied++
     const now = this.net.wallNow()
     const answers = this.shadow.apply(command, index)
+    // What the leader's and the clients' deadline entries did, to show the run reached them.
+    if (command.op === 'expire' && answers.length > 0) this.counts.expiresApplied++
+    if (command.op === 'timeout' && answers.length > 0) this.counts.waitsTimedOut++
+    if (command.op === 'cancel') this.counts.cancelsCommitted++
+    this.counts.superseded += answers.filter(({reply}) => reply.type === 'rejected' && reply.reason === 'superseded').length
     // A release or renewal answers after the grant it made way for, but happened before it.
     for (const {reply} of answers) {
       if (command.op !== 'release' && command.op !== 'renew') continue
@@ -198,7 +219,7 @@ export class LockReplicaSim extends CheckedCluster {
 
   private async client(id: number): Promise<void> {
     const ids = [...this.nodes.keys()]
-    const c: Client = {id, owner: `client-${id}`, leader: ids[this.rng.int(ids.length)]!}
+    const c: Client = {owner: `client-${id}`, leader: ids[this.rng.int(ids.length)]!}
     const record = (e: Omit<LockEvent, 'process' | 'time'>): LockEvent => {
       const event = {process: id, time: this.net.wallNow(), ...e}
       this.history.push(event)
@@ -348,32 +369,43 @@ export class LockReplicaSim extends CheckedCluster {
 
   /** Liveness once healed: a holder that stops renewing loses the lock at its lease's end, to the client waiting for it. */
   private async checkWaiterGetsFreedLock(): Promise<void> {
-    const ids = [...this.nodes.keys()]
-    const first: Client = {id: -1, owner: 'liveness-holder', leader: ids[0]!}
-    const second: Client = {id: -2, owner: 'liveness-waiter', leader: ids[0]!}
-    let holder: Answer | undefined
-    let waiter: Answer | undefined
-    let pending = true
-    const acquire = async (c: Client, waitMs: number): Promise<Answer | undefined> => {
+    const leader = [...this.nodes.keys()][0]!
+    /** Asks until a reply comes (a request can meet an election and fail): the waiter's retries take its own place in line. */
+    const acquire = async (owner: string, waitMs: number): Promise<LockReply> => {
+      const c: Client = {owner, leader}
       for (;;) {
-        const answer = await this.request(c, (r, onAbort) => r.acquire('liveness', c.owner, 200, waitMs, onAbort), waitMs + 2_500)
-        if (answer && 'reply' in answer) return answer
+        const answer = await this.request(c, (r, onAbort) => r.acquire('liveness', owner, 200, waitMs, onAbort), waitMs + 2_500)
+        if (answer && 'reply' in answer) return answer.reply
         await sleep(this.net, 50)
       }
     }
-    void acquire(first, 0).then(async (a) => {
-      holder = a
-      waiter = await acquire(second, 5_000)
-      pending = false
-    })
-    await this.scheduler.runWhile(() => pending && !this.failed, LIVENESS_LIMIT_MS)
-    this.throwIfFailed()
-    for (const [who, a] of [['holder', holder], ['waiter', waiter]] as const) {
-      if (!a || !('reply' in a) || a.reply.type !== 'granted') throw new SafetyViolation(`liveness: after healing, the ${who} got ${JSON.stringify(a)} instead of a grant`)
-    }
+    let waiter: LockReply | undefined
+    // The holder's grant, or 'already-held' when a retry follows a grant whose answer was lost: either way it holds the lock.
+    void acquire('liveness-holder', 0).then(async () => (waiter = await acquire('liveness-waiter', 5_000)))
+    await this.runWhile(() => waiter === undefined, LIVENESS_LIMIT_MS)
+    if (waiter?.type !== 'granted') throw new SafetyViolation(`liveness: after healing, the client waiting for a lock whose holder stopped got ${JSON.stringify(waiter)}`)
   }
 
   // ---- plumbing ------------------------------------------------------------------
+
+  /**
+   * Steps the simulation while `pending()`, for at most `limitMs` of
+   * simulated time, throwing the first failure; and throws when time stops
+   * moving, as it does when a timer keeps re-arming itself at once (a node
+   * spinning on a deadline it never settles).
+   */
+  private async runWhile(pending: () => boolean, limitMs: number): Promise<void> {
+    const deadlineMs = this.scheduler.now + limitMs
+    let stalledSteps = 0
+    while (pending()) {
+      const before = this.scheduler.now
+      if (!(await this.scheduler.step())) throw new Error('sim: nothing left to run')
+      this.throwIfFailed()
+      if (this.scheduler.now > deadlineMs) throw new SafetyViolation(`sim: still running after ${limitMs} ms of simulated time`)
+      stalledSteps = this.scheduler.now === before ? stalledSteps + 1 : 0
+      if (stalledSteps > MAX_STEPS_AT_ONE_INSTANT) throw new SafetyViolation(`sim: ${stalledSteps} steps at ${this.scheduler.now.toFixed(3)} ms without time moving (a timer loop)`)
+    }
+  }
 
   private deliver(to: NodeId, messages: Message[]): Promise<readonly Message[]> {
     const node = this.nodes.get(to)!
