@@ -83,16 +83,20 @@ export function launchNode(node: NodeRecord): number {
 /**
  * The last error a node logged (its log is JSON Lines from src/nodes; a
  * line that is not JSON, e.g. a crash before the logger, counts as is), in
- * one line; undefined when it logged none or the log cannot be read.
+ * one line; undefined when it logged none or the log cannot be read. With
+ * `failureLine`, the last line that matches it, if any, comes first.
  */
-export function lastLoggedError(logPath: string): string | undefined {
+export function lastLoggedError(logPath: string, failureLine?: RegExp): string | undefined {
   let text: string
   try {
     text = readFileSync(logPath, 'utf8')
   } catch {
     return undefined
   }
-  for (const line of text.split('\n').reverse()) {
+  const lines = text.split('\n').reverse()
+  const failure = failureLine && lines.find((line) => failureLine.test(line))
+  if (failure) return failure.trim()
+  for (const line of lines) {
     if (line.trim() === '') continue
     let entry: {level?: string; message?: string; msg?: string; error?: string}
     try {

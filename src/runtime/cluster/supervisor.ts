@@ -58,7 +58,7 @@ export async function clusterUp(opts: UpOptions): Promise<{state: ClusterState; 
     return {state, health: Object.fromEntries(ready.map((n, i) => [n.name, health[i]]))}
   } catch (err) {
     await Promise.all(ready.filter((n) => n.pid > 0).map((n) => stopProcess(n.pid, n.configPath, 1000)))
-    const logged = err instanceof NodeStartError ? lastLoggedError(err.node.logPath) : undefined
+    const logged = err instanceof NodeStartError ? lastLoggedError(err.node.logPath, peerKind(err.node.kind)?.failureLine) : undefined
     for (const path of created) rmSync(path, {recursive: true, force: true})
     rmSync(join(opts.dataDir, CLUSTER_FILE), {force: true})
     if (!(err instanceof NodeStartError)) throw err

@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, expect, test} from 'vitest'
 
 import {etcdPeer} from '../../../src/runtime/cluster/peers/etcd.js'
+import {zookeeperPeer} from '../../../src/runtime/cluster/peers/zookeeper.js'
 import {runCli} from '../cli/run-cli.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
@@ -57,5 +58,13 @@ test.skipIf(etcdPeer.missing() !== undefined)('an etcd member that cannot start 
   expect(up.stderr.trim()).toBe(
     `dsys: error: node etcd-1 (etcd) exited before it became healthy: listen tcp 127.0.0.1:${busyPort}: bind: address already in use. The cluster is not up: every node started was stopped and what this command created was removed`,
   )
+  expect(existsSync(dataDir)).toBe(false)
+})
+
+test.skipIf(zookeeperPeer.missing() !== undefined)('a ZooKeeper server that cannot start is named with the Java exception it logged, not its last line', async () => {
+  const dataDir = join(root, 'busy-zookeeper')
+  const up = await runCli(['cluster', 'up', '--zookeeper', '1', '--base-port', String(busyPort), '--data-dir', dataDir])
+  expect(up.code).toBe(1)
+  expect(up.stderr).toContain('node zookeeper-1 (zookeeper) exited before it became healthy: java.net.BindException: Address already in use.')
   expect(existsSync(dataDir)).toBe(false)
 })

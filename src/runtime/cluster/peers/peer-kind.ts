@@ -33,6 +33,8 @@ export interface PeerKind {
   portCount: number
   /** How long a member may take to serve at the least, whatever the caller's timeout (a JVM does not start in a second). */
   startMs: number
+  /** The log line that says why a member stopped, where its last line does not (a JVM's last is "Exiting JVM with code 1"). */
+  failureLine?: RegExp
   /** What this machine lacks to run it, or undefined when it can. */
   missing(): string | undefined
   /** The client address in the form a lock backend takes (`http://h:p`, `h:p`, `redis://h:p`). */

@@ -31,6 +31,8 @@ export const zookeeperPeer: PeerKind = {
   portCount: 3,
   // Three JVMs starting on two cores, then an election.
   startMs: 60_000,
+  // The exception a fatal error names, e.g. "java.net.BindException: Address already in use".
+  failureLine: /^(?:[a-z]\w*\.)+\w*(?:Exception|Error)\b/,
   missing() {
     if (!onPath('java')) return 'no java on PATH'
     return existsSync(ZOOKEEPER_JAR) ? undefined : `no ${ZOOKEEPER_JAR}`
