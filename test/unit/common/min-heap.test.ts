@@ -34,4 +34,17 @@ describe('MinHeap', () => {
       }),
     )
   })
+
+  test('upTo lists exactly the entries with a key at or below the bound, and leaves the heap as it was', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({min: 0, max: 50}), {maxLength: 100}), fc.integer({min: -1, max: 51}), (keys, bound) => {
+        const heap = new MinHeap<number>()
+        keys.forEach((key, i) => heap.push(key, i))
+        const listed = heap.upTo(bound).map((e) => e.value)
+        expect(listed.sort((a, b) => a - b)).toEqual(keys.flatMap((key, i) => (key <= bound ? [i] : [])))
+        expect(heap.size).toBe(keys.length)
+        expect(heap.peekKey()).toBe(keys.length > 0 ? Math.min(...keys) : undefined)
+      }),
+    )
+  })
 })
