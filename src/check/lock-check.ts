@@ -177,7 +177,10 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
       if (pause) {
         pauses.delete(clientName(process))
         // Until a TTL past the end of the lease the target gave: it surely ended while the client stood still.
-        const resumed = sleep(Math.max(0, grant.expiresAt - Date.now()) + opts.ttlMs)
+        const pauseMs = Math.max(0, grant.expiresAt - Date.now()) + opts.ttlMs
+        // What the backend keeps up in the background (ZooKeeper's session pings) stops too, as in a process pause.
+        backend.stall?.(process, pauseMs)
+        const resumed = sleep(pauseMs)
         pause.stopped({resumed})
         await resumed
       } else {
