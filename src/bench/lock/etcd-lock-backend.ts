@@ -9,6 +9,9 @@ import {hostList, type Grant, type LockBackend} from './lock-backend.js'
 
 /** Pause before retrying on the next member after an error. */
 const RETRY_DELAY_MS = 20
+const JSON_HEADERS = {'content-type': 'application/json'}
+/** The one RPC that waits for the lock. */
+const LOCK_PATH = '/v3/lock/lock'
 /** How long one RPC that does not wait for the lock (grant, range, revoke) may keep trying members. */
 const RPC_TIMEOUT_MS = 5_000
 
@@ -66,27 +69,26 @@ export class EtcdLockBackend implements LockBackend {
 
   async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
     const started = Date.now()
-    const lease = await this.call<{ID: string; TTL: string}>(client, '/v3/lease/grant', {TTL: Math.ceil(ttlMs / 1000)}, started + RPC_TIMEOUT_MS)
-    if (!lease) throw new OpError('unavailable', `etcd: no lease granted within ${RPC_TIMEOUT_MS}ms`)
+    const lease = await this.rpc<{ID: string; TTL: string}>(client, '/v3/lease/grant', {TTL: Math.ceil(ttlMs / 1000)})
     const ttlGrantedMs = Number(lease.TTL) * 1000
     let renewedAt = started
     const keepalive = setInterval(() => {
       const sentAt = Date.now()
-      void this.call<{result?: {TTL?: string}}>(client, '/v3/lease/keepalive', {ID: lease.ID}, sentAt + ttlGrantedMs / 3).then(
+      this.rpc<{result?: {TTL?: string}}>(client, '/v3/lease/keepalive', {ID: lease.ID}).then(
         (answer) => {
-          if (Number(answer?.result?.TTL ?? 0) > 0) renewedAt = Math.max(renewedAt, sentAt)
+          if (Number(answer.result?.TTL ?? 0) > 0) renewedAt = Math.max(renewedAt, sentAt)
         },
         () => {},
       )
     }, ttlGrantedMs / 3)
     try {
-      const locked = await this.call<{key: string}>(client, '/v3/lock/lock', {name: b64(name), lease: lease.ID}, started + waitMs)
+      const locked = await this.call<{key: string}>(client, LOCK_PATH, {name: b64(name), lease: lease.ID}, started + waitMs)
       if (!locked) {
         await this.revoke(client, lease.ID)
         return undefined
       }
       const createRevision = async (serializable: boolean) =>
-        (await this.call<{kvs?: Array<{create_revision: string}>}>(client, '/v3/kv/range', {key: locked.key, serializable}, Date.now() + RPC_TIMEOUT_MS))?.kvs?.[0]
+        (await this.rpc<{kvs?: Array<{create_revision: string}>}>(client, '/v3/kv/range', {key: locked.key, serializable})).kvs?.[0]
       // The member that granted has the key; one the client moved to since may not have applied it yet: then a linearizable read.
       const kv = (await createRevision(true)) ?? (await createRevision(false))
       if (!kv) throw new OpError('lease-lost', `etcd: the lock key of ${name} was gone right after the grant`)
@@ -111,11 +113,19 @@ export class EtcdLockBackend implements LockBackend {
 
   private async revoke(client: number, leaseId: string): Promise<'revoked' | 'gone'> {
     try {
-      return (await this.call(client, '/v3/lease/revoke', {ID: leaseId}, Date.now() + RPC_TIMEOUT_MS)) ? 'revoked' : 'gone'
+      await this.rpc(client, '/v3/lease/revoke', {ID: leaseId})
+      return 'revoked'
     } catch (err) {
       if (err instanceof OpError && err.kind === 'http-404') return 'gone'
       throw err
     }
+  }
+
+  /** An RPC that does not wait for a lock (grant, keepalive, range, revoke): its answer, or OpError 'unavailable' when no member gave one within RPC_TIMEOUT_MS. */
+  private async rpc<T>(client: number, path: string, body: object): Promise<T> {
+    const answer = await this.call<T>(client, path, body, Date.now() + RPC_TIMEOUT_MS)
+    if (answer === undefined) throw new OpError('unavailable', `etcd ${path}: no answer within ${RPC_TIMEOUT_MS}ms`)
+    return answer
   }
 
   /**
@@ -129,15 +139,14 @@ export class EtcdLockBackend implements LockBackend {
     let member = this.members.get(client) ?? client % this.pools.length
     let last = ''
     for (let remaining = deadlineMs - Date.now(); remaining > 0; remaining = deadlineMs - Date.now()) {
-      try {
-        const res = await dispatchRequest(this.pools[member], {method: 'POST', path, body: payload, headersTimeoutMs: remaining})
-        if (res.status === 200) return JSON.parse(res.body.toString('utf8')) as T
-        last = `${res.status}: ${res.body.toString('utf8').slice(0, 200)}`
+      const res = await this.post(this.pools[member], path, payload, remaining).catch((err: Error) => err)
+      if (res === undefined) return undefined
+      if (!(res instanceof Error)) {
+        if (res.status === 200) return JSON.parse(res.text) as T
+        last = `${res.status}: ${res.text.slice(0, 200)}`
         if (res.status < 500) throw new OpError(`http-${res.status}`, `etcd ${path}: ${last}`)
-      } catch (err) {
-        if (err instanceof OpError) throw err
-        if (Date.now() >= deadlineMs) return undefined
-        last = (err as Error).message
+      } else {
+        last = res.message
       }
       member = (member + 1) % this.pools.length
       this.members.set(client, member)
@@ -145,5 +154,26 @@ export class EtcdLockBackend implements LockBackend {
     }
     if (last === '') return undefined
     throw new OpError('unavailable', `etcd ${path}: no answer (last: ${last})`)
+  }
+
+  /**
+   * One POST. A Lock (`/v3/lock/lock`, which waits) is aborted after exactly
+   * `timeoutMs` (undefined then) by a signal's timer: undici's headersTimeout
+   * beyond a second runs on a coarse clock and can fire half a second early,
+   * which would cut the wait short, and a Lock cancelled in etcd deletes its
+   * key, the waiter's place. The other RPCs take the cheaper dispatch path.
+   */
+  private async post(pool: Pool, path: string, payload: string, timeoutMs: number): Promise<{status: number; text: string} | undefined> {
+    if (path !== LOCK_PATH) {
+      const res = await dispatchRequest(pool, {method: 'POST', path, body: payload, headersTimeoutMs: timeoutMs})
+      return {status: res.status, text: res.body.toString('utf8')}
+    }
+    try {
+      const res = await pool.request({method: 'POST', path, body: payload, headers: JSON_HEADERS, signal: AbortSignal.timeout(timeoutMs), headersTimeout: 0, bodyTimeout: 0})
+      return {status: res.statusCode, text: await res.body.text()}
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') return undefined
+      throw err
+    }
   }
 }
