@@ -39,8 +39,9 @@ const RPC_TIMEOUT_MS = 5_000
  * - Release revokes the lease: that deletes the lock key (what /v3/lock/unlock
  *   does) and the lease in one RPC instead of two.
  * Members: `etcd://h:p,h:p`; each client starts on its own member and moves
- * to the next on an error. Lock is idempotent per lease (the key is named
- * after it), so a retried Lock finds the key it made.
+ * to the next on an error. A Lock retried there keeps its place in the queue
+ * when its key survived (the key is named after the lease: a crashed member
+ * leaves it; a Lock cancelled in etcd deletes it, and the retry queues anew).
  */
 export class EtcdLockBackend implements LockBackend {
   readonly fencing = true

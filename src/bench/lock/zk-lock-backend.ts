@@ -93,6 +93,7 @@ export class ZkLockBackend implements LockBackend {
       if (answer === undefined) throw new PreflightError(`no ZooKeeper answers at ${host}: nothing answered "srvr" and closed within ${PREFLIGHT_TIMEOUT_MS}ms`)
       throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
     }
+    // Any session timeout: this session lives for one mkdirp.
     const session = await ZkSession.open(this.connectionString, CONNECT_TIMEOUT_MS).catch((err: Error) => {
       throw new PreflightError(`cannot open a ZooKeeper session at ${this.connectionString}: ${err.message}`)
     })
