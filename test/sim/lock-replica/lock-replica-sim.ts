@@ -47,7 +47,8 @@ export interface LockReplicaSimResult {
     | 'expiresApplied'
     | 'waitsTimedOut'
     | 'cancelsCommitted'
-    | 'superseded',
+    | 'superseded'
+    | 'snapshotsRestored',
     number
   >
   clockSkewMs: number
@@ -79,11 +80,13 @@ interface Client {
  * release and pause past their leases, following redirects as HTTP clients
  * do, and record a history in real (simulated) time.
  *
- * Checked: the Raft safety properties as the run goes (SafetyChecker), that
- * no entry grants a lock, in real time, before the previous lease of that
- * lock has ended or been released (every committed grant, heard by its
- * client or not), the clients' history (no overlap, tokens increasing), and
- * after healing that a lock whose holder stops passes to its waiter.
+ * Checked: the Raft safety properties as the run goes (SafetyChecker); that
+ * every replica's table equals the committed log's state at each index it
+ * applies (restored snapshots included); that no entry grants a lock, in
+ * real time, before the previous lease of that lock has ended or been
+ * released (every committed grant, heard by its client or not); the
+ * clients' history (no overlap, tokens increasing); and after healing, that
+ * a lock whose holder stops passes to its waiter.
  */
 export class LockReplicaSim extends CheckedCluster {
   private readonly scheduler = new SimScheduler()
@@ -99,6 +102,8 @@ export class LockReplicaSim extends CheckedCluster {
   private shadowIndex = 0
   private readonly lockOf = new Map<string, string>()
   private readonly lastGrant = new Map<string, {token: number; expiresAt: number; released: boolean}>()
+  /** The shadow's serialized table after each entry: every replica's must match it. */
+  private readonly stateAt = new Map<number, string>()
   private readonly history: LockEvent[] = []
   private readonly violations: string[] = []
   private readonly counts: LockReplicaSimResult['counts'] = {
@@ -119,6 +124,7 @@ export class LockReplicaSim extends CheckedCluster {
     waitsTimedOut: 0,
     cancelsCommitted: 0,
     superseded: 0,
+    snapshotsRestored: 0,
   }
 
   constructor(private readonly options: LockReplicaSimOptions) {
@@ -169,15 +175,33 @@ export class LockReplicaSim extends CheckedCluster {
     super.onLeader(node, term)
   }
 
+  /** A snapshot restored: at a restart (from the disk) or from the leader (InstallSnapshot); the table starts from its serialized state. */
+  override onRecovered(node: SimReplica): void {
+    if (node.appliedIndex > 0) this.counts.snapshotsRestored++
+    super.onRecovered(node)
+  }
+
+  override onRestore(node: SimReplica, index: number): void {
+    this.counts.snapshotsRestored++
+    super.onRestore(node, index)
+  }
+
   override onApply(node: SimReplica, entry: Entry): void {
     super.onApply(node, entry)
     // Entries first apply somewhere in index order (a snapshot only holds what its node applied).
-    if (entry.index <= this.shadowIndex) return
+    if (entry.index > this.shadowIndex) {
+      this.check(() => {
+        if (entry.index !== this.shadowIndex + 1) throw new SafetyViolation(`entry ${entry.index} applied first after entry ${this.shadowIndex}`)
+      })
+      this.shadowIndex = entry.index
+      if (entry.data !== '') this.checkCommitted(JSON.parse(entry.data) as LockCommand, entry.index)
+      this.stateAt.set(entry.index, this.shadow.serialize())
+    }
+    // Every replica's table, whether it applied the whole log or started from a snapshot, is the log's state at that index.
+    const table = this.nodes.get(node.id)!.replica.raft.machine.table.serialize()
     this.check(() => {
-      if (entry.index !== this.shadowIndex + 1) throw new SafetyViolation(`entry ${entry.index} applied first after entry ${this.shadowIndex}`)
+      if (table !== this.stateAt.get(entry.index)) throw new SafetyViolation(`${node.id}'s lock table after entry ${entry.index} is ${table}, not the log's ${this.stateAt.get(entry.index)}`)
     })
-    this.shadowIndex = entry.index
-    if (entry.data !== '') this.checkCommitted(JSON.parse(entry.data) as LockCommand, entry.index)
   }
 
   /**
