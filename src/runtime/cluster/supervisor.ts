@@ -95,16 +95,24 @@ export async function purgeLeftovers(dataDir: string, graceMs: number): Promise<
   } catch {
     return [] // no data directory: nothing left
   }
-  // Every node's command line names a file in its directory (node.json, or a peer's own config), and no other node's.
-  const nodes = names.map((name) => ({name, dataPath: resolve(dataDir, name), inside: resolve(dataDir, name) + sep}))
-  const running = processesStartedWith(nodes.map((n) => n.inside))
-  return Promise.all(
-    nodes.map(async ({name, dataPath, inside}) => {
-      const stopped = await Promise.all(running.get(inside)!.map((pid) => stopProcess(pid, inside, graceMs)))
-      rmSync(dataPath, {recursive: true, force: true})
-      return {name, result: `${stopped.length > 0 ? `${stopped.join(', ')} (no cluster.json listed it)` : 'not running'}; data removed`}
-    }),
-  )
+  const dataPaths = names.map((name) => resolve(dataDir, name))
+  const stopped = await stopProcessesIn(dataPaths, graceMs)
+  return names.map((name, i) => {
+    rmSync(dataPaths[i], {recursive: true, force: true})
+    return {name, result: `${stopped[i].length > 0 ? `${stopped[i].join(', ')} (no cluster.json listed it)` : 'not running'}; data removed`}
+  })
+}
+
+/**
+ * Stops whatever still runs from each node directory, from one scan of the
+ * processes: every node's command line names a file in its own directory
+ * (node.json, or a peer's config) and in no other's. Per directory, how each
+ * process ended.
+ */
+async function stopProcessesIn(dataPaths: readonly string[], graceMs: number): Promise<string[][]> {
+  const inside = dataPaths.map((path) => path + sep)
+  const running = processesStartedWith(inside)
+  return Promise.all(inside.map((path) => Promise.all(running.get(path)!.map((pid) => stopProcess(pid, path, graceMs)))))
 }
 
 export interface NodeStatus {
@@ -130,7 +138,10 @@ export async function clusterStatus(dataDir: string): Promise<NodeStatus[]> {
 
 /** Stops every node of the cluster in `dataDir` (`state`: its cluster.json, when the caller has read it already). */
 export async function clusterDown(dataDir: string, graceMs: number, purge: boolean, state = requireClusterState(dataDir)): Promise<Array<{name: string; result: string}>> {
-  const results = await Promise.all(state.nodes.map(async (n) => ({name: n.name, result: await stopProcess(n.pid, n.configPath, graceMs)})))
+  const listed = await Promise.all(state.nodes.map((n) => stopProcess(n.pid, n.configPath, graceMs)))
+  // A node process cluster.json does not list (a restart stopped between starting it and writing its pid) is stopped too.
+  const unlisted = await stopProcessesIn(state.nodes.map((n) => n.dataPath), graceMs)
+  const results = state.nodes.map((n, i) => ({name: n.name, result: unlisted[i].length > 0 ? `${listed[i]}; also ${unlisted[i].join(', ')} (no cluster.json listed it)` : listed[i]}))
   if (purge) {
     for (const n of state.nodes) rmSync(n.dataPath, {recursive: true, force: true})
   }

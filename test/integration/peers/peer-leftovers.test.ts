@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, expect, test} from 'vitest'
 
-import {CLUSTER_FILE} from '../../../src/runtime/cluster/cluster-state.js'
+import {CLUSTER_FILE, requireClusterState, writeClusterState} from '../../../src/runtime/cluster/cluster-state.js'
 import {processesStartedWith} from '../../../src/runtime/cluster/processes.js'
 import {redisPeer} from '../../../src/runtime/cluster/peers/redis.js'
 import {runCli} from '../cli/run-cli.js'
@@ -31,4 +31,16 @@ test.skipIf(missing !== undefined)('cluster down --purge without a cluster.json 
   expect(down.stdout).toContain('redis-1: stopped (no cluster.json listed it); data removed')
   expect(processesStartedWith([dataDir]).get(dataDir)).toEqual([])
   expect(existsSync(join(dataDir, 'redis-1'))).toBe(false)
+})
+
+test.skipIf(missing !== undefined)('cluster down also stops a peer process cluster.json does not list (a restart interrupted before it wrote the new pid)', async () => {
+  const up = await dsys('cluster', 'up', '--redis', '1')
+  expect(up.code, up.stderr).toBe(0)
+  const state = requireClusterState(dataDir)
+  state.nodes[0].pid = process.pid // a pid that is some other process's now (this test's)
+  writeClusterState(state)
+  const down = await dsys('cluster', 'down', '--purge', '--grace', '1s')
+  expect(down.code, down.stderr).toBe(0)
+  expect(down.stdout).toContain('redis-1: not-running; also stopped (no cluster.json listed it)')
+  expect(processesStartedWith([dataDir]).get(dataDir)).toEqual([])
 })
