@@ -63,7 +63,10 @@ import {WaitQueue} from './wait-queue.js'
  * One command per log entry. `at` is the proposing leader's wall clock (ms).
  * `requester` is unique across the cluster, chosen by the replica that holds
  * the client's request, so that it can route the answer, which may come from
- * a later entry.
+ * a later entry. An acquire by an owner already waiting on that lock (a
+ * retry after a leader change) takes over the waiter: its requester, ttl and
+ * deadline, keeping its place in line; the earlier requester is answered
+ * `superseded`. An acquire by the holder is refused `already-held`.
  */
 export type LockCommand =
   | {op: 'acquire'; at: number; requester: string; name: string; owner: string; ttlMs: number; waitMs: number}
