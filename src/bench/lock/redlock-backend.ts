@@ -1,7 +1,7 @@
 import type {Redis} from 'ioredis'
 import Redlock from 'redlock'
 
-import {type LockBackendRecipe} from '../workload.js'
+import {OpError, type LockBackendRecipe} from '../workload.js'
 import {hostList, retryUntil, type Grant, type LockBackend} from './lock-backend.js'
 import {connect as connectRedis, RedisLockBackend} from './redis-lock-backend.js'
 
@@ -39,7 +39,7 @@ export class RedlockBackend implements LockBackend {
   }
 
   async acquire(client: number, name: string, _owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
-    const redlock = this.redlock(client)
+    const {redlock, connections} = this.client(client)
     return retryUntil(waitMs, this.retryDelayMs, async () => {
       try {
         const lock = await redlock.lock(name, ttlMs)
@@ -47,8 +47,11 @@ export class RedlockBackend implements LockBackend {
         // The package's validity: attempt start + TTL - drift, already the client-side lower bound of the lease.
         return {token: undefined, expiresAt: lock.expiration, secret: lock.value}
       } catch (err) {
-        if (err instanceof Redlock.LockError) return undefined
-        throw err
+        if (!(err instanceof Redlock.LockError)) throw err
+        // The package says the same for a lock held elsewhere and for servers it could not reach: only the first is worth waiting out.
+        const reachable = connections.filter((c) => c.status === 'ready').length
+        if (reachable < quorum(connections.length)) throw new OpError('unavailable', `Redlock: ${reachable} of ${connections.length} Redis servers reachable, fewer than a majority`)
+        return undefined
       }
     })
   }
@@ -59,7 +62,7 @@ export class RedlockBackend implements LockBackend {
     this.held.delete(grant.secret!)
     if (!lock) return false
     try {
-      await this.redlock(client).unlock(lock)
+      await this.client(client).redlock.unlock(lock)
       return true
     } catch (err) {
       if (err instanceof Redlock.LockError) return false
@@ -72,18 +75,19 @@ export class RedlockBackend implements LockBackend {
     this.clients.clear()
   }
 
-  private redlock(client: number): Redlock {
+  private client(client: number): {redlock: Redlock; connections: Redis[]} {
     let entry = this.clients.get(client)
-    // As RedisLockBackend's: a connection that ended with its server is replaced, in place (the Redlock holds this very array).
-    entry?.connections.forEach((c, i, all) => {
-      if (c.status === 'end') all[i] = connectRedis(this.servers[i], true)
-    })
     if (!entry) {
       const connections = this.servers.map((s) => connectRedis(s, true))
       // retryCount 0: one attempt per lock() call; the retries are retryUntil's.
       entry = {redlock: new Redlock(connections, {retryCount: 0}), connections}
       this.clients.set(client, entry)
     }
-    return entry.redlock
+    return entry
   }
+}
+
+/** Redlock's majority, as the package counts it. */
+function quorum(servers: number): number {
+  return Math.floor(servers / 2) + 1
 }

@@ -114,6 +114,22 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
     })
   })
 
+  test('Redlock: a majority of the servers is enough; with fewer reachable an acquire fails as unavailable rather than waiting', async () => {
+    const [down1, down2] = await freePorts('127.0.0.1', 2)
+    const majority = resolveLockTarget(`redlock://${address('redis-1')},${address('redis-2')},127.0.0.1:${down1}`, {dataDir, clients: 1, retryDelayMs: 1}).backend
+    await closing(majority, async () => {
+      const grant = await majority.acquire(0, 'quorum', 'client', 5_000, 1_000)
+      expect(grant).toBeDefined()
+      expect(await majority.release(0, 'quorum', 'client', grant!)).toBe(true)
+    })
+    const minority = resolveLockTarget(`redlock://${address('redis-1')},127.0.0.1:${down1},127.0.0.1:${down2}`, {dataDir, clients: 1, retryDelayMs: 1}).backend
+    await closing(minority, async () => {
+      const started = Date.now()
+      await expect(minority.acquire(0, 'quorum', 'client', 5_000, 5_000)).rejects.toMatchObject({kind: 'unavailable', message: expect.stringMatching(/1 of 3 Redis servers reachable/)})
+      expect(Date.now() - started).toBeLessThan(2_000)
+    })
+  })
+
   test('ZooKeeper: a second release of the same grant says the lock was no longer held', async () => {
     await closing(target('zookeeper').backend, async (backend) => {
       const held = await backend.acquire(0, 'lost', 'holder', LONG_LEASE_MS, 1_000)
