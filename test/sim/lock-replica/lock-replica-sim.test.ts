@@ -38,7 +38,7 @@ for (const nodes of [3, 5].filter((n) => seedsFor(n).length > 0)) {
         const {counts} = await simulate(seed)
         for (const [key, n] of Object.entries(counts)) totals[key] = (totals[key] ?? 0) + n
         // Not vacuous: locks changed hands, leaders changed, nodes crashed, and the leader's expiries applied.
-        expect(counts.grants, JSON.stringify(counts)).toBeGreaterThan(50)
+        expect(counts.grants, JSON.stringify(counts)).toBeGreaterThan(25)
         expect(Math.min(counts.crashes, counts.partitions, counts.expiresApplied, counts.pausesPastLease), JSON.stringify(counts)).toBeGreaterThan(0)
         expect(counts.leaders).toBeGreaterThan(1)
       },

@@ -54,7 +54,7 @@ export interface LockReplicaSimResult {
   clockSkewMs: number
 }
 
-/** Every wall clock, the clients' included, reads this at simulated time 0; a node's may read up to the skew bound more. */
+/** The clients' wall clock reads this at simulated time 0; a node's reads within the skew bound of it. */
 const WALL_ORIGIN_MS = 1_700_000_000_000
 /** More timers than this at one simulated instant is a loop, not a busy moment. */
 const MAX_STEPS_AT_ONE_INSTANT = 10_000
@@ -74,9 +74,9 @@ interface Client {
  * (the lock-replica node's service: Raft, WAL, snapshots, the leader's
  * deadline proposals) on SimEnvs and SimDisks, one SimScheduler and the Raft
  * simulation's faulty network, with seeded partitions, leader isolations and
- * crash-restarts that lose unsynced writes. Each node's wall clock may run
- * ahead of the clients' by up to a seeded bound, which the table is told as
- * its clockSkewMs. Clients acquire (some give up while waiting), renew,
+ * crash-restarts that lose unsynced writes. Each node's wall clock runs
+ * ahead of or behind the clients' by up to a seeded bound, which the table is
+ * told as its clockSkewMs. Clients acquire (some give up while waiting), renew,
  * release and pause past their leases, following redirects as HTTP clients
  * do, and record a history in real (simulated) time.
  *
@@ -149,7 +149,7 @@ export class LockReplicaSim extends CheckedCluster {
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
       const open = (dataDir: string, environment: ReplicaEnvironment) => LockReplica.open(id, dataDir, raftOptions, environment, {clockSkewMs: this.clockSkewMs})
-      const wallOffsetMs = WALL_ORIGIN_MS + this.rng.int(this.clockSkewMs + 1)
+      const wallOffsetMs = WALL_ORIGIN_MS - this.clockSkewMs + this.rng.int(2 * this.clockSkewMs + 1)
       this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this, wallOffsetMs))
     }
   }
@@ -208,7 +208,8 @@ export class LockReplicaSim extends CheckedCluster {
    * The safety argument, checked on the log itself: a grant first applies
    * (anywhere) at a real time no earlier than the end of the lock's previous
    * lease, as renewed, unless that lease was released. Real time is the
-   * clients' clock, which no node's runs behind.
+   * clients' clock, against which each lease's expiresAt (read on some
+   * node's clock) is judged: what a client holding the lock does.
    */
   private checkCommitted(command: LockCommand, index: number): void {
     if (command.op === 'acquire') this.lockOf.set(command.requester, command.name)
