@@ -2,7 +2,7 @@ import {defaultLockTableOptions} from '../../core/lock/types.js'
 import {JsonClient, segment, type JsonResponse} from '../../runtime/net/json-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type LockBackendRecipe} from '../workload.js'
-import type {Grant, LockBackend} from './lock-backend.js'
+import type {Grant, LockBackend, TokenKind} from './lock-backend.js'
 
 interface GrantBody {
   token: number
@@ -19,6 +19,8 @@ interface AnswerBody {
 
 /** After a connection error (a server killed in a fault test) or a replica's 503: clients pause this long so they do not spin. */
 const BACKOFF_MS = 20
+/** How long a request keeps trying replicas: an election (a few hundred ms) fits, so a release survives the leader's death. */
+const FAILOVER_WINDOW_MS = 2_000
 
 /**
  * `http://H1:P1[,H2:P2...]`: a lock server, or lock replicas (any of them;
@@ -37,16 +39,18 @@ export function lockServerUrls(target: string): string[] {
  * in the server's FIFO queue. Against replicas it follows a follower's 307
  * to the leader and remembers it, and on a connection error or a replica's
  * own 503 (no leader, no quorum: one without a lock table's `reason`) it
- * tries the next replica after a short back-off, each URL at most twice per
- * request. A lone lock server gets one attempt, as before there were replicas.
+ * tries the next replica after a short back-off, for up to
+ * FAILOVER_WINDOW_MS. A lone lock server gets one attempt, as before there
+ * were replicas.
  */
 export class DsysLockBackend implements LockBackend {
   readonly fencing = true
+  /** Known once the preflight has seen what answers. */
+  tokenKind: TokenKind | undefined
   private readonly urls: string[]
   private readonly clients = new Map<string, JsonClient>()
   /** Where requests go: the only server, or the replica last seen leading. */
   private leader: string
-  private readonly maxAttempts: number
 
   /** The lock server's bound (README, Limits): the next waiter gets a 503. */
   readonly waitersPerLock = defaultLockTableOptions.maxWaitersPerLock
@@ -57,8 +61,6 @@ export class DsysLockBackend implements LockBackend {
   ) {
     this.urls = lockServerUrls(target)
     this.leader = this.urls[0]
-    // One redirect to a leader outside the list is followed even for one URL.
-    this.maxAttempts = this.urls.length === 1 ? 2 : 2 * this.urls.length
   }
 
   async acquire(_client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
@@ -82,8 +84,9 @@ export class DsysLockBackend implements LockBackend {
   /** At least one URL must answer as a lock server or a lock replica. */
   async preflight(): Promise<void> {
     const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, ['lock-server', 'lock-replica'], 'dsys lock server')))
-    const failed = answers.find((a) => a.status === 'rejected')
-    if (failed !== undefined && answers.every((a) => a.status === 'rejected')) throw failed.reason
+    const answered = answers.find((a) => a.status === 'fulfilled')
+    if (answered === undefined) throw (answers[0] as PromiseRejectedResult).reason
+    this.tokenKind = answered.value.kind === 'lock-replica' ? 'log index' : 'counter'
   }
 
   async close(): Promise<void> {
@@ -91,9 +94,11 @@ export class DsysLockBackend implements LockBackend {
   }
 
   private async send<T>(path: string, body: unknown, waitMs: number): Promise<JsonResponse<T & AnswerBody>> {
+    const failoverUntil = performance.now() + FAILOVER_WINDOW_MS
     for (let attempt = 1; ; attempt++) {
       const url = this.leader
-      const last = attempt >= this.maxAttempts
+      // One URL: one attempt, and one redirect (to a leader outside the list).
+      const last = this.urls.length === 1 ? attempt >= 2 : performance.now() >= failoverUntil
       let res: JsonResponse<T & AnswerBody>
       try {
         res = await this.client(url).request<T & AnswerBody>('POST', path, body, {headersTimeoutMs: waitMs + 10_000})
