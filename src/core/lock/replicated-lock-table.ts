@@ -13,20 +13,24 @@
  * and every rule below reads that time, never a replica's own clock.
  *
  * A grant applied at machine time T with ttl gives the lease [T, T + ttl]
- * and answers `expiresAt = T + ttl`. The lock is freed only by (a) a release
- * naming the holder's owner and token, or (b) an entry applied at machine
- * time >= expiresAt (an `expire`, or any command on the lock). In case (b)
- * some `at` >= expiresAt was read from a real clock before that entry
- * existed, so the next holder is granted at real time >= expiresAt: two
- * leases of one lock never overlap in real time. No leader lease is needed
- * for this, because expiry is decided by a committed entry, not by any node's
- * local view: a deposed leader that still believes in an old lease can
- * propose nothing that commits, and an old leader's stale `expire` only
- * frees a lease that had ended by its clock anyway.
+ * and answers `expiresAt = T + ttl` (a renewal moves it to at least its own
+ * T' + ttl). The lock is freed only by (a) a release naming the holder's
+ * owner and token, or (b) an entry applied at machine time >= expiresAt (an
+ * `expire`, or any command on the lock). In case (b) some `at` >= expiresAt
+ * was read from a real clock before that entry existed, so the next holder
+ * is granted at real time >= expiresAt: two leases of one lock never
+ * overlap in real time. No leader lease is needed for this, because expiry
+ * is decided by a committed entry, not by any node's local view. Whatever a
+ * leader proposes, current or deposed, applies against the state the log
+ * has reached at its index: a stale `expire` (its leader had not yet seen a
+ * renewal, or has lost the lead since) frees a lease only if that lease had
+ * ended by the real clock reading it carries.
  *
  * The clock assumption: all nodes and clients read one wall clock within a
- * bound. On one machine they read the same clock (bound 0); across machines
- * `clockSkewMs` keeps a lock occupied that much past each lease's end.
+ * bound e. On one machine they read the same clock (e = 0). Across machines
+ * set `clockSkewMs` to e: a lock then stays occupied until machine time
+ * expiresAt + e, so the next grant is proposed when its leader's clock reads
+ * at least that, which is when every other clock reads at least expiresAt.
  *
  * Fencing tokens are the log index of the entry that granted them (one
  * command per entry, and an entry grants at most one lock). Raft commits an
@@ -36,13 +40,13 @@
  * on a majority before it committed, and a restarted replica replays its log
  * or restores a snapshot that records the last index applied.
  *
- * What a client must do: count its lease from when it sent the request
- * (send time + ttl is never later than the granted expiresAt, since the
- * grant's T is read after the request arrived), or use the answered
- * expiresAt less the clock bound; stop using the lock before then; and pass
- * the token to the resource it protects, which rejects tokens lower than one
- * it has seen. Only the token protects against a client paused past its
- * lease (a GC pause): it cannot notice that its lease has ended.
+ * What a client must do: stop using the lock before its lease ends, counting
+ * either from when it sent the request (send time + ttl: T was read after
+ * the request arrived, so this is no later than expiresAt, give or take e)
+ * or to the answered expiresAt by its own clock (less e across machines);
+ * and pass the token to the resource it protects, which rejects a token
+ * lower than one it has seen. Only the token protects against a client
+ * paused past its lease (a GC pause): it cannot notice its lease ended.
  *
  * ## The leader's part
  *
