@@ -41,9 +41,9 @@
  * or restores a snapshot that records the last index applied.
  *
  * What a client must do: stop using the lock before its lease ends, counting
- * either from when it sent the request (send time + ttl: T was read after
- * the request arrived, so this is no later than expiresAt, give or take e)
- * or to the answered expiresAt by its own clock (less e across machines);
+ * either from when it sent the request (send time + ttl, no later than
+ * expiresAt since T was read after the request arrived) or to the answered
+ * expiresAt by its own clock (the margin e covers the clocks' difference);
  * and pass the token to the resource it protects, which rejects a token
  * lower than one it has seen. Only the token protects against a client
  * paused past its lease (a GC pause): it cannot notice its lease ended.
