@@ -70,11 +70,10 @@ export function onPath(name: string): string | undefined {
 export function tcpExchange(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
-    const socket = connect({host, port, timeout: timeoutMs})
+    const socket = connect({host, port})
     const timer = setTimeout(() => socket.destroy(), timeoutMs)
     socket.on('connect', () => socket.write(request))
     socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('timeout', () => socket.destroy())
     socket.on('error', () => socket.destroy())
     socket.on('close', (hadError) => {
       clearTimeout(timer)

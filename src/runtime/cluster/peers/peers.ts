@@ -20,6 +20,7 @@ export const PEER_SUBSYSTEMS: Subsystem[] = PEER_KINDS.map((peer) => ({
   name: peer.kind,
   description: peer.description,
   defaultSize: 3,
+  // No options: a member's configuration is its cluster's ports, which the supervisor hands its kind's configure().
   plan: ({size = 3}) => Array.from({length: size}, (_, i) => ({name: `${peer.kind}-${i + 1}`, kind: peer.kind, subsystem: peer.kind, options: () => ({})})),
 }))
 
