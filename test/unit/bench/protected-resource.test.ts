@@ -27,6 +27,15 @@ test('a grant whose token is not above the last one counts a token-order violati
   expect(r.report()).toMatchObject({violations: 1, tokenOrderViolations: 1})
 })
 
+test("a lock's first token may be 0 (ZooKeeper's first sequence number), and a token of 0 after it is out of order", () => {
+  const r = new ProtectedResource(true, 1)
+  r.enter(0, 1, 0, 2000, 1000, 1000)
+  expect(r.report()).toMatchObject({violations: 0})
+  r.exit(0, 1, 1050)
+  r.enter(0, 2, 0, 2000, 1100, 1100)
+  expect(r.report()).toMatchObject({violations: 1, tokenOrderViolations: 1})
+})
+
 test('without fencing tokens only overlaps are checked', () => {
   const r = new ProtectedResource(false, 1)
   r.enter(0, 1, undefined, 2000, 1000, 1000)
