@@ -9,6 +9,8 @@ import {JsonServer} from '../../../src/runtime/net/json-server.js'
 import {parseBody} from '../../../src/runtime/net/validate.js'
 
 const MAX_BODY = 4 << 20
+/** A route's own limit, below the server's. */
+const SMALL_BODY = 16
 let port: number
 let server: JsonServer
 const bugs: unknown[] = []
@@ -24,6 +26,7 @@ beforeAll(async () => {
     },
     routes: [
       {method: 'POST', path: '/echo', handler: (req) => ({body: {got: req.body ?? null}})},
+      {method: 'POST', path: '/small/:name', maxBodyBytes: SMALL_BODY, handler: (req) => ({body: {got: req.body ?? null}})},
       {method: 'GET', path: '/slow/:ms', handler: async (req) => (await sleep(Number(req.params.ms)), {body: {slept: Number(req.params.ms)}})},
       {method: 'GET', path: '/items/:name', handler: (req) => ({body: {name: req.params.name}})},
       {
@@ -147,6 +150,15 @@ describe('JsonServer over HTTP/1.1', () => {
     expect(answers[0].status).toBe(413)
     expect(JSON.parse(answers[0].body).error).toMatch(/exceeds the limit/)
     expect(closed).toBe(true)
+  })
+
+  test("a route with its own body limit refuses above it with 413, while the server's limit holds for the other routes", async () => {
+    const small = await exchange([post('/small/a', '{"n":"' + 'x'.repeat(SMALL_BODY) + '"}')])
+    expect(small.answers[0].status).toBe(413)
+    expect(JSON.parse(small.answers[0].body).error).toMatch(`exceeds the limit of ${SMALL_BODY} bytes`)
+    expect(small.closed).toBe(true)
+    const {answers} = await exchange([post('/small/a', '{"n":1}') + post('/echo', JSON.stringify({n: 'x'.repeat(1000)})) + post('/small/%E0', '{}')], 3)
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 400])
   })
 
   test('a head over the size limit gets 431 and the connection closes', async () => {
