@@ -21,6 +21,12 @@ export interface LockCheckTarget {
   nodes: NodeRecord[]
 }
 
+/**
+ * The history's clock: the wall clock as the nodes read it (the real Env's
+ * wallNow), to the microsecond, since lease ends are compared with it.
+ */
+const wallNow = () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
+
 /** How long a client waits after an acquire met no server before its next. */
 const UNAVAILABLE_BACKOFF_MS = 20
 
@@ -156,28 +162,28 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
     while (performance.now() < deadline) {
       const i = rng.int(opts.locks)
       const lock = `check-${runId}-${i}`
-      history.push({process, type: 'invoke', f: 'acquire', lock, token: null, time: Date.now()})
+      history.push({process, type: 'invoke', f: 'acquire', lock, token: null, time: wallNow()})
       let grant
       try {
         grant = await backend.acquire(process, lock, owner, opts.ttlMs, opts.ttlMs)
       } catch (err) {
-        history.push({process, type: 'info', f: 'acquire', lock, token: null, time: Date.now(), error: (err as Error).message})
+        history.push({process, type: 'info', f: 'acquire', lock, token: null, time: wallNow(), error: (err as Error).message})
         // A client of a dead server (Redis fails at once) would otherwise spin and starve the nemesis' timers.
         await sleep(UNAVAILABLE_BACKOFF_MS)
         continue
       }
       if (!grant) {
-        history.push({process, type: 'fail', f: 'acquire', lock, token: null, time: Date.now()})
+        history.push({process, type: 'fail', f: 'acquire', lock, token: null, time: wallNow()})
         continue
       }
       const token = grant.token ?? null
-      history.push({process, type: 'ok', f: 'acquire', lock, token, expiresAt: grant.expiresAt, time: Date.now()})
-      resource.enter(i, process, grant.token, grant.expiresAt, Date.now(), performance.timeOrigin + performance.now())
+      history.push({process, type: 'ok', f: 'acquire', lock, token, expiresAt: grant.expiresAt, time: wallNow()})
+      resource.enter(i, process, grant.token, grant.expiresAt, wallNow(), performance.timeOrigin + performance.now())
       const pause = pauses.get(clientName(process))
       if (pause) {
         pauses.delete(clientName(process))
         // Until a TTL past the end of the lease the target gave: it surely ended while the client stood still.
-        const pauseMs = Math.max(0, grant.expiresAt - Date.now()) + opts.ttlMs
+        const pauseMs = Math.max(0, grant.expiresAt - wallNow()) + opts.ttlMs
         // What the backend keeps up in the background (ZooKeeper's session pings) stops too, as in a process pause.
         backend.stall?.(process, pauseMs)
         const resumed = sleep(pauseMs)
@@ -186,15 +192,15 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
       } else {
         await sleep(rng.int(opts.holdMs + 1))
       }
-      history.push({process, type: 'invoke', f: 'write', lock, token, time: Date.now()})
-      history.push({process, type: resource.write(i, grant.token) ? 'ok' : 'fail', f: 'write', lock, token, time: Date.now()})
+      history.push({process, type: 'invoke', f: 'write', lock, token, time: wallNow()})
+      history.push({process, type: resource.write(i, grant.token) ? 'ok' : 'fail', f: 'write', lock, token, time: wallNow()})
       resource.exit(i, process, performance.timeOrigin + performance.now())
-      history.push({process, type: 'invoke', f: 'release', lock, token, time: Date.now()})
+      history.push({process, type: 'invoke', f: 'release', lock, token, time: wallNow()})
       try {
         const released = await backend.release(process, lock, owner, grant)
-        history.push({process, type: released ? 'ok' : 'fail', f: 'release', lock, token, time: Date.now()})
+        history.push({process, type: released ? 'ok' : 'fail', f: 'release', lock, token, time: wallNow()})
       } catch (err) {
-        history.push({process, type: 'info', f: 'release', lock, token, time: Date.now(), error: (err as Error).message})
+        history.push({process, type: 'info', f: 'release', lock, token, time: wallNow(), error: (err as Error).message})
       }
     }
     // A pause armed too late to be taken: the nemesis is told so and stops.

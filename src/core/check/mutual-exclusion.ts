@@ -60,8 +60,17 @@ interface ResourceWrite {
   line: number
 }
 
-/** Until when the history proves `span` held its lock: neither released nor expired before then. */
-const heldUntil = (span: GrantSpan) => Math.min(span.releaseSent, span.expiresAt)
+/**
+ * How far the clocks of a history's lease ends (the server's) and of its
+ * event times (the client's) may disagree: they are one machine's wall clock,
+ * read by different processes. A grant that arrived within this of the
+ * previous lease's end may have come after it (the expiry hands a lock on at
+ * that very moment), so only an earlier one is proof of an overlap.
+ */
+const CLOCK_UNCERTAINTY_MS = 1
+
+/** Until when the history proves `span` held its lock: neither released nor (by any clock within the uncertainty) expired before then. */
+const heldUntil = (span: GrantSpan) => Math.min(span.releaseSent, span.expiresAt - CLOCK_UNCERTAINTY_MS)
 
 /**
  * Checks a lock history for what a lock with fencing tokens promises, using
