@@ -1,6 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {DsysLockBackend} from '../../../src/bench/lock/dsys-lock-backend.js'
 import {lockReplicaSubsystem} from '../../../src/runtime/cluster/subsystems.js'
+import {runCli} from '../cli/run-cli.js'
 import {describeLockApi} from '../lock/lock-api.js'
 import {RaftTestCluster} from '../raft/raft-cluster.js'
 
@@ -43,6 +45,30 @@ describe('lock replica: leader, followers and quorum', () => {
     }
     const bad = await cluster.raw(follower, 'POST', '/locks/r/acquire', JSON.stringify({owner: 'a', ttlMs: 0, waitMs: 0}))
     expect(bad.status).toBe(400)
+  })
+
+  it("a backend given only a follower's URL follows its redirect to the leader", async () => {
+    const follower = cluster.names.find((n) => n !== leader) as string
+    const backend = new DsysLockBackend(cluster.urls[follower], 1)
+    try {
+      await backend.preflight()
+      expect(backend.tokenKind).toBe('log index')
+      const grant = await backend.acquire(0, 'via-follower', 'a', 5_000, 0)
+      expect(grant?.token).toEqual(expect.any(Number))
+      expect(await backend.release(0, 'via-follower', 'a', grant!)).toBe(true)
+    } finally {
+      await backend.close()
+    }
+  })
+
+  it('dsys bench lock --target lock-replica runs on every replica of the cluster, safely, with log-index tokens', async () => {
+    const r = await runCli(['bench', 'lock', '--target', 'lock-replica', '--data-dir', cluster.dataDir, '--clients', '8', '--locks', '2', '--duration', '1s', '--warmup', '0s', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.acquisitions).toBeGreaterThan(0)
+    expect(report.errors).toBe(0)
+    expect(report.fencingTokens).toMatch(/Raft log index/)
+    expect(report.safety).toMatchObject({violations: 0, fencing: true})
   })
 
   it('answers 503 within a bounded time when a majority is down', async () => {
