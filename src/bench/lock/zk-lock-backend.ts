@@ -195,14 +195,21 @@ export class ZkLockBackend implements LockBackend {
     this.sessions.delete(client)
   }
 
-  /** An error as the report counts it; an expired session is dropped, so the client's next acquire opens a new one. */
+  /**
+   * An error as the report counts it. An expired session is dropped (the
+   * client's next acquire opens a new one), and so is one that lost touch
+   * with the ensemble: a request it gave up on may still make a lock node,
+   * which would block the lock for as long as the session lived.
+   */
   private failure(client: number, session: ZkSession, err: unknown): Error {
     if (session.expired) {
       this.drop(client, session)
       return new OpError('lease-lost', `ZooKeeper session expired: ${(err as Error).message}`)
     }
+    const unavailable = (err instanceof OpError && err.kind === 'unavailable') || zkCode(err) === zookeeper.Exception.CONNECTION_LOSS
+    if (unavailable) this.drop(client, session)
     if (err instanceof OpError) return err
-    return new OpError(zkCode(err) === zookeeper.Exception.CONNECTION_LOSS ? 'unavailable' : 'zookeeper', (err as Error).message)
+    return new OpError(unavailable ? 'unavailable' : 'zookeeper', (err as Error).message)
   }
 }
 
@@ -268,22 +275,39 @@ export class ZkSession {
   }
 
   /** Creates an ephemeral sequential node; resolves with its name (not its path). */
-  createSequential(path: string): Promise<string> {
-    return new Promise((resolve, reject) =>
-      this.zk.create(path, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, (err, created) => (err ? reject(err) : resolve(created.slice(created.lastIndexOf('/') + 1)))),
-    )
+  async createSequential(path: string): Promise<string> {
+    const created = await this.request<string>((done) => this.zk.create(path, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL, done))
+    return created.slice(created.lastIndexOf('/') + 1)
   }
 
   children(path: string): Promise<string[]> {
-    return new Promise((resolve, reject) => this.zk.getChildren(path, (err, children) => (err ? reject(err) : resolve(children))))
+    return this.request((done) => this.zk.getChildren(path, done))
   }
 
-  mkdirp(path: string): Promise<void> {
-    return new Promise((resolve, reject) => this.zk.mkdirp(path, (err) => (err ? reject(err) : resolve())))
+  async mkdirp(path: string): Promise<void> {
+    await this.request((done) => this.zk.mkdirp(path, done))
   }
 
-  remove(path: string): Promise<void> {
-    return new Promise((resolve, reject) => this.zk.remove(path, -1, (err) => (err ? reject(err) : resolve())))
+  async remove(path: string): Promise<void> {
+    await this.request((done) => this.zk.remove(path, -1, (err) => done(err, undefined)))
+  }
+
+  /**
+   * One request, bounded by the session timeout: the client library queues
+   * requests while it has no server and has no timeout of its own, so without
+   * this bound an acquire would wait as long as the ensemble is away. The
+   * request may still run later; the caller ends the session then (failure()),
+   * so a lock node it makes goes with it.
+   */
+  private request<T>(send: (done: (err: Error | zookeeper.Exception | null, result: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new OpError('unavailable', `ZooKeeper: no answer within the session timeout (${this.timeoutMs}ms)`)), this.timeoutMs)
+      send((err, result) => {
+        clearTimeout(timer)
+        if (err) reject(err)
+        else resolve(result)
+      })
+    })
   }
 
   /** Resolves true once `path` is gone (or when its watch fires), false when `untilMs` comes first. */

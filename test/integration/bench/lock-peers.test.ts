@@ -10,6 +10,7 @@ import {UsageError} from '../../../src/core/common/usage-error.js'
 import {findNode, requireClusterState} from '../../../src/runtime/cluster/cluster-state.js'
 import {PEER_KINDS} from '../../../src/runtime/cluster/peers/peers.js'
 import {freePorts} from '../../../src/runtime/cluster/ports.js'
+import {killNode} from '../../../src/runtime/cluster/supervisor.js'
 import {clusterForTests} from '../cli/cluster-fixture.js'
 
 const missing = PEER_KINDS.flatMap((p) => {
@@ -156,6 +157,33 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
       const again = await backend.acquire(0, 'stalled', 'holder', 2_000, 1_000)
       expect(again!.token).toBeGreaterThan(next!.token!)
       expect(await backend.release(0, 'stalled', 'holder', again!)).toBe(true)
+    })
+  })
+
+  test('ZooKeeper: while its server does not answer, an acquire fails as unavailable within the session timeout; once it answers again a new session gets the lock', async () => {
+    await closing(target('zookeeper').backend, async (backend) => {
+      const warm = await backend.acquire(0, 'paused-server', 'first', 2_000, 1_000)
+      expect(await backend.release(0, 'paused-server', 'first', warm!)).toBe(true)
+      killNode(dataDir, 'zookeeper-1', 'STOP')
+      let outcome: unknown
+      const started = Date.now()
+      try {
+        outcome = await Promise.race([
+          backend.acquire(0, 'paused-server', 'first', 2_000, 20_000).then(
+            (grant) => grant,
+            (err: unknown) => err,
+          ),
+          new Promise((resolve) => setTimeout(resolve, 6_000, 'still waiting')),
+        ])
+      } finally {
+        killNode(dataDir, 'zookeeper-1', 'CONT')
+      }
+      expect(outcome).toMatchObject({kind: 'unavailable'})
+      expect(Date.now() - started).toBeLessThan(5_000)
+      // The first client's session was ended: a lock node its unanswered create may yet make goes with it.
+      const next = await backend.acquire(1, 'paused-server', 'second', 2_000, 8_000)
+      expect(next).toBeDefined()
+      expect(await backend.release(1, 'paused-server', 'second', next!)).toBe(true)
     })
   })
 
