@@ -1,4 +1,4 @@
-import {defaultLockTableOptions} from '../../core/lock/types.js'
+import {defaultLockTableOptions, type LockState} from '../../core/lock/types.js'
 import {JsonClient, segment, type JsonResponse} from '../../runtime/net/json-client.js'
 import {preflightNode} from '../preflight.js'
 import {OpError, type LockBackendRecipe} from '../workload.js'
@@ -41,7 +41,8 @@ export function lockServerUrls(target: string): string[] {
  * own 503 (no leader, no quorum: one without a lock table's `reason`) it
  * tries the next replica after a short back-off, for up to
  * FAILOVER_WINDOW_MS. A lone lock server gets one attempt, as before there
- * were replicas.
+ * were replicas. An acquire answered "already held" by its own owner finds
+ * the grant whose answer was lost (with a dead leader) and takes it.
  */
 export class DsysLockBackend implements LockBackend {
   readonly fencing = true
@@ -64,14 +65,22 @@ export class DsysLockBackend implements LockBackend {
   }
 
   async acquire(_client: number, name: string, owner: string, ttlMs: number, waitMs: number): Promise<Grant | undefined> {
-    const res = await this.send<GrantBody>(`/locks/${segment(name)}/acquire`, {owner, ttlMs, waitMs}, waitMs)
+    const sentAt = performance.now()
+    const res = await this.send<GrantBody>('POST', `/locks/${segment(name)}/acquire`, {owner, ttlMs, waitMs}, waitMs)
     if (res.status === 200) return {token: res.body.token, expiresAt: res.body.expiresAt, waitedMs: res.body.waitedMs}
     if (res.status === 409 && res.body.reason === 'timeout') return undefined
+    if (res.status === 409 && res.body.reason === 'already-held') {
+      // A retry after the leader died with this acquire's answer: the grant was ours, so take it rather than wait out its lease.
+      const held = await this.send<LockState>('GET', `/locks/${segment(name)}`, undefined, 0)
+      if (held.status === 200 && held.body.holder === owner && held.body.token !== null && held.body.expiresAt !== null) {
+        return {token: held.body.token, expiresAt: held.body.expiresAt, waitedMs: performance.now() - sentAt}
+      }
+    }
     throw new OpError(`http-${res.status}`, res.body.error)
   }
 
   async release(_client: number, name: string, owner: string, grant: Grant): Promise<boolean> {
-    const res = await this.send<object>(`/locks/${segment(name)}/release`, {owner, token: grant.token}, 0)
+    const res = await this.send<object>('POST', `/locks/${segment(name)}/release`, {owner, token: grant.token}, 0)
     if (res.status === 200) return true
     if (res.status === 409) return false
     throw new OpError(`http-${res.status}`, res.body.error)
@@ -93,7 +102,7 @@ export class DsysLockBackend implements LockBackend {
     await Promise.all([...this.clients.values()].map((c) => c.close()))
   }
 
-  private async send<T>(path: string, body: unknown, waitMs: number): Promise<JsonResponse<T & AnswerBody>> {
+  private async send<T>(method: 'GET' | 'POST', path: string, body: unknown, waitMs: number): Promise<JsonResponse<T & AnswerBody>> {
     const failoverUntil = performance.now() + FAILOVER_WINDOW_MS
     for (let attempt = 1; ; attempt++) {
       const url = this.leader
@@ -101,7 +110,7 @@ export class DsysLockBackend implements LockBackend {
       const last = this.urls.length === 1 ? attempt >= 2 : performance.now() >= failoverUntil
       let res: JsonResponse<T & AnswerBody>
       try {
-        res = await this.client(url).request<T & AnswerBody>('POST', path, body, {headersTimeoutMs: waitMs + 10_000})
+        res = await this.client(url).request<T & AnswerBody>(method, path, body, {headersTimeoutMs: waitMs + 10_000})
       } catch (err) {
         await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS))
         if (last || this.urls.length === 1) throw new OpError('unavailable', (err as Error).message)
