@@ -24,14 +24,15 @@ const FAILOVER_WINDOW_MS = 2_000
 
 /**
  * `http://H1:P1[,H2:P2...]`: a lock server, or lock replicas (any of them;
- * a follower redirects to the leader), each URL an origin.
+ * a follower redirects to the leader). A URL keeps its path (a server
+ * behind a prefix, as the bench's fake servers are).
  */
 export function lockServerUrls(target: string): string[] {
   const scheme = /^https?:\/\//.exec(target)?.[0] ?? 'http://'
   return target
     .slice(scheme.length)
     .split(',')
-    .map((host) => new URL(scheme + host).origin)
+    .map((host) => (scheme + host).replace(/\/$/, ''))
 }
 
 /**
