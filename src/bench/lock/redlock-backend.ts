@@ -77,8 +77,9 @@ export class RedlockBackend implements LockBackend {
 
   private client(client: number): {redlock: Redlock; connections: Redis[]} {
     let entry = this.clients.get(client)
-    if (!entry) {
-      const connections = this.servers.map((s) => connectRedis(s, true))
+    // A connection ends with its server (connect retries nothing): a server killed and restarted under a check is met again on a new one.
+    if (!entry || entry.connections.some((c) => c.status === 'end')) {
+      const connections = this.servers.map((s, i) => (entry && entry.connections[i].status !== 'end' ? entry.connections[i] : connectRedis(s, true)))
       // retryCount 0: one attempt per lock() call; the retries are retryUntil's.
       entry = {redlock: new Redlock(connections, {retryCount: 0}), connections}
       this.clients.set(client, entry)

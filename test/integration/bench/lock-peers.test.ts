@@ -10,7 +10,7 @@ import {UsageError} from '../../../src/core/common/usage-error.js'
 import {findNode, requireClusterState} from '../../../src/runtime/cluster/cluster-state.js'
 import {PEER_KINDS} from '../../../src/runtime/cluster/peers/peers.js'
 import {freePorts} from '../../../src/runtime/cluster/ports.js'
-import {killNode} from '../../../src/runtime/cluster/supervisor.js'
+import {killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
 import {clusterForTests} from '../cli/cluster-fixture.js'
 
 const missing = PEER_KINDS.flatMap((p) => {
@@ -128,6 +128,22 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
       const started = Date.now()
       await expect(minority.acquire(0, 'quorum', 'client', 5_000, 5_000)).rejects.toMatchObject({kind: 'unavailable', message: expect.stringMatching(/1 of 3 Redis servers reachable/)})
       expect(Date.now() - started).toBeLessThan(2_000)
+    })
+  })
+
+  test('Redlock: a client whose servers were killed and restarted one after another meets them again and locks', async () => {
+    await closing(target('redlock').backend, async (backend) => {
+      const grant = await backend.acquire(0, 'restarts', 'client', 5_000, 1_000)
+      expect(await backend.release(0, 'restarts', 'client', grant!)).toBe(true)
+      for (const server of ['redis-1', 'redis-2']) {
+        killNode(dataDir, server, 'KILL')
+        // The client's connection to the killed server ends on this attempt; a majority still serves it.
+        const during = await backend.acquire(0, 'restarts', 'client', 5_000, 1_000)
+        expect(await backend.release(0, 'restarts', 'client', during!)).toBe(true)
+        await restartNode(dataDir, server, 1_000, 15_000)
+      }
+      const after = await backend.acquire(0, 'restarts', 'client', 5_000, 1_000)
+      expect(after).toBeDefined()
     })
   })
 
