@@ -30,8 +30,8 @@ const wallNow = () => Math.round((performance.timeOrigin + performance.now()) * 
 /** How long a client waits after an acquire met no server before its next. */
 const UNAVAILABLE_BACKOFF_MS = 20
 
-/** Subsystems whose nodes elect a leader and name their role in /health: `victim` can aim at it. */
-const ELECTED = ['lock-replica']
+/** Subsystems whose nodes elect a leader and name their role in their health (probeHealth): `victim` can aim at it. */
+const ELECTED = ['lock-replica', 'etcd', 'zookeeper']
 
 export interface LockCheckOptions {
   dataDir: string

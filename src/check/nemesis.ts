@@ -1,7 +1,8 @@
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {fetchHealth} from '../runtime/cluster/health.js'
+import type {NodeRecord} from '../runtime/cluster/cluster-state.js'
+import {probeHealth} from '../runtime/cluster/health.js'
 import {healCluster, partitionCluster} from '../runtime/cluster/partition.js'
 import {killNode, restartNode} from '../runtime/cluster/supervisor.js'
 import {SeededRng} from '../core/common/rng.js'
@@ -111,11 +112,11 @@ export async function runUnderFaults(nemesis: NemesisOptions, clients: number, c
 export const VICTIMS = ['mixed', 'leader', 'any'] as const
 export type Victim = (typeof VICTIMS)[number]
 
-/** The current leader by /health's role (the interesting victim) when `victim` asks for it, or half the time for `mixed`; otherwise, or with no leader, any node. */
-export async function pickVictim(nodes: ReadonlyArray<{name: string; url: string}>, victim: Victim, rng: SeededRng): Promise<string> {
+/** The current leader by its health's role (dsys's /health, or a peer's own probe: the interesting victim) when `victim` asks for it, or half the time for `mixed`; otherwise, or with no leader, any node. */
+export async function pickVictim(nodes: readonly NodeRecord[], victim: Victim, rng: SeededRng): Promise<string> {
   if (victim === 'leader' || (victim === 'mixed' && rng.next() < 0.5)) {
     for (const n of nodes) {
-      const health = await fetchHealth(n.url, 500)
+      const health = await probeHealth(n, 500)
       if (health?.role === 'leader') return n.name
     }
   }
