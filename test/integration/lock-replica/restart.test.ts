@@ -15,7 +15,8 @@ describe('lock replica: all replicas killed and restarted', () => {
   let backend: DsysLockBackend
 
   beforeAll(async () => {
-    cluster = await RaftTestCluster.start({}, 3, lockReplicaSubsystem)
+    // Snapshots every few entries: the restart recovers the table from a snapshot and the log after it.
+    cluster = await RaftTestCluster.start({snapshotEntries: 4}, 3, lockReplicaSubsystem)
     backend = new DsysLockBackend(`http://${cluster.names.map((n) => new URL(cluster.urls[n]).host).join(',')}`, 8)
   })
   afterAll(async () => {
@@ -44,6 +45,7 @@ describe('lock replica: all replicas killed and restarted', () => {
     await enqueue(3, 'held', 'F', 1_000, 3)
     const d = (await backend.acquire(4, 'short', 'D', 1_500, 0)) as Grant
     await enqueue(5, 'short', 'E', 30_000, 1)
+    expect((await cluster.health(await cluster.waitForLeader()))?.snapshotIndex).toBeGreaterThan(0)
 
     for (const name of cluster.names) cluster.kill(name)
     await Promise.all(cluster.names.map((name) => cluster.restart(name)))
