@@ -2,7 +2,7 @@ import {LOCK_LIMITS} from '../../core/lock/limits.js'
 import type {LockReply, LockState} from '../../core/lock/types.js'
 import {conflict, tooLarge, unavailable} from '../../runtime/net/http-error.js'
 import type {HttpReply, Route} from '../../runtime/net/json-server.js'
-import {parseBody} from '../../runtime/net/validate.js'
+import {parseBody, type Parsed, type Schema} from '../../runtime/net/validate.js'
 
 /** Registers what to do if the client goes away while its request waits. */
 export type OnAbort = (listener: () => void) => void
@@ -53,34 +53,20 @@ const direct: Serve = (_path, call) => call()
 /** DESIGN.md's lock API over `api`: the same request checks and answers for every node that serves locks. */
 export function lockRoutes(api: LockApi, serve: Serve = direct): Route[] {
   const path = (name: string, verb = '') => `/locks/${encodeURIComponent(name)}${verb}`
+  /** POST /locks/:name/<verb>: the body checked whole, then the name, then the call. */
+  const post = <S extends Schema>(verb: string, schema: S, call: (name: string, req: Parsed<S>, onAbort: OnAbort) => Promise<LockReply>): Route => ({
+    method: 'POST',
+    path: `/locks/:name/${verb}`,
+    handler: (request) => {
+      const req = parseBody(request.body, schema)
+      const name = lockName(request.params)
+      return serve(path(name, `/${verb}`), async () => answer(await call(name, req, (listener) => request.onAbort(listener))))
+    },
+  })
   return [
-    {
-      method: 'POST',
-      path: '/locks/:name/acquire',
-      handler: (request) => {
-        const req = parseBody(request.body, acquireBody)
-        const name = lockName(request.params)
-        return serve(path(name, '/acquire'), async () => answer(await api.acquire(name, req.owner, req.ttlMs, req.waitMs, (listener) => request.onAbort(listener))))
-      },
-    },
-    {
-      method: 'POST',
-      path: '/locks/:name/renew',
-      handler: (request) => {
-        const req = parseBody(request.body, renewBody)
-        const name = lockName(request.params)
-        return serve(path(name, '/renew'), async () => answer(await api.renew(name, req.owner, req.token, req.ttlMs, (listener) => request.onAbort(listener))))
-      },
-    },
-    {
-      method: 'POST',
-      path: '/locks/:name/release',
-      handler: ({params, body}) => {
-        const req = parseBody(body, releaseBody)
-        const name = lockName(params)
-        return serve(path(name, '/release'), async () => answer(await api.release(name, req.owner, req.token)))
-      },
-    },
+    post('acquire', acquireBody, (name, req, onAbort) => api.acquire(name, req.owner, req.ttlMs, req.waitMs, onAbort)),
+    post('renew', renewBody, (name, req, onAbort) => api.renew(name, req.owner, req.token, req.ttlMs, onAbort)),
+    post('release', releaseBody, (name, req) => api.release(name, req.owner, req.token)),
     {
       method: 'GET',
       path: '/locks/:name',
