@@ -7,7 +7,7 @@
  *
  *   node dist/bench/lock/peers.js [--duration 5s] [--rounds 3] [--targets lock-server,etcd]
  */
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -232,8 +232,11 @@ async function timeToNextGrant(dataDir: string, target: 'lock-replica' | 'lock-s
     }
   })
   await sleep(1_000)
+  const killed = killNode(dataDir, victim, 'KILL')
+  // The clock starts once the process is gone (reaped): measured from the signal, a grant with a token from before the kill
+  // arrived 11 ms "after" it, and the killed server's connections closed only 30 ms later.
+  while (existsSync(`/proc/${killed.pid}`)) await sleep(1)
   killedAt = Date.now()
-  killNode(dataDir, victim, 'KILL')
   const restarted = target === 'lock-server' ? restartNode(dataDir, victim, 1_000, FAILOVER_LIMIT_MS) : undefined
   while (firstGrantAfterKill === Infinity && Date.now() - killedAt < FAILOVER_LIMIT_MS) await sleep(5)
   const gapMs = firstGrantAfterKill - killedAt
