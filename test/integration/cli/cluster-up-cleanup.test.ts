@@ -1,34 +1,25 @@
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
-import {createServer, type AddressInfo, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, expect, test} from 'vitest'
+import {afterAll, expect, test} from 'vitest'
 
 import {processesStartedWith} from '../../../src/runtime/cluster/processes.js'
+import {holdBusyPort} from '../../support/busy-port.js'
 import {runCli} from './run-cli.js'
 
 const root = mkdtempSync(join(tmpdir(), 'dsys-up-cleanup-'))
-let busy: Server
-let busyPort: number
-
-beforeAll(async () => {
-  // Holds the port; a connection (the supervisor asking the node there for /health) is dropped at once, so close() does not wait on it.
-  busy = createServer((socket) => socket.destroy())
-  await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done))
-  busyPort = (busy.address() as AddressInfo).port
-})
+const busyPort = holdBusyPort()
 
 afterAll(async () => {
   for (const dir of readdirSync(root)) await runCli(['cluster', 'down', '--purge', '--grace', '1s', '--data-dir', join(root, dir)])
-  await new Promise((done) => busy.close(done))
   rmSync(root, {recursive: true, force: true})
 })
 
 test('a cluster up that fails on a busy port stops what it started and leaves nothing behind', async () => {
   const dataDir = join(root, 'busy')
   // The lock server takes the base port, the ring router the next (busy), the shard the one after.
-  const up = await runCli(['cluster', 'up', '--lock', '--ring', '1', '--base-port', String(busyPort - 1), '--timeout', '10s', '--data-dir', dataDir])
+  const up = await runCli(['cluster', 'up', '--lock', '--ring', '1', '--base-port', String(busyPort() - 1), '--timeout', '10s', '--data-dir', dataDir])
   expect(up.code).toBe(1)
   expect(up.stderr).toContain('EADDRINUSE')
   expect(up.stderr).toContain('The cluster is not up')

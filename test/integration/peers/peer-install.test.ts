@@ -1,32 +1,22 @@
 import {execFile} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {createServer, type AddressInfo, type Server} from 'node:net'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterAll, beforeAll, expect, test} from 'vitest'
+import {afterAll, expect, test} from 'vitest'
 
 import {etcdPeer} from '../../../src/runtime/cluster/peers/etcd.js'
 import {zookeeperPeer} from '../../../src/runtime/cluster/peers/zookeeper.js'
+import {holdBusyPort} from '../../support/busy-port.js'
 import {runCli} from '../cli/run-cli.js'
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 const root = mkdtempSync(join(tmpdir(), 'dsys-peer-install-'))
 
-let busy: Server
-let busyPort: number
+const busyPort = holdBusyPort()
 
-beforeAll(async () => {
-  busy = createServer((socket) => socket.destroy())
-  await new Promise<void>((done) => busy.listen(0, '127.0.0.1', done))
-  busyPort = (busy.address() as AddressInfo).port
-})
-
-afterAll(async () => {
-  await new Promise((done) => busy.close(done))
-  rmSync(root, {recursive: true, force: true})
-})
+afterAll(() => rmSync(root, {recursive: true, force: true}))
 
 /** `dsys cluster up` on a machine where nothing is on PATH: etcd, java and redis-server are all missing. */
 function upWithoutPath(args: string[], dataDir: string): Promise<{code: number; stderr: string}> {
@@ -53,17 +43,17 @@ test.each([
 test.skipIf(etcdPeer.missing() !== undefined)('an etcd member that cannot start is named with the error it logged (zap JSON, level fatal)', async () => {
   const dataDir = join(root, 'busy')
   // The member's client port is the base port, its peer port the next one: busy.
-  const up = await runCli(['cluster', 'up', '--etcd', '1', '--base-port', String(busyPort - 1), '--data-dir', dataDir])
+  const up = await runCli(['cluster', 'up', '--etcd', '1', '--base-port', String(busyPort() - 1), '--data-dir', dataDir])
   expect(up.code).toBe(1)
   expect(up.stderr.trim()).toBe(
-    `dsys: error: node etcd-1 (etcd) exited before it became healthy: listen tcp 127.0.0.1:${busyPort}: bind: address already in use. The cluster is not up: every node started was stopped and what this command created was removed`,
+    `dsys: error: node etcd-1 (etcd) exited before it became healthy: listen tcp 127.0.0.1:${busyPort()}: bind: address already in use. The cluster is not up: every node started was stopped and what this command created was removed`,
   )
   expect(existsSync(dataDir)).toBe(false)
 })
 
 test.skipIf(zookeeperPeer.missing() !== undefined)('a ZooKeeper server that cannot start is named with the Java exception it logged, not its last line', async () => {
   const dataDir = join(root, 'busy-zookeeper')
-  const up = await runCli(['cluster', 'up', '--zookeeper', '1', '--base-port', String(busyPort), '--data-dir', dataDir])
+  const up = await runCli(['cluster', 'up', '--zookeeper', '1', '--base-port', String(busyPort()), '--data-dir', dataDir])
   expect(up.code).toBe(1)
   expect(up.stderr).toContain('node zookeeper-1 (zookeeper) exited before it became healthy: java.net.BindException: Address already in use.')
   expect(existsSync(dataDir)).toBe(false)
