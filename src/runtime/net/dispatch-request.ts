@@ -1,4 +1,4 @@
-import type {Dispatcher} from 'undici'
+import {errors, type Dispatcher} from 'undici'
 
 export interface RawRequest {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE'
@@ -45,10 +45,9 @@ export function dispatchRequest(dispatcher: Dispatcher, req: RawRequest): Promis
         path: req.path,
         body: req.body,
         headers: req.body === undefined ? req.headers : req.headers ? {'content-type': 'application/json', ...req.headers} : JSON_HEADERS,
-        signal: req.signal,
         headersTimeout: req.headersTimeoutMs,
       } as Dispatcher.DispatchOptions,
-      new CollectingHandler(resolve, reject),
+      new CollectingHandler(resolve, reject, req.signal),
     )
   })
 }
@@ -59,12 +58,22 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   private rawHeaders: Buffer[] = []
   private readonly chunks: Buffer[] = []
 
+  private onAbort: (() => void) | undefined
+
   constructor(
     private readonly resolve: (res: RawResponse) => void,
     private readonly reject: (err: Error) => void,
+    private readonly signal: AbortSignal | undefined,
   ) {}
 
-  onConnect(): void {}
+  /** The low-level dispatch API ignores a request's `signal` (only `request()` wires it), so the handler aborts the request itself. */
+  onConnect(abort: (err?: Error) => void): void {
+    const signal = this.signal
+    if (!signal) return
+    if (signal.aborted) return abort(new errors.RequestAbortedError())
+    this.onAbort = () => abort(new errors.RequestAbortedError())
+    signal.addEventListener('abort', this.onAbort, {once: true})
+  }
 
   onHeaders(statusCode: number, headers: Buffer[]): boolean {
     this.status = statusCode
@@ -78,11 +87,17 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.forgetSignal()
     const chunks = this.chunks
     this.resolve(new RawResponse(this.status, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), this.rawHeaders))
   }
 
   onError(err: Error): void {
+    this.forgetSignal()
     this.reject(err)
+  }
+
+  private forgetSignal(): void {
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort)
   }
 }
