@@ -3,6 +3,8 @@ import {join} from 'node:path'
 
 import {describe, expect, test} from 'vitest'
 
+import {pickVictim} from '../../../src/check/nemesis.js'
+import {SeededRng} from '../../../src/core/common/rng.js'
 import {requireClusterState, type NodeRecord} from '../../../src/runtime/cluster/cluster-state.js'
 import {probeHealth, waitHealthy} from '../../../src/runtime/cluster/health.js'
 import {PEER_KINDS} from '../../../src/runtime/cluster/peers/peers.js'
@@ -43,6 +45,15 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redis as supervised nod
     expect(nodes.find((n) => n.name === 'zookeeper-1')!.url).toMatch(/^127\.0\.0\.1:\d+$/)
     expect(nodes.find((n) => n.name === 'redis-1')!.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
     expect(nodes.find((n) => n.name === 'etcd-1')!.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  test.each(['etcd', 'zookeeper'])('the nemesis aimed at the leader (--victim leader) picks %s\'s leader, as its own health probe names it', async (subsystem) => {
+    const nodes = members(subsystem)
+    const roles = await Promise.all(nodes.map((n) => probeHealth(n, 2_000)))
+    const leader = nodes[roles.findIndex((h) => h?.role === 'leader')].name
+    // Several seeds: a pick that ignored the role would be the leader each time only by a 1-in-243 chance.
+    const picks = await Promise.all([1, 2, 3, 4, 5].map((seed) => pickVictim(nodes, 'leader', new SeededRng(seed))))
+    expect(picks).toEqual([leader, leader, leader, leader, leader])
   })
 
   test('a Redis server killed with -9 and restarted (cluster kill, cluster restart) keeps every write it acknowledged', async () => {
