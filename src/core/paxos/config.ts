@@ -1,0 +1,57 @@
+import type {Rng} from '../common/rng.js'
+import {invariant} from '../common/invariant.js'
+import {UsageError} from '../common/usage-error.js'
+import type {NodeId} from './types.js'
+
+export interface PaxosOptions {
+  readonly id: NodeId
+  /** Every acceptor, including `id`. Membership is fixed for the life of the cluster. */
+  readonly peers: readonly NodeId[]
+  readonly rng: Rng
+  /**
+   * Phase 1 and phase 2 quorum sizes (Flexible Paxos, Howard et al. 2016):
+   * any phase-1 quorum must meet any phase-2 quorum, so q1 + q2 > n.
+   * Default: both a majority.
+   */
+  readonly q1?: number
+  readonly q2?: number
+  /** A follower campaigns after a random timeout in [electionTicks, 2*electionTicks), doubled per failed campaign. Default 10. */
+  readonly electionTicks?: number
+  /** A leader sends heartbeats (and retransmits) every heartbeatTicks. Must be < electionTicks. Default 1. */
+  readonly heartbeatTicks?: number
+  /** Upper bound on values in one accept or catch-up message. Default 64. */
+  readonly maxValuesPerMsg?: number
+  /** A leader refuses proposals while this many slots are unchosen. Default 10_000. */
+  readonly maxUnchosen?: number
+}
+
+export type PaxosConfig = Required<PaxosOptions>
+
+export function majority(voters: number): number {
+  return Math.floor(voters / 2) + 1
+}
+
+export function resolveConfig(options: PaxosOptions): PaxosConfig {
+  const n = options.peers.length
+  const config: PaxosConfig = {
+    q1: majority(n),
+    q2: majority(n),
+    electionTicks: 10,
+    heartbeatTicks: 1,
+    maxValuesPerMsg: 64,
+    maxUnchosen: 10_000,
+    ...options,
+  }
+  invariant(config.peers.includes(config.id), `peers must include this node (${config.id})`)
+  invariant(new Set(config.peers).size === n, 'peers must be distinct')
+  // q1 and q2 come from the user's --q1/--q2: a bad pair is a usage error, not a bug.
+  if (!(Number.isInteger(config.q1) && Number.isInteger(config.q2) && config.q1 >= 1 && config.q2 >= 1 && config.q1 <= n && config.q2 <= n))
+    throw new UsageError(`q1 and q2 must be integers in [1, ${n}] (got ${config.q1}, ${config.q2})`)
+  if (config.q1 + config.q2 <= n)
+    throw new UsageError(`quorums do not intersect: q1 + q2 = ${config.q1 + config.q2} must exceed n = ${n}`)
+  invariant(config.heartbeatTicks >= 1, 'heartbeatTicks must be >= 1')
+  invariant(config.electionTicks > config.heartbeatTicks, 'electionTicks must exceed heartbeatTicks')
+  invariant(config.maxValuesPerMsg >= 1, 'maxValuesPerMsg must be >= 1')
+  invariant(config.maxUnchosen >= 1, 'maxUnchosen must be >= 1')
+  return config
+}

@@ -1,0 +1,58 @@
+import type {AcceptedValue, Ballot, ChosenValue, NodeId} from './types.js'
+
+/**
+ * Every message peers exchange. Each carries `from`, `to` and `ballot` (the
+ * sender's ballot, except a nack, which carries the ballot it was refused
+ * for); all fields are plain JSON, so the node layer can send one as an HTTP body.
+ */
+export type Message = Prepare | Promise | Accept | Accepted | Nack | CatchUp
+
+export type MessageType = Message['type']
+
+interface Envelope {
+  readonly from: NodeId
+  readonly to: NodeId
+  readonly ballot: Ballot
+}
+
+/** Phase 1a, candidate → acceptor: promise `ballot` for every slot from `fromSlot` on. */
+export interface Prepare extends Envelope {
+  readonly type: 'prepare'
+  readonly fromSlot: number
+}
+
+/** Phase 1b, acceptor → candidate: every value it accepted at or after `fromSlot`; its own chosen point. */
+export interface Promise extends Envelope {
+  readonly type: 'promise'
+  readonly accepted: readonly AcceptedValue[]
+  readonly chosen: number
+}
+
+/**
+ * Phase 2a, leader → acceptor: accept `values` in `ballot`; every slot up to
+ * `chosen` is chosen. With no values it is the leader's heartbeat.
+ */
+export interface Accept extends Envelope {
+  readonly type: 'accept'
+  readonly values: readonly ChosenValue[]
+  readonly chosen: number
+}
+
+/** Phase 2b, acceptor → leader: it accepted `slots` in `ballot`; its chosen point, for catch-up. */
+export interface Accepted extends Envelope {
+  readonly type: 'accepted'
+  readonly slots: readonly number[]
+  readonly chosen: number
+}
+
+/** Acceptor → proposer: refused, having promised `promised`, which is above `ballot`. */
+export interface Nack extends Envelope {
+  readonly type: 'nack'
+  readonly promised: Ballot
+}
+
+/** Leader → lagging acceptor: values already chosen, in slot order from its chosen point + 1. */
+export interface CatchUp extends Envelope {
+  readonly type: 'catchUp'
+  readonly values: readonly ChosenValue[]
+}

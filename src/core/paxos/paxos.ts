@@ -1,0 +1,447 @@
+import {invariant, unreachable} from '../common/invariant.js'
+import {resolveConfig, type PaxosConfig, type PaxosOptions} from './config.js'
+import type {Accept, Accepted, CatchUp, Message, Nack, Prepare, Promise} from './messages.js'
+import {
+  compareBallots,
+  emptyHardState,
+  sameBallot,
+  type AcceptedValue,
+  type Ballot,
+  type ChosenValue,
+  type HardState,
+  type NodeId,
+  type PersistedState,
+  type Role,
+  type SoftState,
+} from './types.js'
+
+/**
+ * What the application must do next, in this order (the Raft core's Ready, see
+ * src/core/raft/raw-node.ts):
+ *   1. persist: `accepted` (each replaces the stored value of its slot), then
+ *      `hardState`; fsync if `mustSync`. Storage must keep write order (a WAL
+ *      does): a surviving hardState implies the accepted values before it survived;
+ *   2. send `messages`, only after step 1: a promise or accepted reply
+ *      vouches for the promised ballot and the accepted values it reports
+ *      (Paxos Made Simple §2.2: an acceptor must remember what it promised
+ *      and accepted across a crash), and a leader's accepts carry values it
+ *      must itself have persisted before they can count as chosen;
+ *   3. apply `committed` in slot order (skip data '': a leader's no-op);
+ *   4. call `advance(ready)`.
+ *
+ * Where it differs from the Raft core's Ready: there is no log suffix to
+ * truncate; `accepted` are per-slot overwrites, at any slot. There is no
+ * term or vote: the durable state is the promised ballot. Committed values
+ * come from the chosen prefix, which an acceptor may learn out of order
+ * (by catch-up) even where it accepted a different value in a lower ballot.
+ */
+export interface Ready {
+  /** Set when role or leader changed since the last Ready. */
+  readonly softState?: SoftState
+  /** Set when the promised ballot or the chosen point changed since the last Ready. */
+  readonly hardState?: HardState
+  readonly accepted: readonly AcceptedValue[]
+  readonly committed: readonly ChosenValue[]
+  readonly messages: readonly Message[]
+  /** A new promise or accepted values: persisting this Ready must be fsynced before sending. */
+  readonly mustSync: boolean
+}
+
+export type ProposeResult =
+  | {readonly ok: true; readonly slot: number}
+  | {readonly ok: false; readonly reason: 'notLeader' | 'tooManyUnchosen'; readonly leader: NodeId | null}
+
+export interface Status {
+  readonly id: NodeId
+  readonly role: Role
+  readonly leader: NodeId | null
+  readonly promised: Ballot
+  readonly chosen: number
+  readonly applied: number
+  /** The next slot this node would propose into, if it leads. */
+  readonly nextSlot: number
+}
+
+/**
+ * One Multi-Paxos replica: proposer, acceptor and learner in one (Lamport,
+ * Paxos Made Simple §3). Pure: ticks, messages, proposals and an Rng in;
+ * `ready()` out. Between a `ready()` and its `advance()` the other inputs may
+ * still be called, but `ready()` may not be called again.
+ */
+export class PaxosNode {
+  private readonly config: PaxosConfig
+  private readonly peers: readonly NodeId[]
+
+  // Durable (through Ready): promised >= the ballot of every value in `log`.
+  private promised: Ballot
+  /** Invariant: every slot <= chosen has its chosen value in `log`; applied <= chosen. */
+  private chosen: number
+  private applied = 0
+  private readonly log = new Map<number, AcceptedValue>()
+  private readonly unpersisted = new Map<number, AcceptedValue>()
+  private messages: Message[] = []
+
+  private role: Role = 'follower'
+  private leader: NodeId | null = null
+  private maxRoundSeen: number
+
+  private electionElapsedTicks = 0
+  private randomizedElectionTimeoutTicks = 0
+  /** Campaigns since this node last heard a leader: each doubles the timeout (up to 8x), so rivals stop colliding. */
+  private failedCampaigns = 0
+  private heartbeatElapsedTicks = 0
+
+  // Candidate: the promises for `promised`, each with the values its acceptor reported at or after fromSlot.
+  private readonly promises = new Map<NodeId, readonly AcceptedValue[]>()
+  private fromSlot = 1
+
+  // Leader: acceptors that accepted each unchosen slot in `promised` (itself once persisted).
+  private nextSlot = 1
+  private readonly acks = new Map<number, Set<NodeId>>()
+  private readonly peerChosen = new Map<NodeId, number>()
+  private readonly activeSinceCheck = new Set<NodeId>()
+  private readonly caughtUpThisHeartbeat = new Set<NodeId>()
+
+  private prevHardState: HardState
+  private prevSoftState: SoftState
+  private awaitingAdvance = false
+
+  /** A fresh node, or a restarted one from what it persisted (it restarts as a follower and re-applies from slot 1). */
+  constructor(options: PaxosOptions, persisted: PersistedState = {hardState: emptyHardState, accepted: []}) {
+    this.config = resolveConfig(options)
+    this.peers = this.config.peers.filter((p) => p !== this.config.id)
+    this.promised = persisted.hardState.promised
+    this.chosen = persisted.hardState.chosen
+    for (const value of persisted.accepted) this.log.set(value.slot, value)
+    for (let slot = 1; slot <= this.chosen; slot++) invariant(this.log.has(slot), `persisted chosen point ${this.chosen} but slot ${slot} is missing`)
+    this.maxRoundSeen = this.promised.round
+    this.resetElectionTimer()
+    this.prevHardState = this.hardState()
+    this.prevSoftState = this.softState()
+  }
+
+  get id(): NodeId {
+    return this.config.id
+  }
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader()
+    else {
+      this.electionElapsedTicks++
+      if (this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) this.campaign()
+    }
+  }
+
+  /** Starts phase 1 with a ballot above every ballot seen, for every slot after the chosen prefix. */
+  campaign(): void {
+    this.promised = {round: Math.max(this.promised.round, this.maxRoundSeen) + 1, node: this.id}
+    this.maxRoundSeen = this.promised.round
+    this.role = 'candidate'
+    this.leader = null
+    this.fromSlot = this.chosen + 1
+    this.promises.clear()
+    this.failedCampaigns++
+    this.resetElectionTimer()
+    // Our own promise counts once persisted: see advance().
+    for (const to of this.peers) this.send({type: 'prepare', from: this.id, to, ballot: this.promised, fromSlot: this.fromSlot})
+  }
+
+  /** Proposes `data` into the next slot if this node leads; it is chosen once it appears in `committed`. */
+  propose(data: string): ProposeResult {
+    if (this.role !== 'leader') return {ok: false, reason: 'notLeader', leader: this.leader}
+    if (this.nextSlot - this.chosen - 1 >= this.config.maxUnchosen) return {ok: false, reason: 'tooManyUnchosen', leader: this.id}
+    const slot = this.nextSlot++
+    this.proposeAt(slot, data)
+    // Pipelined: phase 2 for this slot starts without waiting for the slots before it.
+    for (const to of this.peers) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values: [{slot, data}], chosen: this.chosen})
+    return {ok: true, slot}
+  }
+
+  step(m: Message): void {
+    if (m.ballot.round > this.maxRoundSeen) this.maxRoundSeen = m.ballot.round
+    switch (m.type) {
+      case 'prepare':
+        return this.onPrepare(m)
+      case 'promise':
+        return this.onPromise(m)
+      case 'accept':
+        return this.onAccept(m)
+      case 'accepted':
+        return this.onAccepted(m)
+      case 'nack':
+        return this.onNack(m)
+      case 'catchUp':
+        return this.onCatchUp(m)
+      default:
+        return unreachable(m)
+    }
+  }
+
+  hasReady(): boolean {
+    return (
+      !sameSoftState(this.softState(), this.prevSoftState) ||
+      !sameHardState(this.hardState(), this.prevHardState) ||
+      this.unpersisted.size > 0 ||
+      this.applied < this.chosen ||
+      this.messages.length > 0
+    )
+  }
+
+  ready(): Ready {
+    invariant(!this.awaitingAdvance, 'paxos: ready() called again before advance()')
+    this.awaitingAdvance = true
+    const softState = this.softState()
+    const hardState = this.hardState()
+    const accepted = [...this.unpersisted.values()].sort((a, b) => a.slot - b.slot)
+    const committed: ChosenValue[] = []
+    for (let slot = this.applied + 1; slot <= this.chosen; slot++) committed.push({slot, data: this.valueAt(slot).data})
+    const messages = this.messages
+    this.messages = []
+    return {
+      ...(sameSoftState(softState, this.prevSoftState) ? {} : {softState}),
+      ...(sameHardState(hardState, this.prevHardState) ? {} : {hardState}),
+      accepted,
+      committed,
+      messages,
+      mustSync: accepted.length > 0 || !sameBallot(hardState.promised, this.prevHardState.promised),
+    }
+  }
+
+  /** The application has done everything `ready` asked (persisted, sent, applied). */
+  advance(ready: Ready): void {
+    invariant(this.awaitingAdvance, 'paxos: advance() without ready()')
+    this.awaitingAdvance = false
+    if (ready.softState !== undefined) this.prevSoftState = ready.softState
+    if (ready.hardState !== undefined) this.prevHardState = ready.hardState
+    for (const value of ready.accepted) {
+      if (this.unpersisted.get(value.slot) === value) this.unpersisted.delete(value.slot)
+      // The leader's own acceptance counts only now that it is durable.
+      if (this.role === 'leader' && sameBallot(value.ballot, this.promised)) this.acks.get(value.slot)?.add(this.id)
+    }
+    const lastApplied = ready.committed.at(-1)
+    if (lastApplied !== undefined) this.applied = lastApplied.slot
+    if (this.role === 'candidate' && ready.hardState !== undefined && sameBallot(ready.hardState.promised, this.promised)) {
+      this.promises.set(this.id, this.acceptedFrom(this.fromSlot))
+      this.maybeWin()
+    }
+    if (this.role === 'leader') this.advanceLeaderChosen()
+  }
+
+  status(): Status {
+    return {
+      id: this.id,
+      role: this.role,
+      leader: this.leader,
+      promised: this.promised,
+      chosen: this.chosen,
+      applied: this.applied,
+      nextSlot: this.nextSlot,
+    }
+  }
+
+  private onPrepare(m: Prepare): void {
+    // Ballot-war pre-check: while a live leader is heard from, its followers
+    // do not help a rival take over (the Raft core's check-quorum, §9.6).
+    if (this.role === 'follower' && this.leader !== null && this.leader !== m.from && this.electionElapsedTicks < this.config.electionTicks) return
+    const order = compareBallots(m.ballot, this.promised)
+    if (order < 0) return this.nack(m)
+    if (order > 0) {
+      this.promised = m.ballot
+      this.becomeFollower(null)
+    }
+    // P1b: report every accepted value the new leader must respect.
+    this.send({type: 'promise', from: this.id, to: m.from, ballot: m.ballot, accepted: this.acceptedFrom(m.fromSlot), chosen: this.chosen})
+  }
+
+  private onPromise(m: Promise): void {
+    if (this.role !== 'candidate' || !sameBallot(m.ballot, this.promised)) return
+    this.promises.set(m.from, m.accepted)
+    this.peerChosen.set(m.from, m.chosen)
+    this.maybeWin()
+  }
+
+  private onAccept(m: Accept): void {
+    const order = compareBallots(m.ballot, this.promised)
+    if (order < 0) return this.nack(m)
+    if (order > 0 || this.role !== 'follower') this.promised = m.ballot
+    this.becomeFollower(m.from)
+    this.failedCampaigns = 0
+    this.resetElectionTimer()
+    const slots: number[] = []
+    for (const {slot, data} of m.values) {
+      // A chosen slot keeps its value: the leader's value there is the same (P2b).
+      if (slot > this.chosen) this.write(slot, m.ballot, data)
+      slots.push(slot)
+    }
+    this.learnChosen(m.ballot, m.chosen)
+    this.send({type: 'accepted', from: this.id, to: m.from, ballot: m.ballot, slots, chosen: this.chosen})
+  }
+
+  private onAccepted(m: Accepted): void {
+    if (this.role !== 'leader' || !sameBallot(m.ballot, this.promised)) return
+    this.activeSinceCheck.add(m.from)
+    this.peerChosen.set(m.from, Math.max(this.peerChosen.get(m.from) ?? 0, m.chosen))
+    for (const slot of m.slots) this.acks.get(slot)?.add(m.from)
+    this.advanceLeaderChosen()
+    if (m.chosen < this.chosen && !this.caughtUpThisHeartbeat.has(m.from)) {
+      this.caughtUpThisHeartbeat.add(m.from)
+      const values: ChosenValue[] = []
+      for (let slot = m.chosen + 1; slot <= this.chosen && values.length < this.config.maxValuesPerMsg; slot++) values.push({slot, data: this.valueAt(slot).data})
+      this.send({type: 'catchUp', from: this.id, to: m.from, ballot: this.promised, values})
+    }
+  }
+
+  private onNack(m: Nack): void {
+    // A higher ballot holds a quorum member: this ballot can no longer win or choose.
+    if (this.role !== 'follower' && sameBallot(m.ballot, this.promised)) this.becomeFollower(null)
+  }
+
+  private onCatchUp(m: CatchUp): void {
+    if (compareBallots(m.ballot, this.promised) < 0) return
+    // Chosen values: storing one under any ballot cannot mislead a later phase 1, which must pick it anyway.
+    for (const {slot, data} of m.values) {
+      if (slot !== this.chosen + 1) continue
+      this.write(slot, m.ballot, data)
+      this.chosen = slot
+    }
+  }
+
+  private tickLeader(): void {
+    this.electionElapsedTicks++
+    if (this.electionElapsedTicks >= this.config.electionTicks) {
+      this.electionElapsedTicks = 0
+      // Without a phase-2 quorum heard from in a timeout this leader cannot choose: step down so clients look elsewhere.
+      const heard = this.activeSinceCheck.size + 1
+      this.activeSinceCheck.clear()
+      if (heard < this.config.q2) return this.becomeFollower(null)
+    }
+    this.heartbeatElapsedTicks++
+    if (this.heartbeatElapsedTicks < this.config.heartbeatTicks) return
+    this.heartbeatElapsedTicks = 0
+    this.caughtUpThisHeartbeat.clear()
+    for (const to of this.peers) this.sendAccepts(to, true)
+  }
+
+  /** Accepts for the unchosen slots `to` has not acknowledged (retransmission), or a bare heartbeat. */
+  private sendAccepts(to: NodeId, heartbeatIfNone: boolean): void {
+    let values: ChosenValue[] = []
+    let sent = false
+    for (let slot = this.chosen + 1; slot < this.nextSlot; slot++) {
+      if (this.acks.get(slot)?.has(to) === true) continue
+      values.push({slot, data: this.valueAt(slot).data})
+      if (values.length === this.config.maxValuesPerMsg) {
+        this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
+        values = []
+        sent = true
+      }
+    }
+    if (values.length > 0 || (!sent && heartbeatIfNone)) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
+  }
+
+  private maybeWin(): void {
+    if (this.promises.size < this.config.q1) return
+    this.role = 'leader'
+    this.leader = this.id
+    this.failedCampaigns = 0
+    this.electionElapsedTicks = 0
+    this.heartbeatElapsedTicks = 0
+    this.activeSinceCheck.clear()
+    this.acks.clear()
+    // Per slot, the value accepted in the highest ballot any promiser reported
+    // is the only one that may already be chosen (Paxos Made Simple §2.2, P2c).
+    const best = new Map<number, AcceptedValue>()
+    let lastSlot = this.fromSlot - 1
+    for (const reported of this.promises.values()) {
+      for (const value of reported) {
+        if (value.slot < this.fromSlot) continue
+        const current = best.get(value.slot)
+        if (current === undefined || compareBallots(value.ballot, current.ballot) > 0) best.set(value.slot, value)
+        lastSlot = Math.max(lastSlot, value.slot)
+      }
+    }
+    this.promises.clear()
+    // Re-propose them in this ballot; a gap gets a no-op so later slots can be applied.
+    for (let slot = this.fromSlot; slot <= lastSlot; slot++) this.proposeAt(slot, best.get(slot)?.data ?? '')
+    this.nextSlot = lastSlot + 1
+    for (const to of this.peers) this.sendAccepts(to, true)
+  }
+
+  private proposeAt(slot: number, data: string): void {
+    this.write(slot, this.promised, data)
+    this.acks.set(slot, new Set())
+  }
+
+  private advanceLeaderChosen(): void {
+    for (;;) {
+      const acks = this.acks.get(this.chosen + 1)
+      if (acks === undefined || acks.size < this.config.q2) return
+      this.acks.delete(this.chosen + 1)
+      this.chosen++
+    }
+  }
+
+  /** The leader of `ballot` says every slot up to `upTo` is chosen: those we accepted in that ballot hold its (chosen) value. */
+  private learnChosen(ballot: Ballot, upTo: number): void {
+    while (this.chosen < upTo) {
+      const value = this.log.get(this.chosen + 1)
+      if (value === undefined || !sameBallot(value.ballot, ballot)) return
+      this.chosen++
+    }
+  }
+
+  private becomeFollower(leader: NodeId | null): void {
+    if (this.role !== 'follower') {
+      this.role = 'follower'
+      this.promises.clear()
+      this.acks.clear()
+      this.resetElectionTimer()
+    }
+    this.leader = leader
+  }
+
+  private resetElectionTimer(): void {
+    this.electionElapsedTicks = 0
+    const base = this.config.electionTicks * 2 ** Math.min(Math.max(this.failedCampaigns - 1, 0), 3)
+    this.randomizedElectionTimeoutTicks = base + this.config.rng.int(base)
+  }
+
+  private nack(m: Prepare | Accept): void {
+    this.send({type: 'nack', from: this.id, to: m.from, ballot: m.ballot, promised: this.promised})
+  }
+
+  private write(slot: number, ballot: Ballot, data: string): void {
+    const value: AcceptedValue = {slot, ballot, data}
+    this.log.set(slot, value)
+    this.unpersisted.set(slot, value)
+  }
+
+  private acceptedFrom(fromSlot: number): AcceptedValue[] {
+    return [...this.log.values()].filter((v) => v.slot >= fromSlot).sort((a, b) => a.slot - b.slot)
+  }
+
+  private valueAt(slot: number): AcceptedValue {
+    const value = this.log.get(slot)
+    invariant(value !== undefined, `paxos: no value at slot ${slot}`)
+    return value
+  }
+
+  private send(m: Message): void {
+    this.messages.push(m)
+  }
+
+  private hardState(): HardState {
+    return {promised: this.promised, chosen: this.chosen}
+  }
+
+  private softState(): SoftState {
+    return {role: this.role, leader: this.leader}
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return sameBallot(a.promised, b.promised) && a.chosen === b.chosen
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader
+}
