@@ -5,6 +5,7 @@ import {
   compareBallots,
   emptyHardState,
   sameBallot,
+  zeroBallot,
   type AcceptedValue,
   type Ballot,
   type ChosenValue,
@@ -98,7 +99,6 @@ export class PaxosNode {
   // Leader: acceptors that accepted each unchosen slot in `promised` (itself once persisted).
   private nextSlot = 1
   private readonly acks = new Map<number, Set<NodeId>>()
-  private readonly peerChosen = new Map<NodeId, number>()
   private readonly activeSinceCheck = new Set<NodeId>()
   private readonly caughtUpThisHeartbeat = new Set<NodeId>()
 
@@ -256,21 +256,21 @@ export class PaxosNode {
   private onPromise(m: Promise): void {
     if (this.role !== 'candidate' || !sameBallot(m.ballot, this.promised)) return
     this.promises.set(m.from, m.accepted)
-    this.peerChosen.set(m.from, m.chosen)
     this.maybeWin()
   }
 
   private onAccept(m: Accept): void {
     const order = compareBallots(m.ballot, this.promised)
     if (order < 0) return this.nack(m)
-    if (order > 0 || this.role !== 'follower') this.promised = m.ballot
+    if (order > 0) this.promised = m.ballot
     this.becomeFollower(m.from)
     this.failedCampaigns = 0
     this.resetElectionTimer()
     const slots: number[] = []
     for (const {slot, data} of m.values) {
-      // A chosen slot keeps its value: the leader's value there is the same (P2b).
-      if (slot > this.chosen) this.write(slot, m.ballot, data)
+      // A chosen slot keeps its value (the leader's value there is the same,
+      // P2b); a retransmission in the same ballot is already stored.
+      if (slot > this.chosen && !sameBallot(this.log.get(slot)?.ballot ?? zeroBallot, m.ballot)) this.write(slot, m.ballot, data)
       slots.push(slot)
     }
     this.learnChosen(m.ballot, m.chosen)
@@ -280,7 +280,6 @@ export class PaxosNode {
   private onAccepted(m: Accepted): void {
     if (this.role !== 'leader' || !sameBallot(m.ballot, this.promised)) return
     this.activeSinceCheck.add(m.from)
-    this.peerChosen.set(m.from, Math.max(this.peerChosen.get(m.from) ?? 0, m.chosen))
     for (const slot of m.slots) this.acks.get(slot)?.add(m.from)
     this.advanceLeaderChosen()
     if (m.chosen < this.chosen && !this.caughtUpThisHeartbeat.has(m.from)) {
@@ -292,12 +291,15 @@ export class PaxosNode {
   }
 
   private onNack(m: Nack): void {
+    // The next campaign must go above the ballot that refused us.
+    this.maxRoundSeen = Math.max(this.maxRoundSeen, m.promised.round)
     // A higher ballot holds a quorum member: this ballot can no longer win or choose.
     if (this.role !== 'follower' && sameBallot(m.ballot, this.promised)) this.becomeFollower(null)
   }
 
   private onCatchUp(m: CatchUp): void {
-    if (compareBallots(m.ballot, this.promised) < 0) return
+    // It answers our accepted reply; if we have promised another ballot since, the next leader catches us up.
+    if (!sameBallot(m.ballot, this.promised)) return
     // Chosen values: storing one under any ballot cannot mislead a later phase 1, which must pick it anyway.
     for (const {slot, data} of m.values) {
       if (slot !== this.chosen + 1) continue
@@ -319,23 +321,27 @@ export class PaxosNode {
     if (this.heartbeatElapsedTicks < this.config.heartbeatTicks) return
     this.heartbeatElapsedTicks = 0
     this.caughtUpThisHeartbeat.clear()
-    for (const to of this.peers) this.sendAccepts(to, true)
+    for (const to of this.peers) this.sendAccepts(to, 1)
   }
 
-  /** Accepts for the unchosen slots `to` has not acknowledged (retransmission), or a bare heartbeat. */
-  private sendAccepts(to: NodeId, heartbeatIfNone: boolean): void {
+  /**
+   * Accepts (at most maxMessages) for the unchosen slots `to` has not
+   * acknowledged; a bare heartbeat when there are none. Bounded per
+   * heartbeat, so a dead peer costs one message a heartbeat.
+   */
+  private sendAccepts(to: NodeId, maxMessages: number): void {
     let values: ChosenValue[] = []
-    let sent = false
-    for (let slot = this.chosen + 1; slot < this.nextSlot; slot++) {
+    let sent = 0
+    for (let slot = this.chosen + 1; slot < this.nextSlot && sent < maxMessages; slot++) {
       if (this.acks.get(slot)?.has(to) === true) continue
       values.push({slot, data: this.valueAt(slot).data})
       if (values.length === this.config.maxValuesPerMsg) {
         this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
         values = []
-        sent = true
+        sent++
       }
     }
-    if (values.length > 0 || (!sent && heartbeatIfNone)) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
+    if (sent < maxMessages && (values.length > 0 || sent === 0)) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
   }
 
   private maybeWin(): void {
@@ -363,7 +369,7 @@ export class PaxosNode {
     // Re-propose them in this ballot; a gap gets a no-op so later slots can be applied.
     for (let slot = this.fromSlot; slot <= lastSlot; slot++) this.proposeAt(slot, best.get(slot)?.data ?? '')
     this.nextSlot = lastSlot + 1
-    for (const to of this.peers) this.sendAccepts(to, true)
+    for (const to of this.peers) this.sendAccepts(to, Number.POSITIVE_INFINITY)
   }
 
   private proposeAt(slot: number, data: string): void {
