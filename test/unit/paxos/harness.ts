@@ -49,7 +49,7 @@ export class Cluster {
   constructor(
     readonly ids: readonly NodeId[],
     private readonly options: TestOptions = {},
-    private readonly faults?: Faults,
+    public faults?: Faults,
   ) {
     for (const id of ids) {
       this.disks.set(id, {hardState: emptyHardState, accepted: new Map()})
