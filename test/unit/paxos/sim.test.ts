@@ -5,7 +5,7 @@ import {Cluster, electLeader} from './harness.js'
 const ids = ['n1', 'n2', 'n3', 'n4', 'n5']
 const steps = 5000
 const replaySeed = process.env.PAXOS_SIM_SEED
-const seeds = replaySeed === undefined ? Array.from({length: 20}, (_, i) => i + 1) : [Number(replaySeed)]
+const seeds = replaySeed === undefined ? Array.from({length: 300}, (_, i) => i + 1) : [Number(replaySeed)]
 
 /**
  * One seeded run: clients propose at whoever leads while the network loses,
@@ -28,7 +28,9 @@ function simulate(seed: number): string[] {
       for (const id of cluster.nodes.keys()) if (!stalled.has(id)) cluster.tick(id)
     }
     else if (roll < 0.2) {
-      const leader = cluster.leader()
+      // Clients pick any node that believes it leads: a stale leader gets proposals too.
+      const leaders = [...cluster.nodes.values()].filter((n) => n.status().role === 'leader')
+      const leader = leaders.length === 0 ? undefined : leaders[rng.int(leaders.length)].id
       if (leader !== undefined) {
         const value = `c${nextValue++}`
         if (cluster.propose(leader, value).ok) proposed.push(value)
@@ -47,9 +49,9 @@ function simulate(seed: number): string[] {
       const back = [...down][rng.int(down.size)]
       cluster.restart(back)
       down.delete(back)
-    } else if (roll < 0.233) {
+    } else if (roll < 0.236) {
       stalled.add(ids[rng.int(ids.length)])
-    } else if (roll < 0.237) {
+    } else if (roll < 0.238) {
       stalled.clear()
     } else for (let i = 0; i < 3; i++) cluster.deliverOne()
     if (cluster.violations.length > 0) return [...cluster.violations, `(at step ${step})`]
