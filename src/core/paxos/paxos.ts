@@ -68,6 +68,10 @@ export interface Status {
  * Paxos Made Simple §3). Pure: ticks, messages, proposals and an Rng in;
  * `ready()` out. Between a `ready()` and its `advance()` the other inputs may
  * still be called, but `ready()` may not be called again.
+ *
+ * Not yet here (issue 15's later steps): snapshots and log compaction (the
+ * log and a promise's report grow without bound), linearizable reads, and
+ * the node wiring (ReadyLoop, storage, KV machine, client API).
  */
 export class PaxosNode {
   private readonly config: PaxosConfig
