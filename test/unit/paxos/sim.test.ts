@@ -10,9 +10,9 @@ const seeds = replaySeed === undefined ? Array.from({length: 300}, (_, i) => i +
 /**
  * One seeded run: clients propose at whoever leads while the network loses,
  * duplicates and reorders messages, nodes are partitioned off, their clocks
- * stall, and they crash
- * (losing all but what their Readies persisted) and restart. Then the
- * network heals and every node must catch up. Returns what went wrong.
+ * stall, and they crash (losing all but what their Readies persisted) and
+ * restart. Then the network heals and every node must catch up. Returns
+ * what went wrong.
  */
 function simulate(seed: number): string[] {
   const rng = new SeededRng(seed)
@@ -26,8 +26,7 @@ function simulate(seed: number): string[] {
     const roll = rng.next()
     if (roll < 0.1) {
       for (const id of cluster.nodes.keys()) if (!stalled.has(id)) cluster.tick(id)
-    }
-    else if (roll < 0.2) {
+    } else if (roll < 0.2) {
       // Clients pick any node that believes it leads: a stale leader gets proposals too.
       const leaders = [...cluster.nodes.values()].filter((n) => n.status().role === 'leader')
       const leader = leaders.length === 0 ? undefined : leaders[rng.int(leaders.length)].id
