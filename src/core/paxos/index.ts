@@ -2,5 +2,5 @@
 export {PaxosNode, type Ready, type Status, type ProposeResult} from './paxos.js'
 export type {PaxosOptions} from './config.js'
 export type * from './messages.js'
-export {compareBallots, emptyHardState, sameBallot, zeroBallot} from './types.js'
-export type {AcceptedValue, Ballot, ChosenValue, HardState, NodeId, PersistedState, Role, SoftState} from './types.js'
+export {compareBallots, emptyHardState, emptySnapshot, sameBallot, zeroBallot} from './types.js'
+export type {AcceptedValue, Ballot, ChosenValue, HardState, NodeId, PersistedState, Role, Snapshot, SoftState} from './types.js'

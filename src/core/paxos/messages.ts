@@ -1,11 +1,11 @@
-import type {AcceptedValue, Ballot, ChosenValue, NodeId} from './types.js'
+import type {AcceptedValue, Ballot, ChosenValue, NodeId, Snapshot} from './types.js'
 
 /**
  * Every message peers exchange. Each carries `from`, `to` and `ballot` (the
  * sender's ballot, except a nack, which carries the ballot it was refused
  * for); all fields are plain JSON, so the node layer can send one as an HTTP body.
  */
-export type Message = Prepare | Promise | Accept | Accepted | Nack | CatchUp
+export type Message = Prepare | Promise | Accept | Accepted | Nack | CatchUp | InstallSnapshot
 
 export type MessageType = Message['type']
 
@@ -55,4 +55,15 @@ export interface Nack extends Envelope {
 export interface CatchUp extends Envelope {
   readonly type: 'catchUp'
   readonly values: readonly ChosenValue[]
+}
+
+/**
+ * To an acceptor whose chosen point is below the sender's snapshot: a leader
+ * catching up a peer that needs compacted slots, or an acceptor answering a
+ * prepare whose `fromSlot` it compacted (its promise could not report those
+ * slots, so the candidate must learn them as chosen instead).
+ */
+export interface InstallSnapshot extends Envelope {
+  readonly type: 'snapshot'
+  readonly snapshot: Snapshot
 }

@@ -1,9 +1,10 @@
 import {invariant, unreachable} from '../common/invariant.js'
 import {resolveConfig, type PaxosConfig, type PaxosOptions} from './config.js'
-import type {Accept, Accepted, CatchUp, Message, Nack, Prepare, Promise} from './messages.js'
+import type {Accept, Accepted, CatchUp, InstallSnapshot, Message, Nack, Prepare, Promise} from './messages.js'
 import {
   compareBallots,
   emptyHardState,
+  emptySnapshot,
   sameBallot,
   zeroBallot,
   type AcceptedValue,
@@ -13,21 +14,24 @@ import {
   type NodeId,
   type PersistedState,
   type Role,
+  type Snapshot,
   type SoftState,
 } from './types.js'
 
 /**
  * What the application must do next, in this order (the Raft core's Ready, see
  * src/core/raft/raw-node.ts):
- *   1. persist: `accepted` (each replaces the stored value of its slot), then
- *      `hardState`; fsync if `mustSync`. Storage must keep write order (a WAL
+ *   1. persist: `snapshot` (if any; then delete every stored value at or
+ *      below its slot), then `accepted` (each replaces the stored value of
+ *      its slot), then `hardState`; fsync if `mustSync`. Storage must keep write order (a WAL
  *      does): a surviving hardState implies the accepted values before it survived;
  *   2. send `messages`, only after step 1: a promise or accepted reply
  *      vouches for the promised ballot and the accepted values it reports
  *      (Paxos Made Simple §2.2: an acceptor must remember what it promised
  *      and accepted across a crash), and a leader's accepts carry values it
  *      must itself have persisted before they can count as chosen;
- *   3. apply `committed` in slot order (skip data '': a leader's no-op);
+ *   3. restore the state machine from `snapshot` (if any), then apply
+ *      `committed` in slot order (skip data '': a leader's no-op);
  *   4. call `advance(ready)`.
  *
  * Where it differs from the Raft core's Ready: there is no log suffix to
@@ -41,10 +45,16 @@ export interface Ready {
   readonly softState?: SoftState
   /** Set when the promised ballot or the chosen point changed since the last Ready. */
   readonly hardState?: HardState
+  /**
+   * A snapshot received from a peer: every slot up to snapshot.slot is chosen
+   * and snapshot.data is the state machine after them. Not set for the
+   * application's own compact().
+   */
+  readonly snapshot?: Snapshot
   readonly accepted: readonly AcceptedValue[]
   readonly committed: readonly ChosenValue[]
   readonly messages: readonly Message[]
-  /** A new promise or accepted values: persisting this Ready must be fsynced before sending. */
+  /** A new promise, accepted values or a snapshot: persisting this Ready must be fsynced before sending. */
   readonly mustSync: boolean
 }
 
@@ -69,9 +79,8 @@ export interface Status {
  * `ready()` out. Between a `ready()` and its `advance()` the other inputs may
  * still be called, but `ready()` may not be called again.
  *
- * Not yet here (issue 15's later steps): snapshots and log compaction (the
- * log and a promise's report grow without bound), linearizable reads, and
- * the node wiring (ReadyLoop, storage, KV machine, client API).
+ * Not yet here (issue 15's later steps): linearizable reads and the node
+ * wiring (ReadyLoop, storage, KV machine, client API).
  */
 export class PaxosNode {
   private readonly config: PaxosConfig
@@ -79,9 +88,13 @@ export class PaxosNode {
 
   // Durable (through Ready): promised >= the ballot of every value in `log`.
   private promised: Ballot
-  /** Invariant: every slot <= chosen has its chosen value in `log`; applied <= chosen. */
+  /** Slots up to snapshot.slot are chosen and compacted: they are in no map below. */
+  private snapshot: Snapshot
+  /** Received from a peer, not yet handed to the application in a Ready. */
+  private pendingSnapshot: Snapshot | null = null
+  /** Invariant: snapshot.slot <= chosen and every slot in (snapshot.slot, chosen] has its chosen value in `log`; applied <= chosen. */
   private chosen: number
-  private applied = 0
+  private applied: number
   private readonly log = new Map<number, AcceptedValue>()
   private readonly unpersisted = new Map<number, AcceptedValue>()
   private messages: Message[] = []
@@ -110,14 +123,21 @@ export class PaxosNode {
   private prevSoftState: SoftState
   private awaitingAdvance = false
 
-  /** A fresh node, or a restarted one from what it persisted (it restarts as a follower and re-applies from slot 1). */
+  /**
+   * A fresh node, or a restarted one from what it persisted: it restarts as
+   * a follower, the application restores its state machine from the
+   * snapshot (if any) and it re-applies from the slot after it.
+   */
   constructor(options: PaxosOptions, persisted: PersistedState = {hardState: emptyHardState, accepted: []}) {
     this.config = resolveConfig(options)
     this.peers = this.config.peers.filter((p) => p !== this.config.id)
     this.promised = persisted.hardState.promised
-    this.chosen = persisted.hardState.chosen
-    for (const value of persisted.accepted) this.log.set(value.slot, value)
-    for (let slot = 1; slot <= this.chosen; slot++) invariant(this.log.has(slot), `persisted chosen point ${this.chosen} but slot ${slot} is missing`)
+    this.snapshot = persisted.snapshot ?? emptySnapshot
+    this.applied = this.snapshot.slot
+    // A snapshot persisted after the hardState that last recorded the chosen point.
+    this.chosen = Math.max(persisted.hardState.chosen, this.snapshot.slot)
+    for (const value of persisted.accepted) if (value.slot > this.snapshot.slot) this.log.set(value.slot, value)
+    for (let slot = this.snapshot.slot + 1; slot <= this.chosen; slot++) invariant(this.log.has(slot), `persisted chosen point ${this.chosen} but slot ${slot} is missing`)
     this.maxRoundSeen = this.promised.round
     this.resetElectionTimer()
     this.prevHardState = this.hardState()
@@ -176,6 +196,8 @@ export class PaxosNode {
         return this.onNack(m)
       case 'catchUp':
         return this.onCatchUp(m)
+      case 'snapshot':
+        return this.onSnapshot(m)
       default:
         return unreachable(m)
     }
@@ -185,6 +207,7 @@ export class PaxosNode {
     return (
       !sameSoftState(this.softState(), this.prevSoftState) ||
       !sameHardState(this.hardState(), this.prevHardState) ||
+      this.pendingSnapshot !== null ||
       this.unpersisted.size > 0 ||
       this.applied < this.chosen ||
       this.messages.length > 0
@@ -196,18 +219,22 @@ export class PaxosNode {
     this.awaitingAdvance = true
     const softState = this.softState()
     const hardState = this.hardState()
+    const snapshot = this.pendingSnapshot ?? undefined
+    this.pendingSnapshot = null
     const accepted = [...this.unpersisted.values()].sort((a, b) => a.slot - b.slot)
     const committed: ChosenValue[] = []
-    for (let slot = this.applied + 1; slot <= this.chosen; slot++) committed.push({slot, data: this.valueAt(slot).data})
+    // A received snapshot is above applied (it was above chosen): applying resumes after it.
+    for (let slot = (snapshot?.slot ?? this.applied) + 1; slot <= this.chosen; slot++) committed.push({slot, data: this.valueAt(slot).data})
     const messages = this.messages
     this.messages = []
     return {
       ...(sameSoftState(softState, this.prevSoftState) ? {} : {softState}),
       ...(sameHardState(hardState, this.prevHardState) ? {} : {hardState}),
+      ...(snapshot === undefined ? {} : {snapshot}),
       accepted,
       committed,
       messages,
-      mustSync: accepted.length > 0 || !sameBallot(hardState.promised, this.prevHardState.promised),
+      mustSync: snapshot !== undefined || accepted.length > 0 || !sameBallot(hardState.promised, this.prevHardState.promised),
     }
   }
 
@@ -222,6 +249,7 @@ export class PaxosNode {
       // The leader's own acceptance counts only now that it is durable.
       if (this.role === 'leader' && sameBallot(value.ballot, this.promised)) this.acks.get(value.slot)?.add(this.id)
     }
+    if (ready.snapshot !== undefined) this.applied = ready.snapshot.slot
     const lastApplied = ready.committed.at(-1)
     if (lastApplied !== undefined) this.applied = lastApplied.slot
     if (this.role === 'candidate' && ready.hardState !== undefined && sameBallot(ready.hardState.promised, this.promised)) {
@@ -229,6 +257,23 @@ export class PaxosNode {
       this.maybeWin()
     }
     if (this.role === 'leader') this.advanceLeaderChosen()
+  }
+
+  /**
+   * The application serialized its state machine after applying slot `slot`
+   * (<= the last applied slot): drop every value up to it. Returns the
+   * Snapshot for the application to persist; once it has, it may delete its
+   * stored values up to snapshot.slot (a crash before that is harmless: the
+   * stored values still hold the prefix). Returns the current snapshot
+   * unchanged when `slot` is not past it.
+   */
+  compact(slot: number, data: string): Snapshot {
+    invariant(slot <= this.applied, `paxos: compact(${slot}) beyond applied slot ${this.applied}`)
+    if (slot <= this.snapshot.slot) return this.snapshot
+    // Every slot up to `slot` is chosen: a prepare that asks for one is answered with the snapshot (onPrepare).
+    this.dropThrough(slot)
+    this.snapshot = {slot, data}
+    return this.snapshot
   }
 
   status(): Status {
@@ -253,6 +298,8 @@ export class PaxosNode {
       this.promised = m.ballot
       this.becomeFollower(null)
     }
+    // Compacted slots cannot be reported: the candidate learns them as chosen instead, and campaigns again after them.
+    if (m.fromSlot <= this.snapshot.slot) return this.send({type: 'snapshot', from: this.id, to: m.from, ballot: m.ballot, snapshot: this.snapshot})
     // P1b: report every accepted value the new leader must respect.
     this.send({type: 'promise', from: this.id, to: m.from, ballot: m.ballot, accepted: this.acceptedFrom(m.fromSlot), chosen: this.chosen})
   }
@@ -288,6 +335,7 @@ export class PaxosNode {
     this.advanceLeaderChosen()
     if (m.chosen < this.chosen && !this.caughtUpThisHeartbeat.has(m.from)) {
       this.caughtUpThisHeartbeat.add(m.from)
+      if (m.chosen < this.snapshot.slot) return this.send({type: 'snapshot', from: this.id, to: m.from, ballot: this.promised, snapshot: this.snapshot})
       const values: ChosenValue[] = []
       for (let slot = m.chosen + 1; slot <= this.chosen && values.length < this.config.maxValuesPerMsg; slot++) values.push({slot, data: this.valueAt(slot).data})
       this.send({type: 'catchUp', from: this.id, to: m.from, ballot: this.promised, values})
@@ -310,6 +358,18 @@ export class PaxosNode {
       this.write(slot, m.ballot, data)
       this.chosen = slot
     }
+  }
+
+  private onSnapshot(m: InstallSnapshot): void {
+    // As for catch-up; a leader never needs one (its phase 1 covered every slot after its chosen point).
+    if (!sameBallot(m.ballot, this.promised) || this.role === 'leader' || m.snapshot.slot <= this.chosen) return
+    // A candidate whose fromSlot is compacted elsewhere campaigns again from after the snapshot.
+    if (this.role === 'candidate') this.becomeFollower(null)
+    // Values after the snapshot stay: they are still accepted values a later phase 1 must see.
+    this.dropThrough(m.snapshot.slot)
+    this.snapshot = m.snapshot
+    this.pendingSnapshot = m.snapshot
+    this.chosen = m.snapshot.slot
   }
 
   private tickLeader(): void {
@@ -423,6 +483,11 @@ export class PaxosNode {
     const value: AcceptedValue = {slot, ballot, data}
     this.log.set(slot, value)
     this.unpersisted.set(slot, value)
+  }
+
+  private dropThrough(slot: number): void {
+    for (const s of [...this.log.keys()]) if (s <= slot) this.log.delete(s)
+    for (const s of [...this.unpersisted.keys()]) if (s <= slot) this.unpersisted.delete(s)
   }
 
   private acceptedFrom(fromSlot: number): AcceptedValue[] {

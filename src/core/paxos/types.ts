@@ -54,11 +54,25 @@ export interface HardState {
 
 export const emptyHardState: HardState = {promised: zeroBallot, chosen: 0}
 
+/**
+ * The application's state machine after applying every chosen slot up to
+ * `slot`: it replaces the values of those slots (the Raft core's Snapshot).
+ * `data` is opaque to the core.
+ */
+export interface Snapshot {
+  readonly slot: number
+  readonly data: string
+}
+
+export const emptySnapshot: Snapshot = {slot: 0, data: ''}
+
 /** Everything a restarting node read back from its durable storage. */
 export interface PersistedState {
   readonly hardState: HardState
-  /** The last value stored per slot (a later write for a slot replaces an earlier one). */
+  /** The last value stored per slot (a later write for a slot replaces an earlier one); those at or below the snapshot are ignored. */
   readonly accepted: readonly AcceptedValue[]
+  /** The last snapshot persisted (by compact() or a Ready's snapshot), if any. */
+  readonly snapshot?: Snapshot
 }
 
 export type Role = 'follower' | 'candidate' | 'leader'

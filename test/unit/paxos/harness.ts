@@ -8,6 +8,7 @@ import {
   type NodeId,
   type PaxosOptions,
   type Ready,
+  type Snapshot,
 } from '../../../src/core/paxos/index.js'
 import {emptyHardState} from '../../../src/core/paxos/index.js'
 
@@ -17,6 +18,7 @@ export type TestOptions = Partial<Omit<PaxosOptions, 'id' | 'peers'>>
 interface Disk {
   hardState: HardState
   readonly accepted: Map<number, AcceptedValue>
+  snapshot?: Snapshot
 }
 
 export interface Faults {
@@ -31,12 +33,14 @@ export interface Faults {
  * applied, then acknowledged: the order the Ready contract asks for. Without
  * faults, messages are delivered in order, breadth-first; with them, in
  * random order, some lost and some duplicated. A crash drops the node and
- * everything in memory; a restart rebuilds it from its Disk alone.
+ * everything in memory; a restart rebuilds it from its Disk alone. The state
+ * machine is the applied sequence, so a snapshot's data is that sequence's
+ * prefix (JSON), which a restore or install puts back as the applied list.
  */
 export class Cluster {
   readonly nodes = new Map<NodeId, PaxosNode>()
   readonly disks = new Map<NodeId, Disk>()
-  /** What each node's state machine applied since it (re)started, in order. */
+  /** Each node's state machine: what it restored from a snapshot, then applied, in order. */
   readonly applied = new Map<NodeId, ChosenValue[]>()
   /** Every value any node applied per slot: two different ones is a safety violation. */
   readonly chosenBySlot = new Map<number, string>()
@@ -124,6 +128,16 @@ export class Cluster {
     return result
   }
 
+  /** The application of `id` snapshots its state machine after its last applied slot (or `slot`, if lower). */
+  compact(id: NodeId, slot?: number): Snapshot {
+    const applied = this.applied.get(id)!
+    const through = Math.min(slot ?? Number.POSITIVE_INFINITY, applied.at(-1)?.slot ?? 0)
+    const snapshot = this.node(id).compact(through, JSON.stringify(applied.filter((v) => v.slot <= through)))
+    this.persistSnapshot(this.disks.get(id)!, snapshot)
+    this.flushReadies()
+    return snapshot
+  }
+
   appliedData(id: NodeId): string[] {
     return (this.applied.get(id) ?? []).map((v) => v.data)
   }
@@ -136,11 +150,31 @@ export class Cluster {
 
   private handle(id: NodeId, node: PaxosNode, ready: Ready): void {
     const disk = this.disks.get(id)!
+    if (ready.snapshot !== undefined) this.persistSnapshot(disk, ready.snapshot)
     for (const value of ready.accepted) disk.accepted.set(value.slot, value)
     if (ready.hardState !== undefined) disk.hardState = ready.hardState
     this.queue.push(...ready.messages)
+    if (ready.snapshot !== undefined) this.restore(id, ready.snapshot)
+    this.apply(id, ready.committed)
+    node.advance(ready)
+  }
+
+  private persistSnapshot(disk: Disk, snapshot: Snapshot): void {
+    disk.snapshot = snapshot
+    for (const slot of [...disk.accepted.keys()]) if (slot <= snapshot.slot) disk.accepted.delete(slot)
+  }
+
+  /** The state machine becomes the snapshot's sequence; each of its values is checked like an applied one. */
+  private restore(id: NodeId, snapshot: Snapshot): void {
+    this.applied.set(id, [])
+    const values = JSON.parse(snapshot.data) as ChosenValue[]
+    if ((values.at(-1)?.slot ?? 0) !== snapshot.slot) this.violations.push(`${id}: snapshot at slot ${snapshot.slot} holds ${values.length} values`)
+    this.apply(id, values)
+  }
+
+  private apply(id: NodeId, values: readonly ChosenValue[]): void {
     const applied = this.applied.get(id)!
-    for (const value of ready.committed) {
+    for (const value of values) {
       const expected = (applied.at(-1)?.slot ?? 0) + 1
       if (value.slot !== expected) this.violations.push(`${id} applied slot ${value.slot} after ${expected - 1}`)
       applied.push(value)
@@ -148,14 +182,15 @@ export class Cluster {
       if (earlier === undefined) this.chosenBySlot.set(value.slot, value.data)
       else if (earlier !== value.data) this.violations.push(`slot ${value.slot}: ${id} applied ${JSON.stringify(value.data)} but ${JSON.stringify(earlier)} was applied before`)
     }
-    node.advance(ready)
   }
 
   private start(id: NodeId): void {
     const disk = this.disks.get(id)!
     const rng = new SeededRng((this.faults?.rng.int(1 << 30) ?? 0) + this.ids.indexOf(id) + 1 + 1000 * this.restarts++)
-    this.nodes.set(id, new PaxosNode({id, peers: this.ids, rng, ...this.options}, {hardState: disk.hardState, accepted: [...disk.accepted.values()]}))
-    this.applied.set(id, [])
+    const persisted = {hardState: disk.hardState, accepted: [...disk.accepted.values()], ...(disk.snapshot === undefined ? {} : {snapshot: disk.snapshot})}
+    this.nodes.set(id, new PaxosNode({id, peers: this.ids, rng, ...this.options}, persisted))
+    if (disk.snapshot === undefined) this.applied.set(id, [])
+    else this.restore(id, disk.snapshot)
   }
 }
 
