@@ -133,7 +133,8 @@ export class Cluster {
     const applied = this.applied.get(id)!
     const through = Math.min(slot ?? Number.POSITIVE_INFINITY, applied.at(-1)?.slot ?? 0)
     const snapshot = this.node(id).compact(through, JSON.stringify(applied.filter((v) => v.slot <= through)))
-    this.persistSnapshot(this.disks.get(id)!, snapshot)
+    // Slot 0 is the empty snapshot the core returns when there is nothing to compact.
+    if (snapshot.slot > 0) this.persistSnapshot(this.disks.get(id)!, snapshot)
     this.flushReadies()
     return snapshot
   }

@@ -10,13 +10,15 @@ const seeds = replaySeed === undefined ? Array.from({length: 300}, (_, i) => i +
 /**
  * One seeded run: clients propose at whoever leads while the network loses,
  * duplicates and reorders messages, nodes are partitioned off, their clocks
- * stall, and they crash (losing all but what their Readies persisted) and
- * restart. Then the network heals and every node must catch up. Returns
+ * stall, they compact their logs, and they crash (losing all but what their
+ * Readies and snapshots persisted) and restart (from their snapshot). Then the network heals and every node must catch up. Returns
  * what went wrong.
  */
 function simulate(seed: number): string[] {
   const rng = new SeededRng(seed)
   const cluster = new Cluster(ids, {}, {rng, lossRate: 0.1, duplicateRate: 0.05})
+  // Its own stream, so compaction does not reshuffle the fault schedule's.
+  const compactions = new SeededRng(seed + 1_000_000)
   const down = new Set<string>()
   // Nodes whose clock stands still (a paused process): a leader among them does not notice it lost its quorum.
   const stalled = new Set<string>()
@@ -53,6 +55,11 @@ function simulate(seed: number): string[] {
     } else if (roll < 0.238) {
       stalled.clear()
     } else for (let i = 0; i < 3; i++) cluster.deliverOne()
+    if (compactions.next() < 0.01) {
+      // The application snapshots its state machine at some applied slot; a peer behind it then needs the snapshot.
+      const [id] = [...cluster.nodes.keys()].slice(compactions.int(cluster.nodes.size))
+      cluster.compact(id, compactions.int(cluster.appliedData(id).length + 1))
+    }
     if (cluster.violations.length > 0) return [...cluster.violations, `(at step ${step})`]
   }
   // Acknowledged: a value some node applied (a leader answers its client once it applies).
@@ -81,8 +88,8 @@ function simulate(seed: number): string[] {
   return problems
 }
 
-describe('Multi-Paxos simulation (loss, duplication, reordering, partitions, crash-restarts)', () => {
-  it.each(seeds)('seed %i: at most one value per slot, one applied sequence, no acknowledged value lost', (seed) => {
+describe('Multi-Paxos simulation (loss, duplication, reordering, partitions, compaction, crash-restarts)', () => {
+  it.each(seeds)('seed %i: at most one value per slot, one applied sequence (snapshots included), no acknowledged value lost', (seed) => {
     const problems = simulate(seed)
     if (problems.length > 0) console.error(`replay: PAXOS_SIM_SEED=${seed} npx vitest run test/unit/paxos/sim.test.ts`)
     expect(problems.join('\n'), `replay with PAXOS_SIM_SEED=${seed}`).toBe('')
