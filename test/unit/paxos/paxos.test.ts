@@ -125,6 +125,74 @@ describe('Multi-Paxos core', () => {
     expect(cluster.appliedData(lagging)).toHaveLength(100)
   })
 
+  it('compaction keeps the chosen sequence: a node restarted from its snapshot holds the same values, then applies later ones', () => {
+    const cluster = new Cluster(three)
+    const leader = electLeader(cluster)
+    const values = Array.from({length: 10}, (_, i) => `v${i}`)
+    for (const data of values) cluster.propose(leader, data)
+    cluster.settle(2)
+    const follower = three.find((id) => id !== leader)!
+    expect(cluster.compact(follower, 6)).toMatchObject({slot: 6})
+    expect([...cluster.disks.get(follower)!.accepted.keys()].filter((slot) => slot <= 6)).toEqual([])
+    cluster.crash(follower)
+    cluster.restart(follower)
+    // It restores the snapshot and re-applies only the slots after it.
+    expect(cluster.node(follower).status()).toMatchObject({chosen: 10, applied: 6})
+    expect(cluster.appliedData(follower)).toEqual(values.slice(0, 6))
+    cluster.propose(leader, 'after')
+    cluster.settle(2)
+    expect(cluster.appliedData(follower)).toEqual([...values, 'after'])
+    expect(cluster.violations).toEqual([])
+  })
+
+  it('an acceptor down through a compaction is sent the snapshot, restores it and applies the same sequence after it', () => {
+    const cluster = new Cluster(three)
+    const leader = electLeader(cluster)
+    cluster.settle(1)
+    const lagging = three.find((id) => id !== leader)!
+    cluster.crash(lagging)
+    for (let i = 0; i < 20; i++) cluster.propose(leader, `v${i}`)
+    cluster.settle(2)
+    for (const id of cluster.nodes.keys()) cluster.compact(id)
+    const sent: string[] = []
+    cluster.drop = (m) => (sent.push(m.type), false)
+    cluster.restart(lagging)
+    cluster.settle(3)
+    cluster.propose(leader, 'after')
+    cluster.settle(2)
+    expect(sent).toContain('snapshot')
+    expect(cluster.disks.get(lagging)!.snapshot?.slot).toBe(20)
+    expect(cluster.appliedData(lagging)).toEqual(cluster.appliedData(leader))
+    expect(cluster.appliedData(lagging)).toHaveLength(21)
+    expect(cluster.violations).toEqual([])
+  })
+
+  it('a candidate whose phase 1 starts inside a peer\'s compacted prefix is sent the snapshot and campaigns again after it', () => {
+    const cluster = new Cluster(three)
+    const first = electLeader(cluster)
+    cluster.settle(1)
+    const [lagging, other] = three.filter((id) => id !== first)
+    cluster.crash(lagging)
+    for (let i = 0; i < 5; i++) cluster.propose(first, `v${i}`)
+    cluster.settle(2)
+    cluster.compact(other)
+    // The only live peer compacted the slots the lagging node would ask a promise for.
+    cluster.crash(first)
+    cluster.restart(lagging)
+    // It stops waiting for the dead leader (a lost campaign of its own), so it answers the lagging node's prepare.
+    cluster.drop = (m) => m.type === 'prepare'
+    cluster.node(other).campaign()
+    cluster.deliverAll()
+    cluster.drop = () => false
+    expect(electAmong(cluster, [lagging], [lagging])).toBe(lagging)
+    expect(cluster.disks.get(lagging)!.snapshot?.slot).toBe(5)
+    cluster.propose(lagging, 'next')
+    cluster.settle(2)
+    expect(cluster.appliedData(lagging)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'next'])
+    expect(cluster.appliedData(other)).toEqual(cluster.appliedData(lagging))
+    expect(cluster.violations).toEqual([])
+  })
+
   it('Flexible Paxos: quorums that do not intersect (q1 + q2 <= n) are refused', () => {
     const rng = new SeededRng(1)
     expect(() => new PaxosNode({id: 'n1', peers: five, rng, q1: 2, q2: 3})).toThrow(UsageError)
