@@ -6,6 +6,7 @@ import type {LockBackend} from '../bench/lock/lock-backend.js'
 import {ProtectedResource} from '../bench/lock/protected-resource.js'
 import {findNode, NodeRecord, requireClusterState} from '../runtime/cluster/cluster-state.js'
 import {PARTITIONABLE} from '../runtime/cluster/partition.js'
+import {realEnv} from '../runtime/env/real-env.js'
 import {SeededRng} from '../core/common/rng.js'
 import {Anomaly} from '../core/check/anomaly.js'
 import {OutcomeCounts, outcomeCounts} from '../core/check/history-operations.js'
@@ -21,11 +22,10 @@ export interface LockCheckTarget {
   nodes: NodeRecord[]
 }
 
-/**
- * The history's clock: the wall clock as the nodes read it (the real Env's
- * wallNow), to the microsecond, since lease ends are compared with it.
- */
-const wallNow = () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000
+/** The real Env's wall clock, the one the nodes read (lease ends are compared with it). */
+const clock = realEnv()
+/** The history's times: that clock to the microsecond. */
+const wallNow = () => Math.round(clock.wallNow() * 1000) / 1000
 
 /** How long a client waits after an acquire met no server before its next. */
 const UNAVAILABLE_BACKOFF_MS = 20
@@ -178,7 +178,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
       }
       const token = grant.token ?? null
       history.push({process, type: 'ok', f: 'acquire', lock, token, expiresAt: grant.expiresAt, time: wallNow()})
-      resource.enter(i, process, grant.token, grant.expiresAt, wallNow(), performance.timeOrigin + performance.now())
+      resource.enter(i, process, grant.token, grant.expiresAt, wallNow(), clock.wallNow())
       const pause = pauses.get(clientName(process))
       if (pause) {
         pauses.delete(clientName(process))
@@ -194,7 +194,7 @@ export async function runLockCheck(opts: LockCheckOptions): Promise<LockCheckRep
       }
       history.push({process, type: 'invoke', f: 'write', lock, token, time: wallNow()})
       history.push({process, type: resource.write(i, grant.token) ? 'ok' : 'fail', f: 'write', lock, token, time: wallNow()})
-      resource.exit(i, process, performance.timeOrigin + performance.now())
+      resource.exit(i, process, clock.wallNow())
       history.push({process, type: 'invoke', f: 'release', lock, token, time: wallNow()})
       try {
         const released = await backend.release(process, lock, owner, grant)

@@ -2,7 +2,7 @@ import type {Socket} from 'node:net'
 
 import zookeeper, {type Client} from 'node-zookeeper-client'
 
-import {tcpExchange} from '../../runtime/cluster/peers/peer-kind.js'
+import {tcpExchange, type TcpAnswer} from '../../runtime/cluster/peers/peer-kind.js'
 import {OpError, PreflightError, type LockBackendRecipe} from '../workload.js'
 import {hostList, type Grant, type LockBackend} from './lock-backend.js'
 
@@ -87,11 +87,11 @@ export class ZkLockBackend implements LockBackend {
    */
   async preflight(): Promise<void> {
     const answers = await Promise.all(this.connectionString.split(',').map(async (host) => ({host, answer: await fourLetterWord(host, 'srvr')})))
-    if (!answers.some((a) => a.answer?.startsWith('Zookeeper version'))) {
+    if (!answers.some(({answer}) => answer.ok && answer.text.startsWith('Zookeeper version'))) {
       const {host, answer} = answers[0]
-      // Undefined: refused, or a server of another kind that kept the connection (Redis answers an error and waits).
-      if (answer === undefined) throw new PreflightError(`no ZooKeeper answers at ${host}: nothing answered "srvr" and closed within ${PREFLIGHT_TIMEOUT_MS}ms`)
-      throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.slice(0, 60))})`)
+      // Not ok: refused, or a server of another kind that kept the connection (Redis answers an error and waits).
+      if (!answer.ok) throw new PreflightError(`no ZooKeeper answers at ${host}: ${answer.reason}`)
+      throw new PreflightError(`${host} does not answer as ZooKeeper (srvr answered ${JSON.stringify(answer.text.slice(0, 60))})`)
     }
     // Any session timeout: this session lives for one mkdirp.
     const session = await ZkSession.open(this.connectionString, CONNECT_TIMEOUT_MS).catch((err: Error) => {
@@ -340,8 +340,8 @@ export class ZkSession {
   }
 }
 
-/** A four-letter word's answer (undefined: no server closed the connection after answering within the timeout). */
-function fourLetterWord(host: string, word: string): Promise<string | undefined> {
+/** A four-letter word's answer, or why there is none. */
+function fourLetterWord(host: string, word: string): Promise<TcpAnswer> {
   const colon = host.lastIndexOf(':')
   return tcpExchange(host.slice(0, colon), Number(host.slice(colon + 1)), word, PREFLIGHT_TIMEOUT_MS)
 }

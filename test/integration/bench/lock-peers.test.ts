@@ -210,7 +210,7 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redlock as bench lock t
       [`zk://${address('etcd-1')}`, /no ZooKeeper answers at/],
       [`etcd://${address('zookeeper-1')}`, /etcd|cannot reach/],
       [`redlock://${address('redis-1')},${address('redis-2')},127.0.0.1:${closedPort}`, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/],
-      [`zk://127.0.0.1:${closedPort}`, /no ZooKeeper answers at/],
+      [`zk://127.0.0.1:${closedPort}`, /no ZooKeeper answers at 127\.0\.0\.1:\d+: connect ECONNREFUSED/],
       [`etcd://127.0.0.1:${closedPort}`, /cannot reach/],
     ]
     for (const [url, message] of cases) {

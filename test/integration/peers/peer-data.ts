@@ -27,13 +27,13 @@ export async function etcdGet(node: NodeRecord, key: string): Promise<string | u
 
 export async function redisSet(node: NodeRecord, key: string, value: string): Promise<void> {
   const answer = await tcpExchange(node.host, node.port, `SET ${key} ${value}\r\nQUIT\r\n`, 2_000)
-  if (!answer?.startsWith('+OK')) throw new Error(`redis SET ${key}: ${answer}`)
+  if (!answer.ok || !answer.text.startsWith('+OK')) throw new Error(`redis SET ${key}: ${answer.ok ? answer.text : answer.reason}`)
 }
 
 export async function redisGet(node: NodeRecord, key: string): Promise<string | undefined> {
   const answer = await tcpExchange(node.host, node.port, `GET ${key}\r\nQUIT\r\n`, 2_000)
-  if (answer === undefined) throw new Error(`redis GET ${key}: no answer`)
-  const [head, value] = answer.split('\r\n')
+  if (!answer.ok) throw new Error(`redis GET ${key}: ${answer.reason}`)
+  const [head, value] = answer.text.split('\r\n')
   return head === '$-1' ? undefined : value
 }
 

@@ -61,23 +61,34 @@ export function onPath(name: string): string | undefined {
   return undefined
 }
 
+/** What a TCP exchange got: all the server wrote before it closed, or why there is nothing. */
+export type TcpAnswer = {ok: true; text: string} | {ok: false; reason: string}
+
 /**
  * Sends `request` over a fresh TCP connection and returns all the server
  * wrote until it closed the connection (a ZooKeeper four-letter word, Redis
- * commands ending in QUIT); undefined when it cannot connect, fails or does
- * not close within `timeoutMs`.
+ * commands ending in QUIT), or why it did not: it could not connect, failed,
+ * or did not close within `timeoutMs`.
  */
-export function tcpExchange(host: string, port: number, request: string, timeoutMs: number): Promise<string | undefined> {
+export function tcpExchange(host: string, port: number, request: string, timeoutMs: number): Promise<TcpAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
+    let failure: string | undefined
     const socket = connect({host, port})
-    const timer = setTimeout(() => socket.destroy(), timeoutMs)
+    const timer = setTimeout(() => {
+      failure = `nothing answered ${JSON.stringify(request.split('\r\n')[0])} and closed within ${timeoutMs}ms`
+      socket.destroy()
+    }, timeoutMs)
     socket.on('connect', () => socket.write(request))
     socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', () => socket.destroy())
-    socket.on('close', (hadError) => {
+    socket.on('error', (err) => {
+      failure ??= err.message
+      socket.destroy()
+    })
+    socket.on('close', () => {
       clearTimeout(timer)
-      resolve(hadError || !socket.readableEnded ? undefined : Buffer.concat(chunks).toString('utf8'))
+      if (failure === undefined && !socket.readableEnded) failure = 'the connection ended before the answer did'
+      resolve(failure === undefined ? {ok: true, text: Buffer.concat(chunks).toString('utf8')} : {ok: false, reason: failure})
     })
   })
 }

@@ -41,7 +41,7 @@ export const redisPeer: PeerKind = {
   async probe(node, timeoutMs) {
     // QUIT makes the server close the connection after its answers.
     const answer = await tcpExchange(node.host, node.port, 'PING\r\nDBSIZE\r\nQUIT\r\n', timeoutMs)
-    const [pong, keys] = answer?.split('\r\n') ?? []
+    const [pong, keys] = answer.ok ? answer.text.split('\r\n') : []
     if (pong !== '+PONG') return undefined
     return {kind: 'redis', id: node.name, keys: Number(keys.slice(1))}
   },

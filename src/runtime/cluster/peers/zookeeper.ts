@@ -81,7 +81,7 @@ export const zookeeperPeer: PeerKind = {
   async probe(node, timeoutMs) {
     // A server that is not in a quorum answers srvr with "not currently serving requests" and no Mode.
     const answer = await tcpExchange(node.host, node.port, 'srvr', timeoutMs)
-    const fields = srvrFields(answer ?? '')
+    const fields = srvrFields(answer.ok ? answer.text : '')
     if (fields.Mode === undefined) return undefined
     // ZooKeeper's mode (leader, follower, standalone) under the name dsys's replicas give their role, so a nemesis finds the leader the same way.
     return {kind: 'zookeeper', id: node.name, role: fields.Mode, zxid: fields.Zxid, nodeCount: Number(fields['Node count'])}
