@@ -26,6 +26,12 @@ function faultTimeline(id: string, periods: readonly FaultPeriod[], endS: number
   }
 }
 
+/** A lock violation as the terminal says it: its kind, its lock and what the history proves. */
+function violationText(v: unknown): unknown {
+  const o = obj(v)
+  return o ? `${String(o.kind)} on ${String(o.lock)}: ${String(o.detail)}` : v
+}
+
 /** The check's own findings, by kind: the key that failed, the violations, the bank's outcomes and problems. */
 function findings(r: Record<string, unknown>): Array<[string, string]> {
   const result = obj(r.result) ?? {}
@@ -40,7 +46,7 @@ function findings(r: Record<string, unknown>): Array<[string, string]> {
     case 'check-lock':
       return [
         ['grants', num(result.grants)],
-        ['violations', list(arr(result.violations))],
+        ['violations', list(arr(result.violations).map(violationText))],
       ]
     default:
       return [

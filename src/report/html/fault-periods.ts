@@ -1,7 +1,8 @@
 /**
  * Fault periods from a check's fault events, and bench events as periods: the
  * spans a timeline chart shades. The nemesis records a start (kill -9, pause,
- * partition) and, on the same node, its end (restart, resume, heal).
+ * partition, client-pause) and, on the same node, its end (restart, resume,
+ * heal, client-resume).
  */
 
 import type {PeriodKind} from './palette.js'
@@ -27,6 +28,8 @@ export interface FaultPeriod {
 const ENDS: Array<{start: RegExp; end: string; kind: FaultPeriod['kind']}> = [
   {start: /^kill/, end: 'restart', kind: 'kill'},
   {start: /^pause$/, end: 'resume', kind: 'pause'},
+  // check lock's client pause: a client stands still, as a paused server does.
+  {start: /^client-pause$/, end: 'client-resume', kind: 'pause'},
   {start: /^partition$/, end: 'heal', kind: 'partition'},
 ]
 

@@ -19,6 +19,17 @@ describe('fault periods', () => {
     ])
   })
 
+  it("shades check lock's client pause as a pause, from client-pause to client-resume", () => {
+    const [pause] = pairFaultPeriods(
+      [
+        {atS: 1, action: 'client-pause', node: 'client-5'},
+        {atS: 3, action: 'client-resume', node: 'client-5'},
+      ],
+      6,
+    )
+    expect(pause).toMatchObject({node: 'client-5', kind: 'pause', fromS: 1, toS: 3, open: false, endAction: 'client-resume'})
+  })
+
   it('lets a fault never ended last to the end of the run, marked open', () => {
     const [pause] = pairFaultPeriods([{atS: 7, action: 'pause', node: 'lock-1'}], 9.5)
     expect(pause).toMatchObject({fromS: 7, toS: 9.5, open: true, endAction: null})
