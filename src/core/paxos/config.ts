@@ -23,6 +23,8 @@ export interface PaxosOptions {
   readonly maxValuesPerMsg?: number
   /** A leader refuses proposals while this many slots are unchosen. Default 10_000. */
   readonly maxUnchosen?: number
+  /** A leader drops reads beyond this many awaiting confirmation (the application times them out). Default 4096. */
+  readonly maxPendingReads?: number
 }
 
 export type PaxosConfig = Required<PaxosOptions>
@@ -40,6 +42,7 @@ export function resolveConfig(options: PaxosOptions): PaxosConfig {
     heartbeatTicks: 1,
     maxValuesPerMsg: 64,
     maxUnchosen: 10_000,
+    maxPendingReads: 4096,
     ...options,
   }
   invariant(config.peers.includes(config.id), `peers must include this node (${config.id})`)
@@ -53,5 +56,6 @@ export function resolveConfig(options: PaxosOptions): PaxosConfig {
   invariant(config.electionTicks > config.heartbeatTicks, 'electionTicks must exceed heartbeatTicks')
   invariant(config.maxValuesPerMsg >= 1, 'maxValuesPerMsg must be >= 1')
   invariant(config.maxUnchosen >= 1, 'maxUnchosen must be >= 1')
+  invariant(config.maxPendingReads >= 1, 'maxPendingReads must be >= 1')
   return config
 }

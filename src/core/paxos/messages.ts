@@ -30,19 +30,26 @@ export interface Promise extends Envelope {
 
 /**
  * Phase 2a, leader → acceptor: accept `values` in `ballot`; every slot up to
- * `chosen` is chosen. With no values it is the leader's heartbeat.
+ * `chosen` is chosen. With no values it is the leader's heartbeat. `readSeq`
+ * is the leader's latest read round when it sent this (0: none yet): an
+ * answer to it confirms every read of that round or earlier.
  */
 export interface Accept extends Envelope {
   readonly type: 'accept'
   readonly values: readonly ChosenValue[]
   readonly chosen: number
+  readonly readSeq: number
 }
 
-/** Phase 2b, acceptor → leader: it accepted `slots` in `ballot`; its chosen point, for catch-up. */
+/**
+ * Phase 2b, acceptor → leader: it accepted `slots` in `ballot`; its chosen
+ * point, for catch-up; the `readSeq` of the accept it answers.
+ */
 export interface Accepted extends Envelope {
   readonly type: 'accepted'
   readonly slots: readonly number[]
   readonly chosen: number
+  readonly readSeq: number
 }
 
 /** Acceptor → proposer: refused, having promised `promised`, which is above `ballot`. */

@@ -13,6 +13,7 @@ import {
   type HardState,
   type NodeId,
   type PersistedState,
+  type ReadState,
   type Role,
   type Snapshot,
   type SoftState,
@@ -31,7 +32,8 @@ import {
  *      and accepted across a crash), and a leader's accepts carry values it
  *      must itself have persisted before they can count as chosen;
  *   3. restore the state machine from `snapshot` (if any), then apply
- *      `committed` in slot order (skip data '': a leader's no-op);
+ *      `committed` in slot order (skip data '': a leader's no-op), and
+ *      answer each of `readStates` once applied >= its index;
  *   4. call `advance(ready)`.
  *
  * Where it differs from the Raft core's Ready: there is no log suffix to
@@ -53,6 +55,8 @@ export interface Ready {
   readonly snapshot?: Snapshot
   readonly accepted: readonly AcceptedValue[]
   readonly committed: readonly ChosenValue[]
+  /** Reads confirmed by a quorum round (see readIndex), in the order they were asked. */
+  readonly readStates: readonly ReadState[]
   readonly messages: readonly Message[]
   /** A new promise, accepted values or a snapshot: persisting this Ready must be fsynced before sending. */
   readonly mustSync: boolean
@@ -61,6 +65,15 @@ export interface Ready {
 export type ProposeResult =
   | {readonly ok: true; readonly slot: number}
   | {readonly ok: false; readonly reason: 'notLeader' | 'tooManyUnchosen'; readonly leader: NodeId | null}
+
+export type ReadIndexResult = {readonly ok: true} | {readonly ok: false; readonly reason: 'notLeader'; readonly leader: NodeId | null}
+
+/** A read waiting for a quorum to answer read round `seq` or a later one. */
+interface PendingRead {
+  readonly requestId: string
+  readonly index: number
+  readonly seq: number
+}
 
 export interface Status {
   readonly id: NodeId
@@ -79,8 +92,8 @@ export interface Status {
  * `ready()` out. Between a `ready()` and its `advance()` the other inputs may
  * still be called, but `ready()` may not be called again.
  *
- * Not yet here (issue 15's later steps): linearizable reads and the node
- * wiring (ReadyLoop, storage, KV machine, client API).
+ * Not yet here (issue 15's later steps): the node wiring (ReadyLoop,
+ * storage, KV machine, client API).
  */
 export class PaxosNode {
   private readonly config: PaxosConfig
@@ -119,6 +132,21 @@ export class PaxosNode {
   private readonly activeSinceCheck = new Set<NodeId>()
   private readonly caughtUpThisHeartbeat = new Set<NodeId>()
 
+  // Leader: linearizable reads (see readIndex).
+  /**
+   * The last read round started, numbered per life of this object rather
+   * than per ballot: answers from another ballot are ignored anyway, and a
+   * round number never repeats.
+   */
+  private readSeq = 0
+  /** The accepts carrying readSeq have not left in a Ready yet, so an answer to them comes after any read asked now. */
+  private readRoundUnsent = false
+  /** Per peer, the highest readSeq it answered in the current ballot. */
+  private readonly readAcks = new Map<NodeId, number>()
+  /** Oldest first, so seq is nondecreasing. Dropped when this node stops leading. */
+  private pendingReads: PendingRead[] = []
+  private readStates: ReadState[] = []
+
   private prevHardState: HardState
   private prevSoftState: SoftState
   private awaitingAdvance = false
@@ -148,6 +176,17 @@ export class PaxosNode {
     return this.config.id
   }
 
+  /**
+   * How many tick() calls from now until one may act (campaign; a leader's
+   * step-down check or heartbeat); at least 1. The ticks before it only
+   * count, so a caller may sleep through them and make them up before its
+   * next input (the Raft core's ticksUntilDue).
+   */
+  ticksUntilDue(): number {
+    if (this.role !== 'leader') return Math.max(1, this.randomizedElectionTimeoutTicks - this.electionElapsedTicks)
+    return Math.max(1, Math.min(this.config.heartbeatTicks - this.heartbeatElapsedTicks, this.config.electionTicks - this.electionElapsedTicks))
+  }
+
   tick(): void {
     if (this.role === 'leader') this.tickLeader()
     else {
@@ -164,6 +203,7 @@ export class PaxosNode {
     this.leader = null
     this.fromSlot = this.chosen + 1
     this.promises.clear()
+    this.pendingReads = []
     this.failedCampaigns++
     this.resetElectionTimer()
     // Our own promise counts once persisted: see advance().
@@ -177,8 +217,40 @@ export class PaxosNode {
     const slot = this.nextSlot++
     this.proposeAt(slot, data)
     // Pipelined: phase 2 for this slot starts without waiting for the slots before it.
-    for (const to of this.peers) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values: [{slot, data}], chosen: this.chosen})
+    for (const to of this.peers) this.sendAccept(to, [{slot, data}])
     return {ok: true, slot}
+  }
+
+  /**
+   * Asks for a linearizable read point (Raft thesis §6.4's ReadIndex, for
+   * Paxos): nextSlot - 1, every slot this leader proposed, the values its
+   * phase 1 re-proposed included. It comes out in a Ready's readStates once
+   * a phase-2 quorum (this node included) answered, in this ballot, an accept
+   * that left after the call; a round of them leaves at once, so a read costs
+   * one round trip. If this node stops leading first the read is dropped, and
+   * the application fails it on the role change.
+   *
+   * Why that quorum proves the point covers every value chosen before the
+   * call: an acceptor answers accepted only while it has promised no higher
+   * ballot, and any later leader's phase-1 quorum meets this phase-2 quorum
+   * (q1 + q2 > n). So no later ballot completed phase 1 before the call, or
+   * its promiser in our quorum would have refused us; nothing was chosen in
+   * one. A value chosen in an earlier ballot was reported to our phase 1
+   * (its phase-2 quorum meets ours too) and re-proposed below nextSlot, and
+   * our own ballot's values are below nextSlot.
+   */
+  readIndex(requestId: string): ReadIndexResult {
+    if (this.role !== 'leader') return {ok: false, reason: 'notLeader', leader: this.leader}
+    if (this.pendingReads.length >= this.config.maxPendingReads) return {ok: true}
+    if (!this.readRoundUnsent) {
+      this.readSeq++
+      this.readRoundUnsent = true
+      // A bare heartbeat suffices: only the answer matters, not what it accepts.
+      for (const to of this.peers) this.sendAccept(to, [])
+    }
+    this.pendingReads.push({requestId, index: this.nextSlot - 1, seq: this.readSeq})
+    this.releaseReads()
+    return {ok: true}
   }
 
   step(m: Message): void {
@@ -210,7 +282,8 @@ export class PaxosNode {
       this.pendingSnapshot !== null ||
       this.unpersisted.size > 0 ||
       this.applied < this.chosen ||
-      this.messages.length > 0
+      this.messages.length > 0 ||
+      this.readStates.length > 0
     )
   }
 
@@ -227,12 +300,16 @@ export class PaxosNode {
     for (let slot = (snapshot?.slot ?? this.applied) + 1; slot <= this.chosen; slot++) committed.push({slot, data: this.valueAt(slot).data})
     const messages = this.messages
     this.messages = []
+    this.readRoundUnsent = false
+    const readStates = this.readStates
+    this.readStates = []
     return {
       ...(sameSoftState(softState, this.prevSoftState) ? {} : {softState}),
       ...(sameHardState(hardState, this.prevHardState) ? {} : {hardState}),
       ...(snapshot === undefined ? {} : {snapshot}),
       accepted,
       committed,
+      readStates,
       messages,
       mustSync: snapshot !== undefined || accepted.length > 0 || !sameBallot(hardState.promised, this.prevHardState.promised),
     }
@@ -325,7 +402,8 @@ export class PaxosNode {
       slots.push(slot)
     }
     this.learnChosen(m.ballot, m.chosen)
-    this.send({type: 'accepted', from: this.id, to: m.from, ballot: m.ballot, slots, chosen: this.chosen})
+    // Echoing readSeq tells the leader that we answered, in its ballot, an accept sent after its reads of that round.
+    this.send({type: 'accepted', from: this.id, to: m.from, ballot: m.ballot, slots, chosen: this.chosen, readSeq: m.readSeq})
   }
 
   private onAccepted(m: Accepted): void {
@@ -333,6 +411,10 @@ export class PaxosNode {
     this.activeSinceCheck.add(m.from)
     for (const slot of m.slots) this.acks.get(slot)?.add(m.from)
     this.advanceLeaderChosen()
+    if (m.readSeq > (this.readAcks.get(m.from) ?? 0)) {
+      this.readAcks.set(m.from, m.readSeq)
+      this.releaseReads()
+    }
     if (m.chosen < this.chosen && !this.caughtUpThisHeartbeat.has(m.from)) {
       this.caughtUpThisHeartbeat.add(m.from)
       if (m.chosen < this.snapshot.slot) return this.send({type: 'snapshot', from: this.id, to: m.from, ballot: this.promised, snapshot: this.snapshot})
@@ -400,12 +482,27 @@ export class PaxosNode {
       if (this.acks.get(slot)?.has(to) === true) continue
       values.push({slot, data: this.valueAt(slot).data})
       if (values.length === this.config.maxValuesPerMsg) {
-        this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
+        this.sendAccept(to, values)
         values = []
         sent++
       }
     }
-    if (sent < maxMessages && (values.length > 0 || sent === 0)) this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen})
+    if (sent < maxMessages && (values.length > 0 || sent === 0)) this.sendAccept(to, values)
+  }
+
+  /** Every accept carries the latest read round: one that leaves after a read was asked may confirm it. */
+  private sendAccept(to: NodeId, values: readonly ChosenValue[]): void {
+    this.send({type: 'accept', from: this.id, to, ballot: this.promised, values, chosen: this.chosen, readSeq: this.readSeq})
+  }
+
+  /** Moves to readStates every pending read whose round (or a later one) a phase-2 quorum answered. */
+  private releaseReads(): void {
+    // This node answers every round itself; the peers' answers sorted highest first, the (q2 - 1)th is the quorum's.
+    const peerAcks = [...this.readAcks.values()].sort((a, b) => b - a)
+    const confirmed = this.config.q2 === 1 ? this.readSeq : (peerAcks[this.config.q2 - 2] ?? 0)
+    let released = 0
+    while (released < this.pendingReads.length && this.pendingReads[released].seq <= confirmed) released++
+    for (const {requestId, index} of this.pendingReads.splice(0, released)) this.readStates.push({requestId, index})
   }
 
   private maybeWin(): void {
@@ -417,6 +514,7 @@ export class PaxosNode {
     this.heartbeatElapsedTicks = 0
     this.activeSinceCheck.clear()
     this.acks.clear()
+    this.readAcks.clear()
     // Per slot, the value accepted in the highest ballot any promiser reported
     // is the only one that may already be chosen (Paxos Made Simple §2.2, P2c).
     const best = new Map<number, AcceptedValue>()
@@ -464,6 +562,7 @@ export class PaxosNode {
       this.role = 'follower'
       this.promises.clear()
       this.acks.clear()
+      this.pendingReads = []
       this.resetElectionTimer()
     }
     this.leader = leader

@@ -75,6 +75,15 @@ export interface PersistedState {
   readonly snapshot?: Snapshot
 }
 
+/**
+ * A linearizable read point (the Raft core's ReadState): once the application
+ * has applied `index`, it may answer the read `requestId` from its state machine.
+ */
+export interface ReadState {
+  readonly requestId: string
+  readonly index: number
+}
+
 export type Role = 'follower' | 'candidate' | 'leader'
 
 /** Volatile state the application may want to show or route on; never persisted. */

@@ -38,7 +38,7 @@ describe('Multi-Paxos core', () => {
     const node = new PaxosNode({id: 'n2', peers: three, rng: new SeededRng(1)})
     node.step({type: 'prepare', from: 'n3', to: 'n2', ballot: {round: 5, node: 'n3'}, fromSlot: 1})
     node.advance(node.ready())
-    node.step({type: 'accept', from: 'n1', to: 'n2', ballot: {round: 3, node: 'n1'}, values: [{slot: 1, data: 'x'}], chosen: 0})
+    node.step({type: 'accept', from: 'n1', to: 'n2', ballot: {round: 3, node: 'n1'}, values: [{slot: 1, data: 'x'}], chosen: 0, readSeq: 0})
     node.step({type: 'prepare', from: 'n1', to: 'n2', ballot: {round: 4, node: 'n1'}, fromSlot: 1})
     const ready = node.ready()
     expect(ready.accepted).toEqual([])
