@@ -22,7 +22,7 @@ const hard = (round: number, chosen: number): HardState => ({promised: ballot(ro
 
 function ready(parts: {accepted?: AcceptedValue[]; hardState?: HardState; snapshot?: Snapshot}): Ready {
   const mustSync = parts.snapshot !== undefined || (parts.accepted ?? []).length > 0 || parts.hardState !== undefined
-  return {accepted: [], committed: [], messages: [], mustSync, ...parts}
+  return {accepted: [], committed: [], readStates: [], messages: [], mustSync, ...parts}
 }
 
 /** Lets every promise continuation queued so far run. */
