@@ -1,6 +1,6 @@
 import {invariant} from '../../core/common/invariant.js'
 import {ReplicatedLockTable, type LockAnswer, type LockCommand, type ReplicatedLockOptions} from '../../core/lock/replicated-lock-table.js'
-import type {EntryCodec, ReplicatedMachine} from '../raft-node/replicated-machine.js'
+import type {EntryCodec, ReplicatedMachine} from '../replica/replicated-machine.js'
 
 /** One command per entry, so that a grant's token, its entry's log index, names one grant. */
 const LOCK_CODEC: EntryCodec<LockCommand> = {

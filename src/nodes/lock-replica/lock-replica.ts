@@ -1,13 +1,15 @@
 import type {LockAnswer, LockCommand, ReplicatedLockOptions} from '../../core/lock/replicated-lock-table.js'
 import type {LockReply, LockState} from '../../core/lock/types.js'
-import type {NodeId, Message} from '../../core/raft/index.js'
+import type {Message} from '../../core/raft/index.js'
 import {DeadlineTimer} from '../../runtime/env/deadline-timer.js'
 import type {Env, Timer} from '../../runtime/env/env.js'
 import {HttpError} from '../../runtime/net/http-error.js'
 import type {LockApi, OnAbort} from '../lock-common/lock-routes.js'
-import {RaftReplica} from '../raft-node/raft-replica.js'
-import type {RaftNodeOptions} from '../raft-node/raft-node-options.js'
-import type {ReplicaEnvironment} from '../raft-node/ready-loop.js'
+import {openRaftReplica, type RaftProtocol} from '../raft-node/raft-consensus.js'
+import type {NodeId} from '../replica/consensus.js'
+import type {ReplicaOptions} from '../replica/replica-options.js'
+import type {ReplicaEnvironment} from '../replica/ready-loop.js'
+import type {Replica} from '../replica/replica.js'
 import {LockMachine} from './lock-machine.js'
 
 /** A request waiting for the answer an applied entry routes to its requester. */
@@ -32,7 +34,7 @@ const DUE_RETRY_MS = 50
  * only if their `at` has really passed the deadline (see ReplicatedLockTable).
  */
 export class LockReplica implements LockApi {
-  readonly raft: RaftReplica<LockCommand, void, LockMachine>
+  readonly raft: Replica<LockCommand, void, LockMachine, RaftProtocol>
   private readonly env: Env
   private readonly pending = new Map<string, Pending>()
   /** Unique to this process's life, so requesters never repeat across restarts. */
@@ -45,19 +47,19 @@ export class LockReplica implements LockApi {
   private constructor(
     id: NodeId,
     dataDir: string,
-    private readonly options: RaftNodeOptions,
-    environment: ReplicaEnvironment,
+    private readonly options: ReplicaOptions,
+    environment: ReplicaEnvironment<RaftProtocol>,
     tableOptions: Partial<ReplicatedLockOptions>,
   ) {
     this.env = environment.env
     this.requesterPrefix = `${id}.${this.env.wallNow().toFixed(0)}.${this.env.rng.int(2 ** 31)}`
     this.deadlines = new DeadlineTimer(this.env, () => this.proposeDue())
     const machine = new LockMachine(() => this.env.wallNow(), (answers) => this.route(answers), tableOptions)
-    this.raft = RaftReplica.open(id, dataDir, options, environment, machine)
+    this.raft = openRaftReplica(id, dataDir, options, environment, machine)
     this.watchRole()
   }
 
-  static open(id: NodeId, dataDir: string, options: RaftNodeOptions, environment: ReplicaEnvironment, tableOptions: Partial<ReplicatedLockOptions> = {}): LockReplica {
+  static open(id: NodeId, dataDir: string, options: ReplicaOptions, environment: ReplicaEnvironment<RaftProtocol>, tableOptions: Partial<ReplicatedLockOptions> = {}): LockReplica {
     return new LockReplica(id, dataDir, options, environment, tableOptions)
   }
 

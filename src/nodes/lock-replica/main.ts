@@ -1,10 +1,12 @@
 import {LOCK_LIMITS} from '../../core/lock/limits.js'
 import {parseBody} from '../../runtime/net/validate.js'
 import {lockRoutes} from '../lock-common/lock-routes.js'
-import {atLeader} from '../raft-node/not-leader-error.js'
-import {raftPeerRoute} from '../raft-node/peer-transport.js'
-import {processEnvironment} from '../raft-node/process-environment.js'
-import {parseRaftNodeOptions} from '../raft-node/raft-node-options.js'
+import type {RaftProtocol} from '../raft-node/raft-consensus.js'
+import {RAFT_WIRE} from '../raft-node/raft-wire.js'
+import {atLeader} from '../replica/not-leader-error.js'
+import {peerRoute} from '../replica/peer-transport.js'
+import {processEnvironment} from '../replica/process-environment.js'
+import {parseRaftNodeOptions} from '../replica/replica-options.js'
 import {runNode} from '../run-node.js'
 import {LockReplica} from './lock-replica.js'
 
@@ -22,7 +24,7 @@ await runNode('lock-replica', async (config, log) => {
   const {clockSkewMs, ...raftOptions} = config.options
   const options = parseRaftNodeOptions({requestTimeoutMs: REQUEST_TIMEOUT_MS, ...raftOptions}, config.id)
   const tableOptions = parseBody(clockSkewMs === undefined ? {} : {clockSkewMs}, TABLE_OPTIONS, 'node.json options')
-  const environment = processEnvironment(config.id, options, log, (messages) => replica.receive(messages))
+  const environment = processEnvironment<RaftProtocol>(config.id, options, RAFT_WIRE, log, (messages) => replica.receive(messages))
   const replica: LockReplica = LockReplica.open(config.id, config.dataDir, options, environment, tableOptions)
   return {
     // Client bodies keep the lock server's limit; the peer route has its own.
@@ -30,6 +32,6 @@ await runNode('lock-replica', async (config, log) => {
     health: () => replica.health(),
     close: () => replica.close(),
     partition: replica.raft.partition,
-    routes: [...lockRoutes(replica, atLeader), raftPeerRoute(replica.raft)],
+    routes: [...lockRoutes(replica, atLeader), peerRoute(RAFT_WIRE, replica.raft)],
   }
 })

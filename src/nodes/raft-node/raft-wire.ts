@@ -1,6 +1,7 @@
 import type {Message, MessageType} from '../../core/raft/index.js'
 import {badRequest} from '../../runtime/net/http-error.js'
 import {messageBatchParser, type Schema} from '../../runtime/net/validate.js'
+import type {PeerWire} from '../replica/peer-transport.js'
 
 const peer = {type: 'string', minLength: 1} as const
 const index = {type: 'int', min: 0} as const
@@ -41,3 +42,8 @@ export function parseRaftMessages(body: unknown): Message[] {
   })
   return messages
 }
+
+/** Where Raft peers POST each other's messages: `{"messages": Message[]}`. */
+export const RAFT_MESSAGES_PATH = '/raft/messages'
+
+export const RAFT_WIRE: PeerWire<Message> = {path: RAFT_MESSAGES_PATH, parse: parseRaftMessages}

@@ -13,7 +13,7 @@ import {freePorts} from '../../../src/runtime/cluster/ports.js'
 import {prepareNode} from '../../../src/runtime/cluster/spawn-node.js'
 import {raftSubsystem} from '../../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterStatus, clusterUp} from '../../../src/runtime/cluster/supervisor.js'
-import {RAFT_MESSAGES_PATH} from '../../../src/nodes/raft-node/peer-transport.js'
+import {RAFT_MESSAGES_PATH} from '../../../src/nodes/raft-node/raft-wire.js'
 
 /**
  * Fail-stop (docs/ARCHITECTURE.md): a node that finds one of its own

@@ -2,8 +2,8 @@ import {afterEach, expect, test, vi} from 'vitest'
 
 import type {Message} from '../../../src/core/raft/index.js'
 import {JsonServer} from '../../../src/runtime/net/json-server.js'
-import {PeerTransport, RAFT_MESSAGES_PATH} from '../../../src/nodes/raft-node/peer-transport.js'
-import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
+import {PeerTransport} from '../../../src/nodes/replica/peer-transport.js'
+import {parseRaftMessages, RAFT_MESSAGES_PATH, RAFT_WIRE} from '../../../src/nodes/raft-node/raft-wire.js'
 
 const heartbeat: Message = {type: 'heartbeat', from: 'n1', to: 'n2', term: 3, commit: 7, context: null, leaderTick: 12}
 const response: Message = {type: 'heartbeatResponse', from: 'n2', to: 'n1', term: 3, context: null, leaderTick: 12}
@@ -32,7 +32,7 @@ test("a peer's answer carrying its response reaches the sender, so a heartbeat's
   })
   const {port} = await server.listen(0, '127.0.0.1')
   const answered: Message[][] = []
-  const transport = new PeerTransport({n1: 'http://127.0.0.1:1', n2: `http://127.0.0.1:${port}`}, 'n1', (messages) => answered.push(messages))
+  const transport = new PeerTransport({n1: 'http://127.0.0.1:1', n2: `http://127.0.0.1:${port}`}, 'n1', RAFT_WIRE, (messages) => answered.push(messages))
   close = async () => {
     await transport.close()
     await server.close()

@@ -8,9 +8,10 @@ import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import {sleep} from '../../../src/runtime/env/sleep.js'
 import type {OnAbort} from '../../../src/nodes/lock-common/lock-routes.js'
 import {LockReplica} from '../../../src/nodes/lock-replica/lock-replica.js'
-import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
-import {NotLeaderError} from '../../../src/nodes/raft-node/raft-replica.js'
-import type {ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
+import {REPLICA_DEFAULTS, type ReplicaOptions} from '../../../src/nodes/replica/replica-options.js'
+import {NotLeaderError} from '../../../src/nodes/replica/not-leader-error.js'
+import type {RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
+import type {ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
 import {CheckedCluster} from '../raft/checked-cluster.js'
 import {SafetyViolation} from '../raft/safety-checker.js'
 import {perfectNetwork, SimNetwork, type NetworkFaults} from '../raft/sim-network.js'
@@ -134,8 +135,8 @@ export class LockReplicaSim extends CheckedCluster {
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
     this.clockSkewMs = this.rng.next() < 0.3 ? 0 : this.rng.int(60)
     this.shadow = new ReplicatedLockTable({clockSkewMs: this.clockSkewMs})
-    const raftOptions: RaftNodeOptions = {
-      ...RAFT_NODE_DEFAULTS,
+    const raftOptions: ReplicaOptions = {
+      ...REPLICA_DEFAULTS,
       peers: Object.fromEntries(ids.map((id) => [id, `sim://${id}`])),
       electionTicks: 10,
       heartbeatTicks: 1 + this.rng.int(3),
@@ -148,7 +149,7 @@ export class LockReplicaSim extends CheckedCluster {
     this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
-      const open = (dataDir: string, environment: ReplicaEnvironment) => LockReplica.open(id, dataDir, raftOptions, environment, {clockSkewMs: this.clockSkewMs})
+      const open = (dataDir: string, environment: ReplicaEnvironment<RaftProtocol>) => LockReplica.open(id, dataDir, raftOptions, environment, {clockSkewMs: this.clockSkewMs})
       const wallOffsetMs = WALL_ORIGIN_MS - this.clockSkewMs + this.rng.int(2 * this.clockSkewMs + 1)
       this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this, wallOffsetMs))
     }

@@ -3,10 +3,11 @@ import {decodeBatch, type KvCommand} from '../../../src/core/kv/commands.js'
 import type {Entry, Message, NodeId, ReadOnlyOption} from '../../../src/core/raft/index.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import {KvMachine, type KvReplica} from '../../../src/nodes/raft-node/kv-machine.js'
-import {NotLeaderError, RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
-import {RAFT_NODE_DEFAULTS, type RaftNodeOptions} from '../../../src/nodes/raft-node/raft-node-options.js'
-import type {ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
+import {KvMachine, type KvReplica} from '../../../src/nodes/kv-common/kv-machine.js'
+import {NotLeaderError} from '../../../src/nodes/replica/not-leader-error.js'
+import {openRaftReplica, type RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
+import {REPLICA_DEFAULTS, type ReplicaOptions} from '../../../src/nodes/replica/replica-options.js'
+import type {ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
 import {ReadChecker} from './read-checker.js'
 import {CheckedCluster} from './checked-cluster.js'
 import {SafetyViolation} from './safety-checker.js'
@@ -37,7 +38,7 @@ export interface SimReport {
 }
 
 /**
- * A whole Raft KV cluster in one process: N production RaftReplicas, each on
+ * A whole Raft KV cluster in one process: N production Raft replicas, each on
  * its own SimEnv and SimDisk, on one SimScheduler and a simulated network,
  * driven by one seed: message loss/duplication/reordering, partitions,
  * crash-restarts that lose unsynced writes, and clients issuing puts, cas and
@@ -47,7 +48,7 @@ export interface SimReport {
 export class SimCluster extends CheckedCluster {
   private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
-  private readonly nodes = new Map<NodeId, SimReplica<KvReplica>>()
+  private readonly nodes = new Map<NodeId, SimReplica<KvReplica<RaftProtocol>>>()
   private readonly network: SimNetwork
   private readonly reads = new ReadChecker()
   /** Every value written is unique; the index that applied it is its version. */
@@ -67,8 +68,8 @@ export class SimCluster extends CheckedCluster {
     this.rng = new SeededRng(options.seed)
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
     this.readOnly = this.rng.next() < 0.3 ? 'leaseBased' : 'safe'
-    const replicaOptions: RaftNodeOptions = {
-      ...RAFT_NODE_DEFAULTS,
+    const replicaOptions: ReplicaOptions = {
+      ...REPLICA_DEFAULTS,
       peers: Object.fromEntries(ids.map((id) => [id, `sim://${id}`])),
       electionTicks: 10,
       heartbeatTicks: 1 + this.rng.int(3),
@@ -83,7 +84,7 @@ export class SimCluster extends CheckedCluster {
     this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages), (m) => this.onSend(m))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
-      const open = (dataDir: string, environment: ReplicaEnvironment) => RaftReplica.open(id, dataDir, replicaOptions, environment, new KvMachine())
+      const open = (dataDir: string, environment: ReplicaEnvironment<RaftProtocol>) => openRaftReplica(id, dataDir, replicaOptions, environment, new KvMachine())
       this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this))
     }
     this.every(() => 1 + this.rng.int(20), () => this.clientOperation())
@@ -151,7 +152,7 @@ export class SimCluster extends CheckedCluster {
     }
   }
 
-  private write(node: SimReplica<KvReplica>, command: KvCommand & {value: string}): void {
+  private write(node: SimReplica<KvReplica<RaftProtocol>>, command: KvCommand & {value: string}): void {
     this.atLeader(node, (replica) => replica.write(command)).then(
       (result) => {
         if (result.type !== 'ok') return
@@ -165,7 +166,7 @@ export class SimCluster extends CheckedCluster {
   }
 
   /** Calls `op` on `node`, following one redirect to the leader it names. */
-  private async atLeader<T>(node: SimReplica<KvReplica>, op: (replica: KvReplica) => Promise<T>): Promise<T> {
+  private async atLeader<T>(node: SimReplica<KvReplica<RaftProtocol>>, op: (replica: KvReplica<RaftProtocol>) => Promise<T>): Promise<T> {
     try {
       return await op(node.replica)
     } catch (err) {

@@ -1,7 +1,7 @@
 import type {Rng} from '../../../src/core/common/rng.js'
 import type {Message, NodeId} from '../../../src/core/raft/index.js'
 import type {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import type {RaftTransport, TransportCounters} from '../../../src/nodes/raft-node/raft-transport.js'
+import type {Transport, TransportCounters} from '../../../src/nodes/replica/transport.js'
 import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
 
 export interface NetworkFaults {
@@ -51,7 +51,7 @@ export class SimNetwork {
   }
 
   /** A replica's transport: what it sends goes on this network. */
-  transport(): RaftTransport {
+  transport(): Transport<Message> {
     const counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
     return {
       counters,

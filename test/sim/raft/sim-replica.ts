@@ -1,9 +1,10 @@
-import type {Entry, NodeId, PersistedState, Ready, Role, Snapshot} from '../../../src/core/raft/index.js'
+import type {Entry, Message, NodeId, PersistedState, Ready, Role} from '../../../src/core/raft/index.js'
 import type {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimEnv, type SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import type {Logger} from '../../../src/runtime/net/node-log.js'
-import type {RaftTransport} from '../../../src/nodes/raft-node/raft-transport.js'
-import type {RaftObserver, ReplicaEnvironment} from '../../../src/nodes/raft-node/ready-loop.js'
+import type {Transport} from '../../../src/nodes/replica/transport.js'
+import type {ReplicaObserver, ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
+import type {RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
 
 /** What the checkers hear from every replica, with the replica's id. */
 export interface ClusterObserver {
@@ -15,7 +16,7 @@ export interface ClusterObserver {
 }
 
 /** Opens the production replica a node runs (a RaftReplica, or a wrapper around one) in its data directory, for one life. */
-export type OpenReplica<R> = (dataDir: string, environment: ReplicaEnvironment) => R
+export type OpenReplica<R> = (dataDir: string, environment: ReplicaEnvironment<RaftProtocol>) => R
 
 const silentLog: Logger = {info() {}, error() {}}
 
@@ -44,7 +45,7 @@ export class SimReplica<R = unknown> {
     private readonly scheduler: SimScheduler,
     readonly disk: SimDisk,
     private readonly open: OpenReplica<R>,
-    private readonly transport: () => RaftTransport,
+    private readonly transport: () => Transport<Message>,
     private readonly observer: ClusterObserver,
     /** This node's wall clock against the others' (SimEnv's default when unset): a clock skew. */
     private readonly wallOffsetMs?: number,
@@ -86,7 +87,7 @@ export class SimReplica<R = unknown> {
     })
   }
 
-  private raftObserver(): RaftObserver {
+  private raftObserver(): ReplicaObserver<RaftProtocol> {
     return {
       recovered: (persisted: PersistedState) => {
         const snapshotIndex = persisted.snapshot?.index ?? 0
@@ -105,7 +106,7 @@ export class SimReplica<R = unknown> {
         this.role = role
         if (role === 'leader') this.observer.onLeader(this, term)
       },
-      restored: (snapshot: Snapshot) => {
+      restored: (snapshot: {readonly index: number}) => {
         this.appliedIndex = snapshot.index
         this.observer.onRestore(this, snapshot.index)
       },

@@ -3,12 +3,12 @@ import {expect, test} from 'vitest'
 import type {LockReply} from '../../../src/core/lock/types.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
 import {LockReplica} from '../../../src/nodes/lock-replica/lock-replica.js'
-import {RAFT_NODE_DEFAULTS} from '../../../src/nodes/raft-node/raft-node-options.js'
+import {REPLICA_DEFAULTS} from '../../../src/nodes/replica/replica-options.js'
 
 /** A one-replica cluster on a simulated clock and disk: it elects itself, and every client command commits at once. */
 async function soloReplica() {
   const scheduler = new SimScheduler()
-  const replica = LockReplica.open('n1', '/data', {...RAFT_NODE_DEFAULTS, peers: {n1: 'sim://n1'}}, {
+  const replica = LockReplica.open('n1', '/data', {...REPLICA_DEFAULTS, peers: {n1: 'sim://n1'}}, {
     env: new SimEnv(scheduler, 1),
     transport: {counters: {messagesSent: 0, messagesDropped: 0, peerRequests: 0}, send: () => {}, close: async () => {}},
     log: {info() {}, error() {}},

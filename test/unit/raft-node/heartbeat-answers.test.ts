@@ -2,9 +2,9 @@ import {expect, test} from 'vitest'
 
 import type {Message} from '../../../src/core/raft/index.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import {RAFT_NODE_DEFAULTS} from '../../../src/nodes/raft-node/raft-node-options.js'
-import {KvMachine} from '../../../src/nodes/raft-node/kv-machine.js'
-import {RaftReplica} from '../../../src/nodes/raft-node/raft-replica.js'
+import {REPLICA_DEFAULTS} from '../../../src/nodes/replica/replica-options.js'
+import {KvMachine} from '../../../src/nodes/kv-common/kv-machine.js'
+import {openRaftReplica} from '../../../src/nodes/raft-node/raft-consensus.js'
 
 const heartbeat = (term: number): Message => ({type: 'heartbeat', from: 'n1', to: 'n2', term, commit: 0, context: null, leaderTick: 0})
 
@@ -12,15 +12,15 @@ const heartbeat = (term: number): Message => ({type: 'heartbeat', from: 'n1', to
 function follower() {
   const scheduler = new SimScheduler()
   const events: string[] = []
-  const replica = RaftReplica.open(
+  const replica = openRaftReplica(
     'n2',
     '/data',
-    {...RAFT_NODE_DEFAULTS, peers: {n1: 'sim://n1', n2: 'sim://n2', n3: 'sim://n3'}},
+    {...REPLICA_DEFAULTS, peers: {n1: 'sim://n1', n2: 'sim://n2', n3: 'sim://n3'}},
     {
       env: new SimEnv(scheduler, 1),
       transport: {
         counters: {messagesSent: 0, messagesDropped: 0, peerRequests: 0},
-        send: (messages) => messages.forEach((m) => events.push(`POST ${m.type}`)),
+        send: (messages: readonly Message[]) => messages.forEach((m) => events.push(`POST ${m.type}`)),
         close: async () => {},
       },
       log: {info() {}, error() {}},

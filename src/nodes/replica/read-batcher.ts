@@ -1,5 +1,4 @@
 import {HttpError} from '../../runtime/net/http-error.js'
-import type {ReadState} from '../../core/raft/index.js'
 import type {Env} from '../../runtime/env/env.js'
 
 /** A linearizable read waiting for its read point to be confirmed and applied. */
@@ -26,7 +25,7 @@ export class ReadBatcher {
     private readonly env: Env,
     /** Unique to this process's life: request ids must never repeat. */
     private readonly idPrefix: string,
-    /** Asks the Raft node for a read point; false when it cannot (no leader). */
+    /** Asks the consensus core for a read point; false when it cannot (it does not lead). */
     private readonly issue: (requestId: string) => boolean,
     /** An unanswered request is abandoned after this long (its reads were answered 503 by then). */
     private readonly abandonAfterMs: number,
@@ -48,7 +47,7 @@ export class ReadBatcher {
     else for (const read of reads) read.reject(new HttpError(503, 'no leader to confirm a read point'))
   }
 
-  onReadStates(states: readonly ReadState[], applied: number): void {
+  onReadStates(states: readonly {readonly requestId: string; readonly index: number}[], applied: number): void {
     for (const state of states) {
       const batch = this.inFlight.get(state.requestId)
       if (batch === undefined) continue

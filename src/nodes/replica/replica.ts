@@ -1,52 +1,39 @@
-import type {Message, NodeId, PersistedState} from '../../core/raft/index.js'
 import {HttpError} from '../../runtime/net/http-error.js'
 import {Partition} from '../../runtime/net/partition.js'
-import {RaftLogStore} from './raft-log-store.js'
-import type {RaftNodeOptions} from './raft-node-options.js'
+import type {Consensus, NodeId, Protocol} from './consensus.js'
+import type {ReplicaOptions} from './replica-options.js'
 import {ReadyLoop, type ReplicaEnvironment} from './ready-loop.js'
 import type {ReplicatedMachine} from './replicated-machine.js'
 
 export {NotLeaderError} from './not-leader-error.js'
 
+/** What a protocol's open function hands the Replica: its consensus adapter and what its store read back. */
+export interface OpenedConsensus<P extends Protocol> {
+  readonly consensus: Consensus<P>
+  readonly persisted: P['persisted']
+  /** The persisted snapshot the state machine starts from, if any. */
+  readonly snapshot?: {readonly index: number; readonly data: string}
+}
+
 /**
- * One Raft replica's client API over its replicated state machine: writes
- * and linearizable reads, each bounded by requestTimeoutMs, answered by the
- * ReadyLoop that drives the core.
+ * One replica's client API over its replicated state machine, whatever the
+ * consensus protocol (Raft or Multi-Paxos): writes and linearizable reads,
+ * each bounded by requestTimeoutMs, answered by the ReadyLoop that drives the core.
  */
-export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Command, Result> = ReplicatedMachine<Command, Result>> {
+export class Replica<Command, Result, Machine extends ReplicatedMachine<Command, Result>, P extends Protocol> {
   readonly partition = new Partition()
-  private readonly loop: ReadyLoop<Command, Result>
+  private readonly loop: ReadyLoop<Command, Result, P>
   private readonly counters = {writesProposed: 0, readsServed: 0, readIndexRequests: 0, messagesReceived: 0, peerRequestsReceived: 0}
 
   constructor(
     private readonly id: NodeId,
-    private readonly options: RaftNodeOptions,
-    private readonly store: RaftLogStore,
-    persisted: PersistedState,
-    private readonly environment: ReplicaEnvironment,
+    private readonly options: ReplicaOptions,
+    opened: OpenedConsensus<P>,
+    private readonly environment: ReplicaEnvironment<P>,
     /** Applied to in log order by the loop; read it only inside `read`'s query (or where staleness does not matter). */
     readonly machine: Machine,
   ) {
-    this.loop = new ReadyLoop({...environment, machine, id, options, store, persisted, partition: this.partition})
-  }
-
-  static open<Command, Result, Machine extends ReplicatedMachine<Command, Result>>(
-    id: NodeId,
-    dataDir: string,
-    options: RaftNodeOptions,
-    environment: ReplicaEnvironment,
-    // The intersection lets TypeScript infer Command and Result from the machine as well as keep its own type.
-    machine: Machine & ReplicatedMachine<Command, Result>,
-  ): RaftReplica<Command, Result, Machine> {
-    const {store, persisted} = RaftLogStore.open(dataDir, {segmentBytes: options.walSegmentBytes}, environment.env.disk)
-    environment.log.info('raft log recovered', {
-      term: persisted.hardState.term,
-      vote: persisted.hardState.vote,
-      commit: persisted.hardState.commit,
-      snapshotIndex: persisted.snapshot?.index ?? 0,
-      entries: persisted.entries.length,
-    })
-    return new RaftReplica(id, options, store, persisted, environment, machine)
+    this.loop = new ReadyLoop({...environment, ...opened, machine, id, options, partition: this.partition})
   }
 
   /** Replicates a write and resolves with its result once it is committed and applied here. */
@@ -59,7 +46,7 @@ export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Comm
     return this.withDeadline(applied, deadline, () => `the write was not committed within ${this.options.requestTimeoutMs}ms (no quorum?); its outcome is unknown`)
   }
 
-  /** A linearizable read (thesis §6.4): runs `query` once the state machine reflects the confirmed commit index. */
+  /** A linearizable read (Raft thesis §6.4; the same for Paxos): runs `query` once the state machine reflects the confirmed commit index. */
   async read<T>(query: () => T): Promise<T> {
     const deadline = this.environment.env.now() + this.options.requestTimeoutMs
     await this.requireLeadership(deadline)
@@ -82,31 +69,27 @@ export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Comm
   }
 
   /** Messages a peer sent back in an answer. */
-  receive(messages: readonly Message[]): void {
+  receive(messages: readonly P['message'][]): void {
     this.counters.messagesReceived += messages.length
     this.loop.receive(messages)
   }
 
   /** A peer's POSTed batch: resolves with this replica's messages to that peer for the answer (ReadyLoop.receiveAndReply). */
-  receiveAndReply(messages: readonly Message[]): Promise<Message[]> {
+  receiveAndReply(messages: readonly P['message'][]): Promise<P['message'][]> {
     this.counters.peerRequestsReceived++
     this.counters.messagesReceived += messages.length
     return this.loop.receiveAndReply(messages)
   }
 
   health(): Record<string, unknown> {
-    const status = this.loop.node.status()
-    const storage = this.store.stats()
+    const {consensus, role, leader, applied} = this.loop
+    const storage = consensus.storeStats()
     return {
-      role: status.role,
-      term: status.term,
-      leader: status.leader,
-      leaderUrl: status.leader === null ? null : this.options.peers[status.leader],
-      commitIndex: status.commit,
-      appliedIndex: this.loop.applied,
-      firstIndex: status.firstIndex,
-      lastIndex: status.lastIndex,
-      logSize: status.lastIndex - status.firstIndex + 1,
+      role,
+      leader,
+      leaderUrl: leader === null ? null : this.options.peers[leader],
+      ...consensus.health(),
+      appliedIndex: applied,
       snapshotIndex: storage.snapshotIndex,
       ...this.machine.summary(),
       counters: {
@@ -121,13 +104,12 @@ export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Comm
         segmentsDropped: storage.segmentsDropped,
         snapshotsWritten: storage.snapshotsWritten,
       },
-      ...(status.progress === undefined ? {} : {progress: status.progress}),
       settings: {
         tickMs: this.options.tickMs,
         electionTicks: this.options.electionTicks,
         heartbeatTicks: this.options.heartbeatTicks,
         snapshotEntries: this.options.snapshotEntries,
-        readOnly: this.options.readOnly,
+        ...consensus.settings(),
       },
     }
   }
@@ -135,7 +117,7 @@ export class RaftReplica<Command, Result, Machine extends ReplicatedMachine<Comm
   async close(): Promise<void> {
     await this.loop.close('the replica is shutting down')
     await this.environment.transport.close()
-    await this.store.close()
+    await this.loop.consensus.closeStore()
   }
 
   /**

@@ -1,5 +1,5 @@
-import type {Entry, ProposeResult} from '../../core/raft/index.js'
 import {HttpError} from '../../runtime/net/http-error.js'
+import type {Proposal} from './consensus.js'
 import type {EntryCodec} from './replicated-machine.js'
 
 interface QueuedWrite<Result> {
@@ -10,7 +10,8 @@ interface QueuedWrite<Result> {
 
 /** The writes proposed together as one entry, in the entry's command order. */
 interface ProposedBatch<Result> {
-  readonly term: number
+  /** The proposal's tag (Consensus.tagOf): the batch is answered only if its own proposal is the one applied. */
+  readonly tag: number | string
   readonly writes: readonly QueuedWrite<Result>[]
 }
 
@@ -38,7 +39,7 @@ export class WriteBatcher<Command, Result> {
   }
 
   /** Proposes every queued write; `notLeader` is the answer when the core refuses for want of leadership. */
-  proposeQueued(propose: (data: string) => ProposeResult, notLeader: () => Error): void {
+  proposeQueued(propose: (data: string) => Proposal, notLeader: () => Error): void {
     while (this.queued.length > 0) {
       let count = 0
       let chars = 0
@@ -49,20 +50,20 @@ export class WriteBatcher<Command, Result> {
       const writes = this.queued.splice(0, count)
       const result = propose(this.codec.entry(writes.map((w) => w.encoded)))
       if (result.ok) {
-        this.proposed.set(result.index, {term: result.term, writes})
+        this.proposed.set(result.index, {tag: result.tag, writes})
         continue
       }
-      const err = result.reason === 'tooManyUncommitted' ? new HttpError(503, 'too many uncommitted writes; retry later') : notLeader()
+      const err = result.reason === 'busy' ? new HttpError(503, 'too many uncommitted writes; retry later') : notLeader()
       for (const w of writes) w.reject(err)
     }
   }
 
-  /** `entry` was applied with these per-command results: answer its writes if this replica proposed it. */
-  applied(entry: Entry, results: readonly Result[]): void {
-    const batch = this.proposed.get(entry.index)
+  /** The entry at `index`, of proposal `tag`, was applied with these per-command results: answer its writes if this replica proposed it. */
+  applied(index: number, tag: number | string, results: readonly Result[]): void {
+    const batch = this.proposed.get(index)
     if (batch === undefined) return
-    this.proposed.delete(entry.index)
-    if (batch.term === entry.term) batch.writes.forEach((w, i) => w.resolve(results[i]))
+    this.proposed.delete(index)
+    if (batch.tag === tag) batch.writes.forEach((w, i) => w.resolve(results[i]))
     else for (const w of batch.writes) w.reject(new HttpError(503, 'the write was overwritten by a new leader and not applied; retry'))
   }
 

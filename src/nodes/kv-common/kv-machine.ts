@@ -1,14 +1,15 @@
 import {decodeBatch, encodeBatch, encodeCommand, type KvCommand, type KvResult} from '../../core/kv/commands.js'
 import {KvStateMachine} from '../../core/kv/state-machine.js'
-import type {RaftReplica} from './raft-replica.js'
-import type {EntryCodec, ReplicatedMachine} from './replicated-machine.js'
+import type {Protocol} from '../replica/consensus.js'
+import type {Replica} from '../replica/replica.js'
+import type {EntryCodec, ReplicatedMachine} from '../replica/replicated-machine.js'
 
 /** Writes that arrive between two Readies go in one entry, up to this many (one message per follower carries them all). */
 const MAX_BATCH_WRITES = 512
 
 const KV_CODEC: EntryCodec<KvCommand> = {encode: encodeCommand, entry: encodeBatch, decode: decodeBatch, maxCommands: MAX_BATCH_WRITES}
 
-/** The Raft KV's replicated string map. */
+/** The replicated KV's string map (on Raft or Multi-Paxos). */
 export class KvMachine extends KvStateMachine implements ReplicatedMachine<KvCommand, KvResult> {
   readonly codec = KV_CODEC
 
@@ -17,4 +18,4 @@ export class KvMachine extends KvStateMachine implements ReplicatedMachine<KvCom
   }
 }
 
-export type KvReplica = RaftReplica<KvCommand, KvResult, KvMachine>
+export type KvReplica<P extends Protocol = Protocol> = Replica<KvCommand, KvResult, KvMachine, P>

@@ -1,45 +1,48 @@
 import {PeerLink} from '../../runtime/net/peer-link.js'
 import type {Route} from '../../runtime/net/json-server.js'
-import type {Message, NodeId} from '../../core/raft/index.js'
-import type {RaftTransport, TransportCounters} from './raft-transport.js'
-import {parseRaftMessages} from './raft-wire.js'
+import type {NodeId, PeerMessage} from './consensus.js'
+import type {Transport, TransportCounters} from './transport.js'
 
-/** Where peers POST each other's messages: `{"messages": Message[]}`. */
-export const RAFT_MESSAGES_PATH = '/raft/messages'
+/** How one protocol's messages travel: peers POST `{"messages": M[]}` to `path`; `parse` checks a batch whole (throws a 400). */
+export interface PeerWire<M extends PeerMessage> {
+  readonly path: string
+  parse(body: unknown): M[]
+}
 
-/** Bound on a peer batch's body: AppendEntries (up to 1 MiB of entries each) and whole snapshots. */
+/** Bound on a peer batch's body: AppendEntries or accepts (up to 1 MiB of entries each) and whole snapshots. */
 export const MAX_PEER_BODY_BYTES = 64 * 1024 * 1024
 
 /** A peer that has not answered within this long is treated as down for that batch. */
 const PEER_TIMEOUT_MS = 1_000
-/** Bound on messages queued for one peer; beyond it new ones are dropped (Raft resends what matters). */
+/** Bound on messages queued for one peer; beyond it new ones are dropped (the protocol resends what matters). */
 const MAX_QUEUED_MESSAGES = 10_000
 /** Bound on messages in one POST. */
 const MAX_BATCH_MESSAGES = 512
 
 /**
- * Sends Raft messages to peers over HTTP, one PeerLink per peer with one POST
- * in flight: the order to each peer is kept (a leader's pipelined
- * AppendEntries arrive in order). A failed POST drops its messages: Raft
- * retries by itself (heartbeats, probes, vote timeouts). A peer may answer
+ * Sends a replica's messages to peers over HTTP, one PeerLink per peer with
+ * one POST in flight: the order to each peer is kept (a leader's pipelined
+ * AppendEntries or accepts arrive in order). A failed POST drops its
+ * messages: the protocol retries by itself (heartbeats, probes, timeouts). A peer may answer
  * with messages of its own for this replica (a heartbeat's response), which
  * saves it a POST the other way.
  */
-export class PeerTransport implements RaftTransport {
-  private readonly links = new Map<NodeId, PeerLink<Message>>()
+export class PeerTransport<M extends PeerMessage> implements Transport<M> {
+  private readonly links = new Map<NodeId, PeerLink<M>>()
   readonly counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
 
   constructor(
     peers: Readonly<Record<NodeId, string>>,
     selfId: NodeId,
+    private readonly wire: PeerWire<M>,
     /** Takes the messages a peer sent back in its answer to a POST (see ReadyLoop.receiveAndReply). */
-    private readonly deliverAnswer: (messages: Message[]) => void,
+    private readonly deliverAnswer: (messages: M[]) => void,
   ) {
     for (const [id, url] of Object.entries(peers)) {
       if (id === selfId) continue
-      const link = new PeerLink<Message>({
+      const link = new PeerLink<M>({
         url,
-        path: RAFT_MESSAGES_PATH,
+        path: wire.path,
         inflight: 1,
         maxQueued: MAX_QUEUED_MESSAGES,
         timeoutMs: PEER_TIMEOUT_MS,
@@ -58,7 +61,7 @@ export class PeerTransport implements RaftTransport {
     }
   }
 
-  send(messages: readonly Message[]): void {
+  send(messages: readonly M[]): void {
     for (const m of messages) {
       const link = this.links.get(m.to)
       if (link === undefined || !link.enqueue(m)) this.counters.messagesDropped++
@@ -68,13 +71,13 @@ export class PeerTransport implements RaftTransport {
 
   /** A peer's answer: `{"ok": true}`, with `messages` when it had some for this replica. */
   private answered(body: Buffer): void {
-    let messages: Message[]
+    let messages: M[]
     try {
       const answer = JSON.parse(body.toString('utf8')) as {messages?: unknown}
       if (answer.messages === undefined) return
-      messages = parseRaftMessages({messages: answer.messages})
+      messages = this.wire.parse({messages: answer.messages})
     } catch {
-      // Peers are trusted; an answer that does not parse is lost like any message, and Raft resends.
+      // Peers are trusted; an answer that does not parse is lost like any message, and the protocol resends.
       this.counters.messagesDropped++
       return
     }
@@ -87,13 +90,13 @@ export class PeerTransport implements RaftTransport {
 }
 
 /** The route peers POST to; the answer carries this replica's messages to the sender when it has some (ReadyLoop.receiveAndReply). */
-export function raftPeerRoute(replica: {receiveAndReply(messages: readonly Message[]): Promise<Message[]>}): Route {
+export function peerRoute<M extends PeerMessage>(wire: PeerWire<M>, replica: {receiveAndReply(messages: readonly M[]): Promise<M[]>}): Route {
   return {
     method: 'POST',
-    path: RAFT_MESSAGES_PATH,
+    path: wire.path,
     maxBodyBytes: MAX_PEER_BODY_BYTES,
     handler: async ({body}) => {
-      const replies = await replica.receiveAndReply(parseRaftMessages(body))
+      const replies = await replica.receiveAndReply(wire.parse(body))
       return {body: replies.length === 0 ? {ok: true} : {ok: true, messages: replies}}
     },
   }

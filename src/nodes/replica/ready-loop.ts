@@ -1,87 +1,85 @@
-import {RawNode, type Entry, type Message, type NodeId, type PersistedState, type Ready, type Role, type Snapshot} from '../../core/raft/index.js'
 import type {Env} from '../../runtime/env/env.js'
 import type {Logger} from '../../runtime/net/node-log.js'
 import type {Partition} from '../../runtime/net/partition.js'
+import type {Consensus, NodeId, Protocol, ReadyView, ReplicaRole} from './consensus.js'
+import {CoreTicker} from './core-ticker.js'
 import {notLeader} from './not-leader-error.js'
-import type {RaftLogStore} from './raft-log-store.js'
-import type {RaftNodeOptions} from './raft-node-options.js'
-import {RaftTicker} from './raft-ticker.js'
-import type {RaftTransport} from './raft-transport.js'
+import type {ReplicaOptions} from './replica-options.js'
 import {ReadBatcher} from './read-batcher.js'
 import type {ReplicatedMachine} from './replicated-machine.js'
+import type {Transport} from './transport.js'
 import {WriteBatcher} from './write-batcher.js'
 
 /** What a replica did, for the simulation's checkers; a node process passes none. */
-export interface RaftObserver {
+export interface ReplicaObserver<P extends Protocol> {
   /** What the store read back at start-up. */
-  recovered(persisted: PersistedState): void
-  /** The store made `ready`'s snapshot, entries and hard state durable. */
-  persisted(ready: Ready): void
-  roleChanged(role: Role, leader: NodeId | null, term: number): void
-  /** The state machine was replaced by a snapshot from the leader. */
-  restored(snapshot: Snapshot): void
-  applied(entry: Entry): void
+  recovered(persisted: P['persisted']): void
+  /** The store made `ready` durable. */
+  persisted(ready: P['ready']): void
+  roleChanged(role: ReplicaRole, leader: NodeId | null, term: number): void
+  /** The state machine was replaced by a snapshot from a peer. */
+  restored(snapshot: {readonly index: number}): void
+  applied(entry: P['entry']): void
 }
 
 /** What a replica runs on: the same code runs in a node process and in the seeded simulation. */
-export interface ReplicaEnvironment {
+export interface ReplicaEnvironment<P extends Protocol> {
   readonly env: Env
-  readonly transport: RaftTransport
+  readonly transport: Transport<P['message']>
   readonly log: Logger
   /** The replica cannot go on (a failed fsync, a broken invariant): end it at once (fail-stop). */
   readonly onFatal: (err: unknown) => void
-  readonly observer?: RaftObserver
+  readonly observer?: ReplicaObserver<P>
 }
 
-interface ReadyLoopParts<Command, Result> extends ReplicaEnvironment {
+interface ReadyLoopParts<Command, Result, P extends Protocol> extends ReplicaEnvironment<P> {
   readonly machine: ReplicatedMachine<Command, Result>
   readonly id: NodeId
-  readonly options: RaftNodeOptions
-  readonly store: RaftLogStore
-  readonly persisted: PersistedState
+  readonly options: ReplicaOptions
+  readonly consensus: Consensus<P>
+  /** The state machine's state at start-up: the persisted snapshot's. */
+  readonly snapshot?: {readonly index: number; readonly data: string}
+  readonly persisted: P['persisted']
   readonly partition: Partition
 }
 
 /**
- * Drives the pure Raft core: feeds it ticks (RaftTicker), proposals
- * (WriteBatcher) and read requests (ReadBatcher), and handles every Ready in
- * the order etcd-io/raft's doc.go prescribes: persist, send, apply, advance;
- * then takes a snapshot when enough entries were applied. Messages to a peer
- * whose POST is waiting for its answer go back in that answer.
+ * Drives a pure consensus core (Raft or Multi-Paxos, through Consensus):
+ * feeds it ticks (CoreTicker), proposals (WriteBatcher) and read requests
+ * (ReadBatcher), and handles every Ready in the order both cores prescribe
+ * (etcd-io/raft's doc.go): persist, send, apply, advance; then takes a
+ * snapshot when enough entries were applied. Messages to a peer whose POST is
+ * waiting for its answer go back in that answer.
  */
-export class ReadyLoop<Command, Result> {
-  readonly node: RawNode
+export class ReadyLoop<Command, Result, P extends Protocol> {
+  readonly consensus: Consensus<P>
   readonly machine: ReplicatedMachine<Command, Result>
   readonly writes: WriteBatcher<Command, Result>
   readonly reads: ReadBatcher
   readonly counters = {writesApplied: 0, entriesApplied: 0, entriesPersisted: 0, readies: 0, messagesInAnswers: 0}
-  role: Role = 'follower'
+  role: ReplicaRole = 'follower'
   leader: NodeId | null = null
   applied: number
-  private readonly ticker: RaftTicker
+  private readonly ticker: CoreTicker
   private roleWatchers: Array<() => void> = []
   /** Peers' POSTs held open to carry this replica's next messages to them back in the answer (receiveAndReply). */
-  private readonly answers = new Map<NodeId, {messages: Message[]; answer(messages: Message[]): void}>()
+  private readonly answers = new Map<NodeId, {messages: P['message'][]; answer(messages: P['message'][]): void}>()
   private running = false
   private stopped = false
   private idle: Promise<void> = Promise.resolve()
 
-  constructor(private readonly parts: ReadyLoopParts<Command, Result>) {
-    const {id, options, env, persisted} = parts
+  constructor(private readonly parts: ReadyLoopParts<Command, Result, P>) {
+    const {id, options, env, snapshot} = parts
     this.machine = parts.machine
+    this.consensus = parts.consensus
     this.writes = new WriteBatcher(parts.machine.codec)
-    this.node = new RawNode(
-      {id, peers: Object.keys(options.peers), rng: env.rng, electionTicks: options.electionTicks, heartbeatTicks: options.heartbeatTicks, readOnly: options.readOnly},
-      persisted,
-    )
-    const snapshot = persisted.snapshot
     if (snapshot !== undefined) this.machine.restore(snapshot.data)
     this.applied = snapshot?.index ?? 0
     // Request ids must never repeat across this replica's lives: the wall clock and a random draw tell lives apart.
     const idPrefix = `${id}-${env.wallNow().toFixed(0)}-${env.rng.int(2 ** 31)}`
-    this.reads = new ReadBatcher(env, idPrefix, (requestId) => this.node.readIndex(requestId).ok, options.requestTimeoutMs)
-    this.ticker = new RaftTicker(env, options.tickMs, this.node, () => this.schedule())
-    parts.observer?.recovered(persisted)
+    this.reads = new ReadBatcher(env, idPrefix, (requestId) => this.consensus.readIndex(requestId), options.requestTimeoutMs)
+    this.ticker = new CoreTicker(env, options.tickMs, this.consensus, () => this.schedule())
+    parts.observer?.recovered(parts.persisted)
     this.ticker.arm()
   }
 
@@ -91,9 +89,9 @@ export class ReadyLoop<Command, Result> {
   }
 
   /** Steps peer messages into the core (after the ticks that fell due before them). */
-  receive(messages: readonly Message[]): void {
+  receive(messages: readonly P['message'][]): void {
     this.ticker.catchUp()
-    for (const m of this.parts.partition.pass(messages)) this.node.step(m)
+    for (const m of this.parts.partition.pass(messages)) this.consensus.step(m)
     this.schedule()
   }
 
@@ -106,7 +104,7 @@ export class ReadyLoop<Command, Result> {
    * is under way, or when the next one must sync, it comes at once and empty,
    * and the replies go out as POSTs.
    */
-  receiveAndReply(messages: readonly Message[]): Promise<Message[]> {
+  receiveAndReply(messages: readonly P['message'][]): Promise<P['message'][]> {
     const from = messages[0]?.from
     const busy = this.running
     this.receive(messages)
@@ -152,60 +150,58 @@ export class ReadyLoop<Command, Result> {
   private async drainReadies(): Promise<void> {
     for (;;) {
       this.ticker.catchUp()
-      this.writes.proposeQueued((data) => this.node.propose(data), () => this.notLeaderError())
+      this.writes.proposeQueued((data) => this.consensus.propose(data), () => this.notLeaderError())
       this.reads.issueWaiting()
       if (this.stopped) return
-      if (!this.node.hasReady()) break
-      await this.handleReady(this.node.ready())
+      if (!this.consensus.hasReady()) break
+      await this.handleReady(this.consensus.ready())
       await this.maybeSnapshot()
     }
     this.answerWaiting()
     this.ticker.arm()
   }
 
-  private async handleReady(ready: Ready): Promise<void> {
-    const {store, log, observer} = this.parts
+  private async handleReady(ready: P['ready']): Promise<void> {
+    const {log, observer} = this.parts
+    const consensus = this.consensus
+    const view: ReadyView<P> = consensus.view(ready)
     this.counters.readies++
     // A waiting peer's link holds no other POST until its answer: never make it wait for this fsync.
-    if (ready.mustSync) this.answerWaiting()
-    // Thesis §10.2.1: a leader may replicate entries to followers while it
-    // writes them to its own disk, since it counts itself towards a commit
-    // only once persisted. Its term must already be durable, though.
-    const durableTerm = store.durableHardState.term
-    const early: Message[] = []
-    const late: Message[] = []
-    for (const m of ready.messages) ((m.type === 'appendEntries' || m.type === 'heartbeat') && m.term === durableTerm ? early : late).push(m)
+    if (view.mustSync) this.answerWaiting()
+    const early: P['message'][] = []
+    const late: P['message'][] = []
+    for (const m of view.messages) (consensus.sendsBeforePersist(m) ? early : late).push(m)
     if (early.length > 0) this.send(early)
-    // §3.8/Figure 2: votes and appends are durable before they are acknowledged.
-    await store.persist(ready)
+    // Raft §3.8/Figure 2, Paxos Made Simple §2.2: votes, promises and accepted values are durable before they are acknowledged.
+    await consensus.persist(ready)
     observer?.persisted(ready)
-    this.counters.entriesPersisted += ready.entries.length
+    this.counters.entriesPersisted += view.written
     this.send(late)
     this.answerWaiting()
-    if (ready.snapshot !== undefined) {
-      this.machine.restore(ready.snapshot.data)
-      this.applied = ready.snapshot.index
-      observer?.restored(ready.snapshot)
-      log.info('installed snapshot from leader', {index: ready.snapshot.index, term: ready.snapshot.term})
+    if (view.snapshot !== undefined) {
+      this.machine.restore(view.snapshot.data)
+      this.applied = view.snapshot.index
+      observer?.restored(view.snapshot)
+      log.info('installed snapshot from a peer', {index: view.snapshot.index})
     }
-    for (const entry of ready.committedEntries) {
+    for (const entry of view.committed) {
       const results = entry.data === '' ? [] : this.machine.codec.decode(entry.data).map((command) => this.machine.apply(command, entry.index))
       this.applied = entry.index
       this.counters.entriesApplied++
       this.counters.writesApplied += results.length
       observer?.applied(entry)
-      this.writes.applied(entry, results)
+      this.writes.applied(entry.index, consensus.tagOf(entry), results)
     }
-    this.reads.onReadStates(ready.readStates, this.applied)
-    if (ready.softState !== undefined) this.roleChanged(ready.softState.role, ready.softState.leader)
-    this.node.advance(ready)
+    this.reads.onReadStates(view.readStates, this.applied)
+    if (view.role !== undefined) this.roleChanged(view.role.role, view.role.leader)
+    consensus.advance(ready)
   }
 
   /** Messages to a peer whose POST waits for its answer go in that answer; the rest through the transport. */
-  private send(messages: readonly Message[]): void {
+  private send(messages: readonly P['message'][]): void {
     const passing = this.parts.partition.pass(messages)
     if (this.answers.size === 0) return this.parts.transport.send(passing)
-    const rest: Message[] = []
+    const rest: P['message'][] = []
     for (const m of passing) {
       const waiting = this.answers.get(m.to)
       if (waiting === undefined) rest.push(m)
@@ -222,11 +218,11 @@ export class ReadyLoop<Command, Result> {
     this.answers.clear()
   }
 
-  private roleChanged(role: Role, leader: NodeId | null): void {
+  private roleChanged(role: ReplicaRole, leader: NodeId | null): void {
     const wasLeader = this.role === 'leader'
     this.role = role
     this.leader = leader
-    const term = this.node.status().term
+    const term = this.consensus.term()
     this.parts.observer?.roleChanged(role, leader, term)
     if (wasLeader && role !== 'leader') this.failPending('leadership was lost; the outcome of pending writes is unknown, retry')
     const watchers = this.roleWatchers
@@ -247,10 +243,9 @@ export class ReadyLoop<Command, Result> {
 
   /** Snapshots the state machine and compacts the log once enough entries were applied since the last snapshot. */
   private async maybeSnapshot(): Promise<void> {
-    const {store, options, log} = this.parts
-    if (this.applied - store.stats().snapshotIndex < options.snapshotEntries) return
-    const snapshot = this.node.compact(this.applied, this.machine.serialize())
-    await store.saveSnapshot(snapshot)
-    log.info('snapshot taken', {index: snapshot.index, ...this.machine.summary()})
+    const {options, log} = this.parts
+    if (this.applied - this.consensus.storeStats().snapshotIndex < options.snapshotEntries) return
+    await this.consensus.compact(this.applied, this.machine.serialize())
+    log.info('snapshot taken', {index: this.applied, ...this.machine.summary()})
   }
 }

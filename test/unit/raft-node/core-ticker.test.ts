@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {SeededRng} from '../../../src/core/common/rng.js'
 import {RawNode, type Message} from '../../../src/core/raft/index.js'
 import {SimEnv, SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import {RaftTicker} from '../../../src/nodes/raft-node/raft-ticker.js'
+import {CoreTicker} from '../../../src/nodes/replica/core-ticker.js'
 
 const TICK_MS = 10
 
@@ -33,12 +33,12 @@ class CountedNode {
   }
 }
 
-describe('RaftTicker: an idle replica sleeps until its core is due', () => {
+describe('CoreTicker: an idle replica sleeps until its core is due', () => {
   it('wakes a lone leader once per heartbeat interval, not once per tick, and still counts every tick', async () => {
     const scheduler = new SimScheduler()
     const env = new SimEnv(scheduler, 1)
     const lone = new CountedNode('n1', ['n1'], 1)
-    const ticker: RaftTicker = new RaftTicker(env, TICK_MS, lone.core, () => {
+    const ticker: CoreTicker = new CoreTicker(env, TICK_MS, lone.core, () => {
       lone.drain(env.now())
       ticker.arm()
     })
@@ -67,7 +67,7 @@ describe('RaftTicker: an idle replica sleeps until its core is due', () => {
     const scheduler = new SimScheduler()
     const env = new SimEnv(scheduler, 1)
     const sleeper = new CountedNode('n1', peers, 7)
-    const ticker: RaftTicker = new RaftTicker(env, TICK_MS, sleeper.core, () => {
+    const ticker: CoreTicker = new CoreTicker(env, TICK_MS, sleeper.core, () => {
       sleeper.drain(env.now())
       ticker.arm()
     })
@@ -85,7 +85,7 @@ describe('RaftTicker: an idle replica sleeps until its core is due', () => {
     const scheduler = new SimScheduler()
     const env = new SimEnv(scheduler, 1)
     const follower = new CountedNode('n2', ['n1', 'n2', 'n3'], 3)
-    const ticker: RaftTicker = new RaftTicker(env, TICK_MS, follower.core, () => {
+    const ticker: CoreTicker = new CoreTicker(env, TICK_MS, follower.core, () => {
       follower.drain(env.now())
       ticker.arm()
     })

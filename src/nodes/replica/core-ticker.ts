@@ -6,7 +6,7 @@ const TIME_SLACK_MS = 1e-6
 /** The core's logical clock, as the ticker sees it. */
 export interface TickedCore {
   tick(): void
-  /** Ticks until one may act (RawNode.ticksUntilDue); at least 1. */
+  /** Ticks until one may act (RawNode's or PaxosNode's ticksUntilDue); at least 1. */
   ticksUntilDue(): number
 }
 
@@ -20,7 +20,7 @@ export interface TickedCore {
  * wakes once per heartbeat interval (leader) or election timeout (follower)
  * instead of every tickMs.
  */
-export class RaftTicker {
+export class CoreTicker {
   private startMs: number
   private ticksDone = 0
   private timer: Timer | undefined
