@@ -10,6 +10,7 @@ export type FieldSpec =
   | {type: 'boolean'; optional?: boolean}
   | {type: 'array'; optional?: boolean; maxItems?: number; minItems?: number; items: Schema}
   | {type: 'strings'; optional?: boolean; maxItems?: number; maxLength?: number}
+  | {type: 'ints'; optional?: boolean; min?: number}
   | {type: 'object'; optional?: boolean; schema: Schema}
 
 export type Schema = Record<string, FieldSpec>
@@ -26,9 +27,11 @@ type FieldValue<F extends FieldSpec> = F extends {type: 'string'}
         ? Array<Parsed<S>>
         : F extends {type: 'strings'}
           ? string[]
-          : F extends {type: 'object'; schema: infer S extends Schema}
-            ? Parsed<S>
-            : never
+          : F extends {type: 'ints'}
+            ? number[]
+            : F extends {type: 'object'; schema: infer S extends Schema}
+              ? Parsed<S>
+              : never
 
 export type Parsed<S extends Schema> = {
   [K in keyof S as S[K] extends {optional: true} ? never : K]: FieldValue<S[K]>
@@ -106,6 +109,11 @@ function checkField(key: string, value: unknown, spec: FieldSpec, where: string)
       if (spec.maxLength !== undefined && value.some((item) => item.length > spec.maxLength!)) {
         throw tooLarge(`an item of field "${key}" in ${where} is longer than ${spec.maxLength} characters`)
       }
+      return
+    }
+    case 'ints': {
+      if (!Array.isArray(value)) throw badRequest(`field "${key}" in ${where} must be an array of integers`)
+      for (let i = 0; i < value.length; i++) checkField(`${key}[${i}]`, value[i], {type: 'int', min: spec.min}, where)
       return
     }
     case 'object':

@@ -62,6 +62,8 @@ function wrongValues(spec: FieldSpec): unknown[] {
       return [{}, 'x', 1, null, [null], [1]]
     case 'strings':
       return [[1], 'a', {}, [null]]
+    case 'ints':
+      return [['1'], 'a', {}, [null], [1.5], ...(spec.min === undefined ? [] : [[spec.min - 1]])]
     case 'object':
       return [[], 'x', 1, null]
   }
