@@ -170,8 +170,12 @@ type Json = null | boolean | number | string | Json[] | {[key: string]: Json}
 
 /** Every place in `value` a mutation can reach: [parent, key] pairs. */
 function places(value: Json, out: Array<[Json[] | {[key: string]: Json}, string | number]> = []): typeof out {
-  if (Array.isArray(value)) value.forEach((item, i) => (out.push([value, i]), places(item, out)))
-  else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) out.push([value, key]), places(value[key], out)
+  if (value === null || typeof value !== 'object') return out
+  for (const key of Object.keys(value)) {
+    const at = Array.isArray(value) ? Number(key) : key
+    out.push([value, at])
+    places((value as Record<string | number, Json>)[at], out)
+  }
   return out
 }
 
