@@ -223,6 +223,22 @@ function mutate(batch: Json[], rng: SeededRng): string {
   }
 }
 
+/**
+ * Five nodes that act on the samples rather than ignore them: each promised
+ * ballot (3, n1) and holds slots 1 and 2 chosen in it, then n1 campaigns in
+ * (4, n1), the samples' ballot, so their prepares, promises, accepts,
+ * accepted replies and catch-ups all reach a node in the state they answer.
+ */
+function campaigning(seed: number): Map<string, PaxosNode> {
+  const ballot = {round: 3, node: 'n1'}
+  const persisted = {hardState: {promised: ballot, chosen: 2}, accepted: [1, 2].map((slot) => ({slot, ballot, data: `v${slot}`}))}
+  const nodes = new Map(members.map((id) => [id, new PaxosNode({id, peers: members, rng: new SeededRng(seed)}, persisted)]))
+  const n1 = nodes.get('n1')!
+  n1.campaign()
+  n1.advance(n1.ready())
+  return nodes
+}
+
 describe('Paxos peer wire: seeded fuzz', () => {
   const seed = Number(process.env.PAXOS_WIRE_SEED ?? 20261207)
   it(`mutated batches are parsed or refused with a 400, never anything else, and whatever passes steps cleanly (seed ${seed})`, () => {
@@ -245,7 +261,7 @@ describe('Paxos peer wire: seeded fuzz', () => {
         continue
       }
       // The core takes whatever the wire lets through without an invariant failure.
-      const nodes = new Map(members.map((id) => [id, new PaxosNode({id, peers: members, rng: new SeededRng(run)})]))
+      const nodes = campaigning(run)
       expect(() => {
         for (const m of parsed) nodes.get(m.to)!.step(m)
         for (const node of nodes.values()) while (node.hasReady()) node.advance(node.ready())
