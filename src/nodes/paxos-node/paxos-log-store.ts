@@ -182,7 +182,7 @@ function hardStateRecord(h: HardState): SlotRecord {
 }
 
 interface Replay {
-  /** The last value recorded per slot, with its WAL index, after the voids of installed snapshots. */
+  /** The last value recorded per slot, with its WAL index. */
   values: Map<number, {value: AcceptedValue; record: number}>
   hardState: HardState
   hardStateRecord: number
@@ -204,9 +204,8 @@ function replaySlots(records: readonly WalRecord[], walDir: string): Replay {
       replay.hardState = {promised: {round, node}, chosen}
       replay.hardStateRecord = record.index
     } else {
-      const [slot] = parsed.s
-      for (const s of [...replay.values.keys()]) if (s <= slot) replay.values.delete(s)
-      replay.installedSlot = Math.max(replay.installedSlot, slot)
+      // The values it voids are at or below the snapshot file's slot, which open() filters out.
+      replay.installedSlot = Math.max(replay.installedSlot, parsed.s[0])
     }
   }
   return replay

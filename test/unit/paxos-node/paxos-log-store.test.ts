@@ -109,6 +109,14 @@ describe('PaxosLogStore: what a restarted acceptor reads back', () => {
     expect(m.open().store.durablePromised).toEqual(ballot(4))
   })
 
+  it('refuses a persist started before the previous one finished (a trim must see only durable records)', async () => {
+    const m = new Machine()
+    const {store} = m.open()
+    const first = store.persist(ready({accepted: [value(1, 1)]}))
+    await expect(store.persist(ready({accepted: [value(2, 1)]}))).rejects.toThrow(/before the previous one finished/)
+    await m.run(first)
+  })
+
   it('keeps across a power loss everything a persist acknowledged (fsync), and loses a write that was not synced', async () => {
     const m = new Machine()
     const {store} = m.open()
