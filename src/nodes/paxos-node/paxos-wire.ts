@@ -50,8 +50,11 @@ const BALLOT_OWNER = {
  * message to its sender, a ballot owned by the wrong end (BALLOT_OWNER),
  * a nack whose `promised` is not above the ballot it refused, slots out of
  * order (promise and accept values and accepted slots strictly ascending,
- * catch-up values consecutive). Not checked, because the message does not
- * say: whether a promise's values are at or after the prepare's fromSlot.
+ * catch-up values consecutive). Not checked: whether a promise's values are
+ * at or after the prepare's fromSlot (the promise does not say), nor whether
+ * their ballots are at or below the promise's (an acceptor that lost power
+ * after persisting an accepted value but before its promise comes back
+ * below it, and honestly reports the value).
  */
 export function paxosMessageParser(members: readonly NodeId[]): (body: unknown) => Message[] {
   const parseBatch = messageBatchParser(PAXOS_MESSAGE_SCHEMAS)
