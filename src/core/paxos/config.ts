@@ -33,25 +33,31 @@ export function majority(voters: number): number {
   return Math.floor(voters / 2) + 1
 }
 
+/**
+ * The quorum sizes for n acceptors: majorities by default. A bad pair is a
+ * usage error (the user's --q1/--q2), not a bug: q1 + q2 must exceed n so
+ * that every phase-1 quorum meets every phase-2 quorum.
+ */
+export function checkQuorums(n: number, q1 = majority(n), q2 = majority(n)): {q1: number; q2: number} {
+  if (!(Number.isInteger(q1) && Number.isInteger(q2) && q1 >= 1 && q2 >= 1 && q1 <= n && q2 <= n))
+    throw new UsageError(`q1 and q2 must be integers in [1, ${n}] (got ${q1}, ${q2})`)
+  if (q1 + q2 <= n) throw new UsageError(`quorums do not intersect: q1 + q2 = ${q1 + q2} must exceed n = ${n}`)
+  return {q1, q2}
+}
+
 export function resolveConfig(options: PaxosOptions): PaxosConfig {
   const n = options.peers.length
   const config: PaxosConfig = {
-    q1: majority(n),
-    q2: majority(n),
     electionTicks: 10,
     heartbeatTicks: 1,
     maxValuesPerMsg: 64,
     maxUnchosen: 10_000,
     maxPendingReads: 4096,
     ...options,
+    ...checkQuorums(n, options.q1, options.q2),
   }
   invariant(config.peers.includes(config.id), `peers must include this node (${config.id})`)
   invariant(new Set(config.peers).size === n, 'peers must be distinct')
-  // q1 and q2 come from the user's --q1/--q2: a bad pair is a usage error, not a bug.
-  if (!(Number.isInteger(config.q1) && Number.isInteger(config.q2) && config.q1 >= 1 && config.q2 >= 1 && config.q1 <= n && config.q2 <= n))
-    throw new UsageError(`q1 and q2 must be integers in [1, ${n}] (got ${config.q1}, ${config.q2})`)
-  if (config.q1 + config.q2 <= n)
-    throw new UsageError(`quorums do not intersect: q1 + q2 = ${config.q1 + config.q2} must exceed n = ${n}`)
   invariant(config.heartbeatTicks >= 1, 'heartbeatTicks must be >= 1')
   invariant(config.electionTicks > config.heartbeatTicks, 'electionTicks must exceed heartbeatTicks')
   invariant(config.maxValuesPerMsg >= 1, 'maxValuesPerMsg must be >= 1')

@@ -7,6 +7,7 @@ import {
   type Message,
   type NodeId,
   type PaxosOptions,
+  type ReadIndexResult,
   type Ready,
   type Snapshot,
 } from '../../../src/core/paxos/index.js'
@@ -36,6 +37,8 @@ export interface Faults {
  * everything in memory; a restart rebuilds it from its Disk alone. The state
  * machine is the applied sequence, so a snapshot's data is that sequence's
  * prefix (JSON), which a restore or install puts back as the applied list.
+ * A read's ReadState must cover every slot any node applied before the read
+ * was asked; a tick before a node's ticksUntilDue must change nothing it shows.
  */
 export class Cluster {
   readonly nodes = new Map<NodeId, PaxosNode>()
@@ -45,6 +48,11 @@ export class Cluster {
   /** Every value any node applied per slot: two different ones is a safety violation. */
   readonly chosenBySlot = new Map<number, string>()
   readonly violations: string[] = []
+  /** Reads asked and not yet confirmed: where, and the highest slot any node had applied then. */
+  readonly pendingReads = new Map<string, {readonly id: NodeId; readonly appliedBefore: number}>()
+  /** Confirmed reads: the read point of each. */
+  readonly readPoints = new Map<string, number>()
+  private maxAppliedSlot = 0
   queue: Message[] = []
   private readonly cut = new Set<string>()
   private restarts = 0
@@ -92,7 +100,13 @@ export class Cluster {
   }
 
   tick(id?: NodeId): void {
-    for (const node of id === undefined ? this.nodes.values() : [this.node(id)]) node.tick()
+    for (const node of id === undefined ? this.nodes.values() : [this.node(id)]) {
+      const due = node.ticksUntilDue()
+      const before = shown(node)
+      node.tick()
+      if (due < 1) this.violations.push(`${node.id}: ticksUntilDue ${due} < 1`)
+      if (due > 1 && shown(node) !== before) this.violations.push(`${node.id} acted on a tick ${due} ticks before it was due`)
+    }
     this.flushReadies()
   }
 
@@ -128,6 +142,15 @@ export class Cluster {
     return result
   }
 
+  /** Asks `id` for a read point; its ReadState, if one comes, is checked against what was applied before now. */
+  read(id: NodeId, requestId: string): ReadIndexResult {
+    this.pendingReads.set(requestId, {id, appliedBefore: this.maxAppliedSlot})
+    const result = this.node(id).readIndex(requestId)
+    if (!result.ok) this.pendingReads.delete(requestId)
+    this.flushReadies()
+    return result
+  }
+
   /** The application of `id` snapshots its state machine after its last applied slot (or `slot`, if lower). */
   compact(id: NodeId, slot?: number): Snapshot {
     const applied = this.applied.get(id)!
@@ -157,7 +180,17 @@ export class Cluster {
     this.queue.push(...ready.messages)
     if (ready.snapshot !== undefined) this.restore(id, ready.snapshot)
     this.apply(id, ready.committed)
+    for (const {requestId, index} of ready.readStates) this.confirmRead(id, requestId, index)
     node.advance(ready)
+  }
+
+  /** A read must see every write chosen before it began: every slot applied anywhere before it was asked. */
+  private confirmRead(id: NodeId, requestId: string, index: number): void {
+    const read = this.pendingReads.get(requestId)
+    this.pendingReads.delete(requestId)
+    if (read === undefined || read.id !== id) return void this.violations.push(`${id} confirmed read ${requestId}, which it was not asked (or twice)`)
+    if (index < read.appliedBefore) this.violations.push(`stale read ${requestId} at ${id}: read point ${index}, but slot ${read.appliedBefore} was applied before it was asked`)
+    this.readPoints.set(requestId, index)
   }
 
   private persistSnapshot(disk: Disk, snapshot: Snapshot): void {
@@ -179,6 +212,7 @@ export class Cluster {
       const expected = (applied.at(-1)?.slot ?? 0) + 1
       if (value.slot !== expected) this.violations.push(`${id} applied slot ${value.slot} after ${expected - 1}`)
       applied.push(value)
+      this.maxAppliedSlot = Math.max(this.maxAppliedSlot, value.slot)
       const earlier = this.chosenBySlot.get(value.slot)
       if (earlier === undefined) this.chosenBySlot.set(value.slot, value.data)
       else if (earlier !== value.data) this.violations.push(`slot ${value.slot}: ${id} applied ${JSON.stringify(value.data)} but ${JSON.stringify(earlier)} was applied before`)
@@ -193,6 +227,12 @@ export class Cluster {
     if (disk.snapshot === undefined) this.applied.set(id, [])
     else this.restore(id, disk.snapshot)
   }
+}
+
+/** What a tick could change that the application sees (hasReady too: a node restarted since the last flush may already have values to apply). */
+function shown(node: PaxosNode): string {
+  const {role, leader, promised, chosen, applied, nextSlot} = node.status()
+  return `${role} ${leader} ${promised.round} ${promised.node} ${chosen} ${applied} ${nextSlot} ${node.hasReady()}`
 }
 
 /**
