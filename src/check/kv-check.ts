@@ -1,6 +1,6 @@
 import {performance} from 'node:perf_hooks'
 
-import {requireClusterState} from '../runtime/cluster/cluster-state.js'
+import type {NodeRecord} from '../runtime/cluster/cluster-state.js'
 import {SeededRng} from '../core/common/rng.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../runtime/clients/raft-kv-client.js'
 import {KvEvent} from '../core/check/kv-history.js'
@@ -10,6 +10,10 @@ import {CheckObserver, Fault, FaultEvent, NemesisOptions, pickVictim, runUnderFa
 
 export interface KvCheckOptions {
   dataDir: string
+  /** The KV replicas (Raft or Multi-Paxos) the clients talk to. */
+  urls: string[]
+  /** The local cluster's nodes behind `urls`: what the nemesis faults. */
+  nodes: NodeRecord[]
   clients: number
   keys: number
   durationMs: number
@@ -39,19 +43,16 @@ export interface KvCheckReport extends KvVerdict {
 }
 
 /**
- * Jepsen's recipe on the Raft KV: clients run random puts, gets and
+ * Jepsen's recipe on the replicated KV (Raft or Multi-Paxos): clients run random puts, gets and
  * compare-and-sets on a few fresh keys and record every invocation and
  * outcome, while a nemesis partitions, kills or pauses one replica at a time
  * and then heals, restarts or resumes it. The history is written as JSON Lines, then checked for
  * linearizability.
  */
 export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
-  const replicas = requireClusterState(opts.dataDir).nodes.filter((n) => n.subsystem === 'raft')
-  if (replicas.length === 0) throw new Error('this cluster has no Raft replicas; start them with: dsys cluster up --raft 3')
-  const client = new RaftKvClient(
-    replicas.map((n) => n.url),
-    {opTimeoutMs: opts.opTimeoutMs},
-  )
+  if (opts.faults.length > 0 && opts.nodes.length === 0) throw new Error(`faults hit the local cluster's nodes, and none of them serves ${opts.urls.join(', ')}; run with --faults none`)
+  const replicas = opts.nodes
+  const client = new RaftKvClient(opts.urls, {opTimeoutMs: opts.opTimeoutMs})
   // Fresh keys: every register starts absent, as the checker assumes.
   const prefix = `check-${Date.now().toString(36)}-`
   const history = new History<KvEvent>(opts.observer)

@@ -2,8 +2,8 @@ import {openLockBackend} from '../bench/recipes.js'
 import type {LockBackend} from '../bench/lock/lock-backend.js'
 import type {LockBackendRecipe} from '../bench/workload.js'
 import {UsageError} from '../core/common/usage-error.js'
-import {readClusterState, requireClusterState, type NodeRecord} from '../runtime/cluster/cluster-state.js'
-import {localNodeUrl} from './targets.js'
+import type {NodeRecord} from '../runtime/cluster/cluster-state.js'
+import {address, localNodeUrl, nodesOfKind, nodesServing} from './targets.js'
 
 /** A lock service `--target` names: its backend, and the local cluster's nodes behind it (what `check lock` kills and pauses). */
 export interface LockTarget {
@@ -35,7 +35,7 @@ export const LOCK_TARGET_USAGE =
 export function resolveLockTarget(target: string | undefined, opts: LockTargetOptions): LockTarget {
   const spec = target ?? 'lock-server'
   const fromUrl = recipeOfUrl(spec, opts.retryDelayMs)
-  const {recipe, nodes} = fromUrl ? {recipe: fromUrl, nodes: nodesServing(spec, opts.dataDir)} : clusterTarget(spec, opts)
+  const {recipe, nodes} = fromUrl ? {recipe: fromUrl, nodes: nodesServing(spec, opts.dataDir).map((n) => n.name)} : clusterTarget(spec, opts)
   return {backend: openLockBackend(recipe, opts.clients), nodes}
 }
 
@@ -66,7 +66,7 @@ function clusterTarget(name: string, opts: LockTargetOptions): {recipe: LockBack
   switch (name) {
     case 'lock-server': {
       const url = localNodeUrl(opts.dataDir, name)
-      return {recipe: {kind: 'dsys', url}, nodes: nodesServing(url, opts.dataDir)}
+      return {recipe: {kind: 'dsys', url}, nodes: nodesServing(url, opts.dataDir).map((n) => n.name)}
     }
     case 'lock-replica': {
       // Every replica: the backend follows a follower's redirect and moves on from one that is down.
@@ -95,23 +95,4 @@ function clusterTarget(name: string, opts: LockTargetOptions): {recipe: LockBack
     default:
       throw new UsageError(`--target "${name}" is neither a URL nor a name of what the cluster runs; --target takes ${LOCK_TARGET_USAGE}`)
   }
-}
-
-/** The cluster's nodes of a kind, in name order (etcd-1, etcd-2...). */
-function nodesOfKind(dataDir: string, kind: string, flag: string): NodeRecord[] {
-  const nodes = requireClusterState(dataDir).nodes.filter((n) => n.kind === kind)
-  if (nodes.length === 0) throw new Error(`the cluster in ${dataDir} runs no ${kind}; start it with: dsys cluster up ${flag}`)
-  return nodes.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
-}
-
-/** The local cluster's nodes whose address is in the target (none when no cluster is up there). */
-function nodesServing(target: string, dataDir: string): string[] {
-  const addresses = new Set(address(target).split(','))
-  const nodes = readClusterState(dataDir)?.nodes ?? []
-  return nodes.filter((n) => addresses.has(address(n.url))).map((n) => n.name)
-}
-
-/** A URL's HOST:PORT[,HOST:PORT...]: no scheme, no path. */
-function address(url: string): string {
-  return url.replace(/^[a-z]+:\/\//, '').replace(/\/.*$/, '')
 }

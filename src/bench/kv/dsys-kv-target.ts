@@ -4,7 +4,10 @@ import {preflightNode} from '../preflight.js'
 import {OpError, type KvTargetRecipe} from '../workload.js'
 import type {KvTarget, KvTargetClient} from './kv-target.js'
 
-/** The dsys Raft KV replicas: clients find the leader through redirects and stay with it. */
+/** The node kinds that serve the replicated KV's client API. */
+const KV_REPLICA_KINDS = ['raft-node', 'paxos']
+
+/** The dsys KV replicas, on Raft or Multi-Paxos: clients find the leader through redirects and stay with it. */
 export class DsysKvTarget implements KvTarget {
   readonly name = 'dsys'
   private readonly kv: RaftKvClient
@@ -21,9 +24,9 @@ export class DsysKvTarget implements KvTarget {
     return {kind: 'dsys', urls: [...this.urls], opTimeoutMs: this.opTimeoutMs}
   }
 
-  /** At least one replica must answer as a Raft KV replica. */
+  /** At least one replica must answer as a KV replica. */
   async preflight(): Promise<void> {
-    const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, 'raft-node', 'Raft KV replica')))
+    const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, KV_REPLICA_KINDS, 'KV replica (raft-node or paxos)')))
     const failed = answers.find((a) => a.status === 'rejected')
     if (answers.every((a) => a.status === 'rejected')) throw failed!.reason
   }

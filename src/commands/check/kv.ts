@@ -8,19 +8,23 @@ import {renderTable} from '../../report/table.js'
 import {KvCheckReport, recheckKvHistory, runKvCheck} from '../../check/kv-check.js'
 import {kvEventProblem} from '../../core/check/kv-history.js'
 import {FAULTS, VICTIMS, Victim} from '../../check/nemesis.js'
+import {resolveKvTarget} from '../../cli/kv-targets.js'
+import type {NodeRecord} from '../../runtime/cluster/cluster-state.js'
 
 export default class CheckKv extends CheckCommand {
-  static override summary = 'Check the Raft KV for linearizability under partitions and crashes, Jepsen style'
+  static override summary = 'Check the Raft or Multi-Paxos KV for linearizability under partitions and crashes, Jepsen style'
   static override description = `Clients run random puts, gets and compare-and-sets on a few fresh keys and record a history (JSON Lines) while a nemesis partitions, kills or pauses (SIGSTOP) one replica at a time and heals, restarts or resumes it. The history is then checked for linearizability key by key; when it is not linearizable, the report names the operation that cannot be placed, the values it could have seen, and the shortest failing prefix of its key's history. With --recheck, only the checker runs, on the history in --history. Exit code 1 when it is not linearizable, or when the check could not decide (the report says which): 2 is kept for usage errors.`
   static override examples = [
     '<%= config.bin %> check kv --duration 30s',
     '<%= config.bin %> check kv --faults partition --fault-interval 2s --clients 10 --json',
     '<%= config.bin %> check kv --faults kill --victim leader --duration 10s',
+    '<%= config.bin %> check kv --target paxos --faults partition,kill,pause',
     '<%= config.bin %> check kv --history .dsys/check/kv-2026-01-01T00-00-00-000Z.jsonl --recheck',
   ]
 
   static override flags = {
     ...nemesisFlags(FAULTS),
+    target: Flags.string({description: 'the KV replicas to check: raft (the default), paxos, or http://HOST:PORT[,HOST:PORT...]'}),
     clients: positiveIntFlag({description: 'concurrent clients', default: 5}),
     keys: positiveIntFlag({description: 'distinct keys (fewer keys: more contention per register)', default: 5}),
     duration: durationFlag({description: 'how long the clients run', default: 20_000, min: 1}),
@@ -38,6 +42,7 @@ export default class CheckKv extends CheckCommand {
       : await this.withProgress(flags.duration, (observer) =>
           runKvCheck({
             dataDir: flags['data-dir'],
+            ...this.replicas(flags.target, flags['data-dir']),
             clients: flags.clients,
             keys: flags.keys,
             durationMs: flags.duration,
@@ -49,6 +54,12 @@ export default class CheckKv extends CheckCommand {
           }),
         )
     return this.finish(report, describe(report), report.result.linearizable === true ? 0 : 1)
+  }
+
+  private replicas(target: string | undefined, dataDir: string): {urls: string[]; nodes: NodeRecord[]} {
+    const spec = resolveKvTarget(target, dataDir)
+    if (spec.kind !== 'dsys') this.usageError(`check kv runs on dsys KV replicas (raft, paxos or http://HOST:PORT[,...]), not on ${target}`)
+    return spec
   }
 }
 

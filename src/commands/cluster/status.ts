@@ -25,6 +25,7 @@ export default class ClusterStatus extends DsysCommand {
 const MAIN_HEALTH_FIELDS: Record<string, string[]> = {
   'lock-server': ['held', 'waiting', 'lastToken'],
   'raft-node': ['role', 'term', 'leader', 'commitIndex'],
+  paxos: ['role', 'ballot', 'leader', 'commitIndex'],
   'lock-replica': ['role', 'term', 'held', 'waiting', 'lastToken'],
   'ring-router': ['algorithm'],
   'ring-shard': ['keys'],

@@ -1,5 +1,5 @@
 import {RawNode, type Entry, type Message, type PersistedState, type Ready} from '../../core/raft/index.js'
-import type {Consensus, NodeId, Proposal, ReadyView, StoreStats} from '../replica/consensus.js'
+import {CoreWithStore, type Consensus, type NodeId, type Proposal, type ReadyView} from '../replica/consensus.js'
 import {Replica} from '../replica/replica.js'
 import type {ReplicaOptions} from '../replica/replica-options.js'
 import type {ReplicaEnvironment} from '../replica/ready-loop.js'
@@ -15,23 +15,13 @@ export interface RaftProtocol {
 }
 
 /** The Raft core (RawNode) and its log store, as the replica machinery drives them. */
-export class RaftConsensus implements Consensus<RaftProtocol> {
+export class RaftConsensus extends CoreWithStore<RaftProtocol, RawNode, RaftLogStore> implements Consensus<RaftProtocol> {
   constructor(
-    private readonly node: RawNode,
-    private readonly store: RaftLogStore,
+    node: RawNode,
+    store: RaftLogStore,
     private readonly options: ReplicaOptions,
-  ) {}
-
-  tick(): void {
-    this.node.tick()
-  }
-
-  ticksUntilDue(): number {
-    return this.node.ticksUntilDue()
-  }
-
-  step(message: Message): void {
-    this.node.step(message)
+  ) {
+    super(node, store)
   }
 
   propose(data: string): Proposal {
@@ -45,18 +35,6 @@ export class RaftConsensus implements Consensus<RaftProtocol> {
     return entry.term
   }
 
-  readIndex(requestId: string): boolean {
-    return this.node.readIndex(requestId).ok
-  }
-
-  hasReady(): boolean {
-    return this.node.hasReady()
-  }
-
-  ready(): Ready {
-    return this.node.ready()
-  }
-
   view(ready: Ready): ReadyView<RaftProtocol> {
     return {
       ...(ready.softState === undefined ? {} : {role: ready.softState}),
@@ -67,14 +45,6 @@ export class RaftConsensus implements Consensus<RaftProtocol> {
       written: ready.entries.length,
       mustSync: ready.mustSync,
     }
-  }
-
-  advance(ready: Ready): void {
-    this.node.advance(ready)
-  }
-
-  persist(ready: Ready): Promise<void> {
-    return this.store.persist(ready)
   }
 
   /**
@@ -110,13 +80,6 @@ export class RaftConsensus implements Consensus<RaftProtocol> {
     return {readOnly: this.options.readOnly}
   }
 
-  storeStats(): StoreStats {
-    return this.store.stats()
-  }
-
-  closeStore(): Promise<void> {
-    return this.store.close()
-  }
 }
 
 /** Opens a Raft replica of `machine` in `dataDir`: recovers the log store and starts the core from it. */

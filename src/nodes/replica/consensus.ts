@@ -96,3 +96,69 @@ export interface Consensus<P extends Protocol> {
   storeStats(): StoreStats
   closeStore(): Promise<void>
 }
+
+/** What the replica machinery calls on a pure core as it is: both cores have these under the same names. */
+export interface SteppedCore<P extends Protocol> {
+  tick(): void
+  ticksUntilDue(): number
+  step(message: P['message']): void
+  readIndex(requestId: string): {readonly ok: boolean}
+  hasReady(): boolean
+  ready(): P['ready']
+  advance(ready: P['ready']): void
+}
+
+/** What it calls on a protocol's store as it is. */
+export interface ReadyStore<P extends Protocol> {
+  persist(ready: P['ready']): Promise<void>
+  stats(): StoreStats
+  close(): Promise<void>
+}
+
+/** The part of a Consensus that only hands calls to the core and its store; a protocol's adapter adds the rest. */
+export abstract class CoreWithStore<P extends Protocol, Core extends SteppedCore<P>, Store extends ReadyStore<P>> {
+  constructor(
+    protected readonly node: Core,
+    protected readonly store: Store,
+  ) {}
+
+  tick(): void {
+    this.node.tick()
+  }
+
+  ticksUntilDue(): number {
+    return this.node.ticksUntilDue()
+  }
+
+  step(message: P['message']): void {
+    this.node.step(message)
+  }
+
+  readIndex(requestId: string): boolean {
+    return this.node.readIndex(requestId).ok
+  }
+
+  hasReady(): boolean {
+    return this.node.hasReady()
+  }
+
+  ready(): P['ready'] {
+    return this.node.ready()
+  }
+
+  advance(ready: P['ready']): void {
+    this.node.advance(ready)
+  }
+
+  persist(ready: P['ready']): Promise<void> {
+    return this.store.persist(ready)
+  }
+
+  storeStats(): StoreStats {
+    return this.store.stats()
+  }
+
+  closeStore(): Promise<void> {
+    return this.store.close()
+  }
+}

@@ -4,7 +4,7 @@ import {ClusterState, findNode, NodeRecord, requireClusterState} from './cluster
 import {isNodeAlive} from './processes.js'
 
 /** Subsystems whose nodes talk to each other; the lock server and the ring have no peer traffic to cut. */
-export const PARTITIONABLE = ['raft', 'txn', 'lock-replica']
+export const PARTITIONABLE = ['raft', 'paxos', 'txn', 'lock-replica']
 
 /**
  * Who is cut off from whom when `group` is isolated from `from` (by default

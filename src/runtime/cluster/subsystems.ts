@@ -1,3 +1,4 @@
+import {checkQuorums} from '../../core/paxos/config.js'
 import {liveConfig} from '../../core/ring-live/live-placement.js'
 
 /**
@@ -16,6 +17,9 @@ export interface PlanSettings {
   /** The subsystem's count (raft replicas, ring shards, txn participants); its default when undefined. */
   size?: number
   ringAlgorithm?: string
+  /** Paxos only: phase-1 and phase-2 quorum sizes (Flexible Paxos); majorities when undefined. */
+  q1?: number
+  q2?: number
 }
 
 export interface Subsystem {
@@ -34,22 +38,29 @@ export const lockSubsystem: Subsystem = {
   plan: () => [{name: 'lock-1', kind: 'lock-server', subsystem: 'lock', options: () => ({})}],
 }
 
-/** N replicas of one Raft group, `${name}-1..N`, each told every replica's URL. */
-function raftGroup(name: string, kind: string, description: string): Subsystem {
+/** N replicas of one consensus group, `${name}-1..N`, each told every replica's URL (and what `extra` adds). */
+function replicaGroup(name: string, kind: string, description: string, extra: (settings: PlanSettings) => Record<string, unknown> = () => ({})): Subsystem {
   return {
     name,
     description,
     defaultSize: 3,
-    plan: ({size = 3}) => {
-      const names = range(size).map((i) => `${name}-${i}`)
-      return names.map((node) => ({name: node, kind, subsystem: name, options: (urls) => ({peers: pick(urls, names)})}))
+    plan: (settings) => {
+      const names = range(settings.size ?? 3).map((i) => `${name}-${i}`)
+      const options = extra({...settings, size: names.length})
+      return names.map((node) => ({name: node, kind, subsystem: name, options: (urls) => ({peers: pick(urls, names), ...options})}))
     },
   }
 }
 
-export const raftSubsystem: Subsystem = raftGroup('raft', 'raft-node', 'Raft KV replicas')
+export const raftSubsystem: Subsystem = replicaGroup('raft', 'raft-node', 'Raft KV replicas')
 
-export const lockReplicaSubsystem: Subsystem = raftGroup('lock-replica', 'lock-replica', 'replicated lock service on Raft')
+export const lockReplicaSubsystem: Subsystem = replicaGroup('lock-replica', 'lock-replica', 'replicated lock service on Raft')
+
+export const paxosSubsystem: Subsystem = replicaGroup('paxos', 'paxos', 'Multi-Paxos KV replicas', ({size = 3, q1, q2}) => {
+  // Quorums that cannot intersect are refused before anything starts, with the core's own message.
+  checkQuorums(size, q1, q2)
+  return {...(q1 === undefined ? {} : {q1}), ...(q2 === undefined ? {} : {q2})}
+})
 
 export const ringSubsystem: Subsystem = {
   name: 'ring',
@@ -78,5 +89,8 @@ export const txnSubsystem: Subsystem = {
   },
 }
 
-/** The subsystems `dsys cluster up` can start; a subsystem joins this list once its nodes exist. */
+/** The subsystems a plain `dsys cluster up` starts. */
 export const SUBSYSTEMS: Subsystem[] = [lockSubsystem, lockReplicaSubsystem, raftSubsystem, ringSubsystem, txnSubsystem]
+
+/** Subsystems that start only when named (`--paxos N`), like the peers: the default cluster stays as cheap as it is. */
+export const NAMED_SUBSYSTEMS: Subsystem[] = [paxosSubsystem]

@@ -59,7 +59,7 @@ describe('dsys CLI on a lock cluster', () => {
 
     for (const [args, message] of [
       [['cluster', 'partition', 'lock-1'], 'no peer traffic to partition'],
-      [['check', 'kv', '--duration', '1s'], 'no Raft replicas'],
+      [['check', 'kv', '--duration', '1s'], 'runs no raft-node'],
       [['check', 'txn', '--duration', '1s'], 'no 2PC nodes'],
     ] as const) {
       const r = await dsys(...args)

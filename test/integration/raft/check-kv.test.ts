@@ -20,6 +20,8 @@ describe('raft kv: linearizability check under partitions and kill -9', () => {
     await cluster.waitForLeader()
     report = await runKvCheck({
       dataDir: cluster.dataDir,
+      urls: Object.values(cluster.urls),
+      nodes: cluster.nodes(),
       clients: 4,
       keys: 3,
       durationMs: 6_000,

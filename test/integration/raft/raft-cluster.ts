@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {request} from 'undici'
 
+import {requireClusterState, type NodeRecord} from '../../../src/runtime/cluster/cluster-state.js'
 import {raftSubsystem, type Subsystem} from '../../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
 import {fetchHealth, type Health} from '../../../src/runtime/cluster/health.js'
@@ -27,6 +28,11 @@ export class RaftTestCluster {
     const plans = subsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
     const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
     return new RaftTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
+  }
+
+  /** The replicas' records in the cluster state: what the nemesis faults. */
+  nodes(): NodeRecord[] {
+    return requireClusterState(this.dataDir).nodes
   }
 
   get names(): string[] {

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 import {SeededRng} from '../../../src/core/common/rng.js'
 import {PaxosNode, type Message, type MessageType} from '../../../src/core/paxos/index.js'
 import {HttpError} from '../../../src/runtime/net/http-error.js'
-import {paxosMessageParser} from '../../../src/nodes/paxos-node/paxos-wire.js'
+import {paxosMessageParser} from '../../../src/nodes/paxos/paxos-wire.js'
 import {Cluster} from '../paxos/harness.js'
 
 const members = ['n1', 'n2', 'n3', 'n4', 'n5']
