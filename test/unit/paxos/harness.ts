@@ -144,11 +144,19 @@ export class Cluster {
 
   /** Asks `id` for a read point; its ReadState, if one comes, is checked against what was applied before now. */
   read(id: NodeId, requestId: string): ReadIndexResult {
-    this.pendingReads.set(requestId, {id, appliedBefore: this.maxAppliedSlot})
-    const result = this.node(id).readIndex(requestId)
-    if (!result.ok) this.pendingReads.delete(requestId)
+    return this.readMany(id, [requestId])[0]
+  }
+
+  /** Asks `id` for several read points before its next Ready, as an application batching reads does. */
+  readMany(id: NodeId, requestIds: readonly string[]): ReadIndexResult[] {
+    const results = requestIds.map((requestId) => {
+      this.pendingReads.set(requestId, {id, appliedBefore: this.maxAppliedSlot})
+      const result = this.node(id).readIndex(requestId)
+      if (!result.ok) this.pendingReads.delete(requestId)
+      return result
+    })
     this.flushReadies()
-    return result
+    return results
   }
 
   /** The application of `id` snapshots its state machine after its last applied slot (or `slot`, if lower). */
@@ -246,8 +254,9 @@ export function electAmong(cluster: Cluster, candidates: readonly NodeId[], tick
   cluster.drop = (m) => (m.type === 'prepare' && !candidates.includes(m.from)) || before(m)
   try {
     for (let i = 0; i < maxRounds; i++) {
-      const leader = cluster.leader()
-      if (leader !== undefined && candidates.includes(leader)) return leader
+      // A stale leader outside `candidates` may still believe it leads.
+      const leader = candidates.find((id) => cluster.nodes.get(id)?.status().role === 'leader')
+      if (leader !== undefined) return leader
       for (const id of tickIds ?? [...cluster.nodes.keys()]) cluster.tick(id)
       cluster.deliverAll()
     }
