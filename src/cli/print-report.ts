@@ -29,7 +29,7 @@ export function formatReport(report: LoadReport, extraRows: Array<[string, strin
   const lines: string[] = []
   const mode = report.rate ? `open loop at ${formatNumber(report.rate)} ops/s (latency from each operation's slot)` : 'closed loop'
   const threads = report.threads > 1 ? ` on ${report.threads} threads` : ''
-  lines.push(`${report.workload} against ${report.target}: ${formatNumber(report.clients)} clients${threads}, ${mode}, ${report.durationS.toFixed(2)} s measured after ${report.warmupS.toFixed(2)} s warmup`)
+  lines.push(`${report.workload} against ${report.target}: ${formatNumber(report.clients)} ${report.clients === 1 ? 'client' : 'clients'}${threads}, ${mode}, ${report.durationS.toFixed(2)} s measured after ${report.warmupS.toFixed(2)} s warmup`)
   lines.push(`${formatNumber(report.ops)} ops, ${formatNumber(report.throughput, 1)} ops/s, ${formatNumber(report.errors)} errors`)
   const s = report.schedule
   if (s) {

@@ -40,7 +40,7 @@ function describeRun(r: ComparedRun, i: number): string {
   const load = r.rate === null ? 'closed loop' : `open loop at ${r.rate} ops/s`
   const threads = r.threads > 1 ? ` on ${r.threads} threads` : ''
   const failed = r.failures.length > 0 ? ' — FAILED' : ''
-  return `${letter(i)}  ${r.label}: against ${r.target}, ${r.clients} clients${threads}, ${load}, ${r.durationS} s measured${failed}`
+  return `${letter(i)}  ${r.label}: against ${r.target}, ${r.clients} ${r.clients === 1 ? 'client' : 'clients'}${threads}, ${load}, ${r.durationS} s measured${failed}`
 }
 
 export function formatComparison(c: Comparison): string {

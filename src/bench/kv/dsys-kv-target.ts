@@ -9,7 +9,8 @@ const KV_REPLICA_KINDS = ['raft-node', 'paxos']
 
 /** The dsys KV replicas, on Raft or Multi-Paxos: clients find the leader through redirects and stay with it. */
 export class DsysKvTarget implements KvTarget {
-  readonly name = 'dsys'
+  /** 'dsys raft' or 'dsys paxos' once preflight has seen the replicas' kind; 'dsys' before (and in driver threads, which do not report it). */
+  name = 'dsys'
   private readonly kv: RaftKvClient
 
   constructor(
@@ -29,6 +30,8 @@ export class DsysKvTarget implements KvTarget {
     const answers = await Promise.allSettled(this.urls.map((u) => preflightNode(u, KV_REPLICA_KINDS, 'KV replica (raft-node or paxos)')))
     const failed = answers.find((a) => a.status === 'rejected')
     if (answers.every((a) => a.status === 'rejected')) throw failed!.reason
+    const healthy = answers.find((a) => a.status === 'fulfilled')
+    if (healthy !== undefined) this.name = healthy.value.kind === 'paxos' ? 'dsys paxos' : 'dsys raft'
   }
 
   client(): KvTargetClient {
