@@ -18,6 +18,7 @@ const SCRIPTS: Array<{name: string; script: string; args: string[]; quickArgs: s
   {name: 'lock', script: 'dist/bench/lock/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
   {name: 'lock-peers', script: 'dist/bench/lock/peers.js', args: ['--duration', '5s', '--rounds', '3'], quickArgs: ['--duration', '2s', '--rounds', '1']},
   {name: 'kv', script: 'dist/bench/kv/compare-etcd.js', args: ['--duration', '5s', '--warmup', '1s'], quickArgs: ['--duration', '3s', '--trials', '5']},
+  {name: 'kv-protocols', script: 'dist/bench/kv/protocols.js', args: [], quickArgs: ['--quick']},
   {name: 'ring', script: 'dist/bench/ring-churn.js', args: [], quickArgs: []},
   {name: 'txn', script: 'dist/bench/txn/compare.js', args: ['--duration', '10s'], quickArgs: ['--duration', '3s']},
   {name: 'idle', script: 'dist/bench/idle-cpu.js', args: ['--duration', '10s'], quickArgs: ['--duration', '5s']},
