@@ -5,7 +5,7 @@ import {LockWorkload} from '../../../src/bench/lock/lock-workload.js'
 import {runLoad} from '../../../src/bench/run-load.js'
 import {checkLockHistory} from '../../../src/core/check/mutual-exclusion.js'
 import {lockReplicaSubsystem} from '../../../src/runtime/cluster/subsystems.js'
-import {RaftTestCluster} from '../raft/raft-cluster.js'
+import {ReplicaTestCluster} from '../kv-replica/replica-cluster.js'
 import {RecordingBackend} from './lock-history.js'
 
 /**
@@ -14,10 +14,10 @@ import {RecordingBackend} from './lock-history.js'
  * leader, no two grants of a lock overlap, and tokens strictly increase.
  */
 describe('lock replica: kill -9 of the leader under contention', () => {
-  let cluster: RaftTestCluster
+  let cluster: ReplicaTestCluster
 
   beforeAll(async () => {
-    cluster = await RaftTestCluster.start({}, 3, lockReplicaSubsystem)
+    cluster = await ReplicaTestCluster.start({}, 3, lockReplicaSubsystem)
   })
   afterAll(async () => {
     await cluster?.stop()

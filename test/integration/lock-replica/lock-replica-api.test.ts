@@ -4,14 +4,14 @@ import {DsysLockBackend} from '../../../src/bench/lock/dsys-lock-backend.js'
 import {lockReplicaSubsystem} from '../../../src/runtime/cluster/subsystems.js'
 import {runCli} from '../cli/run-cli.js'
 import {describeLockApi} from '../lock/lock-api.js'
-import {RaftTestCluster} from '../raft/raft-cluster.js'
+import {ReplicaTestCluster} from '../kv-replica/replica-cluster.js'
 
 /** The lock server's API on three lock replicas: the same answers and refusals at the leader, a redirect from a follower, a 503 without a quorum. */
-let cluster: RaftTestCluster
+let cluster: ReplicaTestCluster
 let leader: string
 
 beforeAll(async () => {
-  cluster = await RaftTestCluster.start({}, 3, lockReplicaSubsystem)
+  cluster = await ReplicaTestCluster.start({}, 3, lockReplicaSubsystem)
   leader = await cluster.waitForLeader()
 })
 afterAll(async () => {

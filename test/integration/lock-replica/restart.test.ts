@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest'
 import {DsysLockBackend} from '../../../src/bench/lock/dsys-lock-backend.js'
 import type {Grant} from '../../../src/bench/lock/lock-backend.js'
 import {lockReplicaSubsystem} from '../../../src/runtime/cluster/subsystems.js'
-import {RaftTestCluster} from '../raft/raft-cluster.js'
+import {ReplicaTestCluster} from '../kv-replica/replica-cluster.js'
 
 /**
  * Every replica is killed with SIGKILL and restarted: the locks and queues
@@ -11,12 +11,12 @@ import {RaftTestCluster} from '../raft/raft-cluster.js'
  * has ended (a lease expired and passed to its waiter, a wait timed out).
  */
 describe('lock replica: all replicas killed and restarted', () => {
-  let cluster: RaftTestCluster
+  let cluster: ReplicaTestCluster
   let backend: DsysLockBackend
 
   beforeAll(async () => {
     // Snapshots every few entries: the restart recovers the table from a snapshot and the log after it.
-    cluster = await RaftTestCluster.start({snapshotEntries: 4}, 3, lockReplicaSubsystem)
+    cluster = await ReplicaTestCluster.start({snapshotEntries: 4}, 3, lockReplicaSubsystem)
     backend = new DsysLockBackend(`http://${cluster.names.map((n) => new URL(cluster.urls[n]).host).join(',')}`, 8)
   })
   afterAll(async () => {

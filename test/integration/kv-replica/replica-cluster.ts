@@ -12,8 +12,8 @@ import {RaftKvClient} from '../../../src/runtime/clients/raft-kv-client.js'
 
 const HEALTH_TIMEOUT_MS = 15_000
 
-/** Three (or `size`) real raft-node processes (or another subsystem's replicas) from dist/, in a temp data dir, plus a KV client for them. */
-export class RaftTestCluster {
+/** Three (or `size`) real replica processes of `subsystem` (Raft KV by default; Multi-Paxos KV, lock replicas) from dist/, in a temp data dir, plus a KV client for them. */
+export class ReplicaTestCluster {
   readonly client: RaftKvClient
 
   private constructor(
@@ -23,11 +23,11 @@ export class RaftTestCluster {
     this.client = new RaftKvClient(Object.values(urls), {opTimeoutMs: 10_000})
   }
 
-  static async start(options: Record<string, unknown> = {}, size = 3, subsystem: Subsystem = raftSubsystem): Promise<RaftTestCluster> {
+  static async start(options: Record<string, unknown> = {}, size = 3, subsystem: Subsystem = raftSubsystem): Promise<ReplicaTestCluster> {
     const dataDir = mkdtempSync(join(tmpdir(), `dsys-${subsystem.name}-`))
     const plans = subsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
     const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
-    return new RaftTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
+    return new ReplicaTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
   }
 
   /** The replicas' records in the cluster state: what the nemesis faults. */
