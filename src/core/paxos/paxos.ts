@@ -228,7 +228,8 @@ export class PaxosNode {
    * a phase-2 quorum (this node included) answered, in this ballot, an accept
    * that left after the call; a round of them leaves at once, so a read costs
    * one round trip. If this node stops leading first the read is dropped, and
-   * the application fails it on the role change.
+   * the application fails it on the role change; beyond maxPendingReads
+   * awaiting their round it is dropped at once, and the application times it out.
    *
    * Why that quorum proves the point covers every value chosen before the
    * call: an acceptor answers accepted only while it has promised no higher

@@ -128,6 +128,15 @@ describe('Multi-Paxos linearizable reads', () => {
     expect(cluster.violations).toEqual([])
   })
 
+  it('a leader drops reads beyond maxPendingReads awaiting their round', () => {
+    const cluster = new Cluster(three, {maxPendingReads: 2})
+    const leader = electLeader(cluster)
+    cluster.settle(1)
+    expect(cluster.readMany(leader, ['r1', 'r2', 'r3'])).toEqual([{ok: true}, {ok: true}, {ok: true}])
+    cluster.deliverAll()
+    expect([...cluster.readPoints.keys()]).toEqual(['r1', 'r2'])
+  })
+
   it('a 1-node cluster confirms a read at once', () => {
     const cluster = new Cluster(['n1'])
     electLeader(cluster)
