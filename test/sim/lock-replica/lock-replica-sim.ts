@@ -12,10 +12,12 @@ import {REPLICA_DEFAULTS, type ReplicaOptions} from '../../../src/nodes/replica/
 import {NotLeaderError} from '../../../src/nodes/replica/not-leader-error.js'
 import type {RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
 import type {ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
-import {CheckedCluster} from '../raft/checked-cluster.js'
-import {SafetyViolation} from '../raft/safety-checker.js'
-import {perfectNetwork, SimNetwork, type NetworkFaults} from '../raft/sim-network.js'
-import {SimReplica} from '../raft/sim-replica.js'
+import {RAFT_WIRE} from '../../../src/nodes/raft-node/raft-wire.js'
+import {raftDurableView, SafetyChecker, type RaftDurable, type RaftSimNode} from '../raft/safety-checker.js'
+import {CheckedCluster} from '../replica/checked-cluster.js'
+import {SafetyViolation} from '../replica/safety-violation.js'
+import {perfectNetwork, SimNetwork, type NetworkFaults} from '../replica/sim-network.js'
+import {SimReplica} from '../replica/sim-replica.js'
 
 export interface LockReplicaSimOptions {
   seed: number
@@ -89,13 +91,13 @@ interface Client {
  * clients' history (no overlap, tokens increasing); and after healing, that
  * a lock whose holder stops passes to its waiter.
  */
-export class LockReplicaSim extends CheckedCluster {
+export class LockReplicaSim extends CheckedCluster<RaftProtocol, RaftDurable, SafetyChecker> {
   private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
   /** The clients' side: their clock reads true time. */
   private readonly net: SimEnv
-  private readonly nodes = new Map<NodeId, SimReplica<LockReplica>>()
-  private readonly network: SimNetwork
+  private readonly nodes = new Map<NodeId, SimReplica<LockReplica, RaftProtocol, RaftDurable>>()
+  private readonly network: SimNetwork<Message>
   private readonly faults: NetworkFaults
   private readonly clockSkewMs: number
   /** The committed log replayed once, at the real time its entries first apply anywhere. */
@@ -129,7 +131,7 @@ export class LockReplicaSim extends CheckedCluster {
   }
 
   constructor(private readonly options: LockReplicaSimOptions) {
-    super()
+    super(new SafetyChecker())
     this.rng = new SeededRng(options.seed)
     this.net = new SimEnv(this.scheduler, options.seed * 17 + 1, {wallOffsetMs: WALL_ORIGIN_MS})
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
@@ -146,12 +148,12 @@ export class LockReplicaSim extends CheckedCluster {
       requestTimeoutMs: 1_000,
     }
     this.faults = {dropRate: this.rng.next() * 0.1, duplicateRate: this.rng.next() * 0.05, minDelayMs: 1, maxDelayMs: 2 + this.rng.int(20)}
-    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages))
+    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, RAFT_WIRE.parse, (to, messages) => this.deliver(to, messages))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
       const open = (dataDir: string, environment: ReplicaEnvironment<RaftProtocol>) => LockReplica.open(id, dataDir, raftOptions, environment, {clockSkewMs: this.clockSkewMs})
       const wallOffsetMs = WALL_ORIGIN_MS - this.clockSkewMs + this.rng.int(2 * this.clockSkewMs + 1)
-      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this, wallOffsetMs))
+      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, raftDurableView, () => this.network.transport(), this, wallOffsetMs))
     }
   }
 
@@ -164,30 +166,30 @@ export class LockReplicaSim extends CheckedCluster {
     })
     await this.runWhile(() => running > 0, this.options.durationMs + 60_000)
     await this.checkWaiterGetsFreedLock()
-    this.safety.checkLogMatching([...this.nodes.values()])
+    this.safety.checkDurable([...this.nodes.values()])
     this.counts.steps = this.scheduler.steps
     return {history: this.history, violations: this.violations, counts: this.counts, clockSkewMs: this.clockSkewMs}
   }
 
   // ---- what the replicas report -------------------------------------------------
 
-  override onLeader(node: SimReplica, term: number): void {
+  override onLeader(node: RaftSimNode, term: number): void {
     this.counts.leaders++
     super.onLeader(node, term)
   }
 
   /** A snapshot restored: at a restart (from the disk) or from the leader (InstallSnapshot); the table starts from its serialized state. */
-  override onRecovered(node: SimReplica): void {
+  override onRecovered(node: RaftSimNode): void {
     if (node.appliedIndex > 0) this.counts.snapshotsRestored++
     super.onRecovered(node)
   }
 
-  override onRestore(node: SimReplica, index: number): void {
+  override onRestore(node: RaftSimNode, index: number): void {
     this.counts.snapshotsRestored++
     super.onRestore(node, index)
   }
 
-  override onApply(node: SimReplica, entry: Entry): void {
+  override onApply(node: RaftSimNode, entry: Entry): void {
     super.onApply(node, entry)
     // Entries first apply somewhere in index order (a snapshot only holds what its node applied).
     if (entry.index > this.shadowIndex) {

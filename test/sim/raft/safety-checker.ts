@@ -1,9 +1,30 @@
 import type {Entry, NodeId} from '../../../src/core/raft/index.js'
-import type {SimReplica} from './sim-replica.js'
+import type {RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
+import type {ClusterChecker} from '../replica/checked-cluster.js'
+import {SafetyViolation} from '../replica/safety-violation.js'
+import type {DurableView, SimNode} from '../replica/sim-replica.js'
 
-/** Thrown by a checker: a Raft safety property (Figure 3) does not hold. */
-export class SafetyViolation extends Error {
-  override name = 'SafetyViolation'
+/** A Raft node's log as its store has made it durable. */
+export interface RaftDurable {
+  snapshotIndex: number
+  entries: Map<number, Entry>
+}
+
+export type RaftSimNode = SimNode<RaftProtocol, RaftDurable>
+
+export const raftDurableView: DurableView<RaftProtocol, RaftDurable> = {
+  recovered(persisted) {
+    const snapshotIndex = persisted.snapshot?.index ?? 0
+    return {durable: {snapshotIndex, entries: new Map(persisted.entries.map((e) => [e.index, e]))}, appliedIndex: snapshotIndex}
+  },
+  persisted(durable, ready) {
+    const log = ready.snapshot === undefined ? durable : {snapshotIndex: ready.snapshot.index, entries: new Map<number, Entry>()}
+    // The durable entries are contiguous, so an overwritten suffix ends at the first index not held.
+    const first = ready.entries[0]?.index
+    if (first !== undefined) for (let index = first; log.entries.delete(index); index++);
+    for (const e of ready.entries) log.entries.set(e.index, e)
+    return log
+  },
 }
 
 function check(condition: boolean, message: string): asserts condition {
@@ -19,20 +40,24 @@ function check(condition: boolean, message: string): asserts condition {
  *   and each node applies indexes in order;
  * - Log Matching: two durable logs with the same (index, term) agree on all entries up to it.
  */
-export class SafetyChecker {
+export class SafetyChecker implements ClusterChecker<RaftProtocol, RaftDurable> {
   private readonly leaderOfTerm = new Map<number, NodeId>()
   /** Every entry applied by any node, by index. */
   private readonly appliedEntries = new Map<number, Entry>()
   private readonly lastAppliedOf = new Map<NodeId, number>()
 
-  onLeader(node: SimReplica, term: number): void {
+  onLeader(node: RaftSimNode, term: number): void {
     const other = this.leaderOfTerm.get(term)
     check(other === undefined || other === node.id, `election safety: ${other} and ${node.id} both lead term ${term}`)
     this.leaderOfTerm.set(term, node.id)
     this.checkLeaderCompleteness(node, term)
   }
 
-  onApply(node: SimReplica, entry: Entry): void {
+  onRecovered(node: RaftSimNode): void {
+    this.onRestore(node, node.appliedIndex)
+  }
+
+  onApply(node: RaftSimNode, entry: Entry): void {
     const last = this.lastAppliedOf.get(node.id) ?? 0
     check(entry.index === last + 1, `${node.id} applied ${entry.index} after ${last}`)
     this.lastAppliedOf.set(node.id, entry.index)
@@ -46,7 +71,7 @@ export class SafetyChecker {
   }
 
   /** The node's state machine now starts after `index` (a snapshot installed, or a restart from one). */
-  onRestore(node: SimReplica, index: number): void {
+  onRestore(node: RaftSimNode, index: number): void {
     this.lastAppliedOf.set(node.id, index)
   }
 
@@ -55,7 +80,7 @@ export class SafetyChecker {
   }
 
   /** Log Matching over every pair of durable logs. */
-  checkLogMatching(nodes: readonly SimReplica[]): void {
+  checkDurable(nodes: readonly RaftSimNode[]): void {
     const logs = nodes.map((n) => ({id: n.id, entries: [...n.durable.entries.values()].sort((a, b) => a.index - b.index)}))
     for (let i = 0; i < logs.length; i++) {
       for (let j = i + 1; j < logs.length; j++) {
@@ -80,7 +105,7 @@ export class SafetyChecker {
     }
   }
 
-  private checkLeaderCompleteness(node: SimReplica, term: number): void {
+  private checkLeaderCompleteness(node: RaftSimNode, term: number): void {
     const {snapshotIndex, entries} = node.durable
     for (const [index, applied] of this.appliedEntries) {
       if (index <= snapshotIndex) continue

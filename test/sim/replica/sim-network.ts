@@ -1,8 +1,7 @@
 import type {Rng} from '../../../src/core/common/rng.js'
-import type {Message, NodeId} from '../../../src/core/raft/index.js'
 import type {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
+import type {NodeId, PeerMessage} from '../../../src/nodes/replica/consensus.js'
 import type {Transport, TransportCounters} from '../../../src/nodes/replica/transport.js'
-import {parseRaftMessages} from '../../../src/nodes/raft-node/raft-wire.js'
 
 export interface NetworkFaults {
   /** Probability that a message is lost. */
@@ -21,7 +20,7 @@ export const perfectNetwork: NetworkFaults = {dropRate: 0, duplicateRate: 0, min
  * up. It resolves with the messages that node puts in its answer, as a node
  * answers a peer's POST; they travel back over the same faulty network.
  */
-export type Deliver = (to: NodeId, messages: Message[]) => Promise<readonly Message[]>
+export type Deliver<M extends PeerMessage> = (to: NodeId, messages: M[]) => Promise<readonly M[]>
 
 /**
  * A lossy, duplicating, reordering network with partitions on the
@@ -29,16 +28,18 @@ export type Deliver = (to: NodeId, messages: Message[]) => Promise<readonly Mess
  * parser, so a message the core sends that a node would refuse fails the run.
  * A partition cuts messages already in flight too (checked at delivery).
  */
-export class SimNetwork {
+export class SimNetwork<M extends PeerMessage> {
   private groupOf = new Map<NodeId, number>()
 
   constructor(
     private readonly scheduler: SimScheduler,
     private readonly rng: Rng,
     public faults: NetworkFaults,
-    private readonly deliver: Deliver,
+    /** The protocol's wire parser (a PeerWire's parse): what a node's peer route runs on a POST's body. */
+    private readonly parse: (body: unknown) => M[],
+    private readonly deliver: Deliver<M>,
     /** Sees every message as it is sent, for faults timed to what the nodes do. */
-    private readonly onSend: (message: Message) => void = () => {},
+    private readonly onSend: (message: M) => void = () => {},
   ) {}
 
   /** Splits the nodes into groups that cannot talk to each other. */
@@ -51,7 +52,7 @@ export class SimNetwork {
   }
 
   /** A replica's transport: what it sends goes on this network. */
-  transport(): Transport<Message> {
+  transport(): Transport<M> {
     const counters: TransportCounters = {messagesSent: 0, messagesDropped: 0, peerRequests: 0}
     return {
       counters,
@@ -63,9 +64,9 @@ export class SimNetwork {
     }
   }
 
-  private send(message: Message): void {
+  private send(message: M): void {
     this.onSend(message)
-    const [onTheWire] = parseRaftMessages(JSON.parse(JSON.stringify({messages: [message]})))
+    const [onTheWire] = this.parse(JSON.parse(JSON.stringify({messages: [message]})))
     for (const delayMs of this.deliveryDelaysMs(message)) {
       this.scheduler.after(delayMs, () => {
         if (!this.connected(message.from, message.to)) return
@@ -79,7 +80,7 @@ export class SimNetwork {
   }
 
   /** The delays (ms from now) at which `message` arrives: none if lost, two if duplicated. */
-  private deliveryDelaysMs(message: Message): number[] {
+  private deliveryDelaysMs(message: M): number[] {
     if (!this.connected(message.from, message.to) || this.rng.next() < this.faults.dropRate) return []
     const copies = this.rng.next() < this.faults.duplicateRate ? 2 : 1
     const {minDelayMs, maxDelayMs} = this.faults

@@ -1,4 +1,4 @@
-import {SafetyViolation} from './safety-checker.js'
+import {SafetyViolation} from './safety-violation.js'
 
 /**
  * Linearizable reads, checked the cheap way the workload allows: every write

@@ -1,18 +1,32 @@
-import {SeededRng} from '../../../src/core/common/rng.js'
+import {SeededRng, type Rng} from '../../../src/core/common/rng.js'
 import {decodeBatch, type KvCommand} from '../../../src/core/kv/commands.js'
-import type {Entry, Message, NodeId, ReadOnlyOption} from '../../../src/core/raft/index.js'
 import {SimDisk} from '../../../src/runtime/env/sim-disk.js'
 import {SimScheduler} from '../../../src/runtime/env/sim-scheduler.js'
-import {KvMachine, type KvReplica} from '../../../src/nodes/kv-common/kv-machine.js'
+import type {KvReplica} from '../../../src/nodes/kv-common/kv-machine.js'
+import type {NodeId, Protocol} from '../../../src/nodes/replica/consensus.js'
 import {NotLeaderError} from '../../../src/nodes/replica/not-leader-error.js'
-import {openRaftReplica, type RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
 import {REPLICA_DEFAULTS, type ReplicaOptions} from '../../../src/nodes/replica/replica-options.js'
 import type {ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
+import {CheckedCluster, type ClusterChecker} from './checked-cluster.js'
 import {ReadChecker} from './read-checker.js'
-import {CheckedCluster} from './checked-cluster.js'
-import {SafetyViolation} from './safety-checker.js'
+import {SafetyViolation} from './safety-violation.js'
 import {SimNetwork, perfectNetwork, type NetworkFaults} from './sim-network.js'
-import {SimReplica} from './sim-replica.js'
+import {SimReplica, type DurableView, type SimNode} from './sim-replica.js'
+
+/** What a KV simulation needs from one consensus protocol; the clients, faults and checks around it are the same for every protocol. */
+export interface KvSimProtocol<P extends Protocol, D> {
+  /** The protocol's own settings, drawn first from the seed's generator (Raft's read mode, Paxos's quorums). */
+  settings(rng: Rng, nodes: number): Partial<ReplicaOptions>
+  /** Opens the production KV replica for one life of a node. */
+  open(id: NodeId, dataDir: string, options: ReplicaOptions, environment: ReplicaEnvironment<P>): KvReplica<P>
+  /** The peer wire's parser for a group of `ids`, which every message passes. */
+  parser(ids: readonly NodeId[]): (body: unknown) => P['message'][]
+  readonly durable: DurableView<P, D>
+  /** The protocol's safety checks for a cluster with these options. */
+  checker(options: ReplicaOptions): ClusterChecker<P, D>
+  /** Whether `m` is a follower's acknowledgement of the leader's replication: what may only go out once durable. */
+  acknowledges(m: P['message']): boolean
+}
 
 export interface SimOptions {
   readonly seed: number
@@ -33,23 +47,24 @@ export interface SimReport {
   readonly acknowledgedWrites: number
   readonly completedReads: number
   readonly crashes: number
-  readonly readOnly: ReadOnlyOption
+  /** The protocol's own settings the seed drew. */
+  readonly settings: Partial<ReplicaOptions>
   readonly faults: NetworkFaults
 }
 
 /**
- * A whole Raft KV cluster in one process: N production Raft replicas, each on
- * its own SimEnv and SimDisk, on one SimScheduler and a simulated network,
- * driven by one seed: message loss/duplication/reordering, partitions,
- * crash-restarts that lose unsynced writes, and clients issuing puts, cas and
- * linearizable reads through the replicas' client API (as main.ts's HTTP
- * handlers do), all checked as they happen.
+ * A whole replicated KV cluster in one process: N production replicas of one
+ * protocol (Raft or Multi-Paxos), each on its own SimEnv and SimDisk, on one
+ * SimScheduler and a simulated network, driven by one seed: message
+ * loss/duplication/reordering, partitions, crash-restarts that lose unsynced
+ * writes, and clients issuing puts, cas and linearizable reads through the
+ * replicas' client API (as the KV routes do), all checked as they happen.
  */
-export class SimCluster extends CheckedCluster {
+export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, ClusterChecker<P, D>> {
   private readonly scheduler = new SimScheduler()
   private readonly rng: SeededRng
-  private readonly nodes = new Map<NodeId, SimReplica<KvReplica<RaftProtocol>>>()
-  private readonly network: SimNetwork
+  private readonly nodes = new Map<NodeId, SimReplica<KvReplica<P>, P, D>>()
+  private readonly network: SimNetwork<P['message']>
   private readonly reads = new ReadChecker()
   /** Every value written is unique; the index that applied it is its version. */
   private readonly versionOf = new Map<string, number>()
@@ -60,32 +75,37 @@ export class SimCluster extends CheckedCluster {
   private crashes = 0
   /** A follower set to crash right after its next acknowledgement to `leader` (onSend). */
   private ackCrash: {leader: NodeId; spare: NodeId} | undefined
-  private readonly readOnly: ReadOnlyOption
+  private readonly settings: Partial<ReplicaOptions>
   private readonly faults: NetworkFaults
 
-  constructor(private readonly options: SimOptions) {
-    super()
-    this.rng = new SeededRng(options.seed)
+  constructor(
+    private readonly protocol: KvSimProtocol<P, D>,
+    private readonly options: SimOptions,
+  ) {
+    const rng = new SeededRng(options.seed)
     const ids = Array.from({length: options.nodes}, (_, i) => `n${i + 1}`)
-    this.readOnly = this.rng.next() < 0.3 ? 'leaseBased' : 'safe'
+    const settings = protocol.settings(rng, options.nodes)
     const replicaOptions: ReplicaOptions = {
       ...REPLICA_DEFAULTS,
       peers: Object.fromEntries(ids.map((id) => [id, `sim://${id}`])),
       electionTicks: 10,
-      heartbeatTicks: 1 + this.rng.int(3),
-      readOnly: this.readOnly,
-      snapshotEntries: 5 + this.rng.int(40),
+      heartbeatTicks: 1 + rng.int(3),
+      ...settings,
+      snapshotEntries: 5 + rng.int(40),
       // Small segments, so compaction drops some and recovery reads several.
       walSegmentBytes: 4096,
       requestTimeoutMs: 1_000,
     }
+    super(protocol.checker(replicaOptions))
+    this.rng = rng
+    this.settings = settings
     const maxDelayMs = 2 + this.rng.int(40)
     this.faults = {dropRate: this.rng.next() * 0.15, duplicateRate: this.rng.next() * 0.1, minDelayMs: 1, maxDelayMs}
-    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, (to, messages) => this.deliver(to, messages), (m) => this.onSend(m))
+    this.network = new SimNetwork(this.scheduler, this.rng, this.faults, protocol.parser(ids), (to, messages) => this.deliver(to, messages), (m) => this.onSend(m))
     for (const [i, id] of ids.entries()) {
       const disk = new SimDisk(this.scheduler, options.seed * 31 + i)
-      const open = (dataDir: string, environment: ReplicaEnvironment<RaftProtocol>) => openRaftReplica(id, dataDir, replicaOptions, environment, new KvMachine())
-      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, () => this.network.transport(), this))
+      const open = (dataDir: string, environment: ReplicaEnvironment<P>) => protocol.open(id, dataDir, replicaOptions, environment)
+      this.nodes.set(id, new SimReplica(id, options.seed * 131 + i, this.scheduler, disk, open, protocol.durable, () => this.network.transport(), this))
     }
     this.every(() => 1 + this.rng.int(20), () => this.clientOperation())
     this.every(() => this.faultDelayMs(), () => this.injectFault())
@@ -96,11 +116,11 @@ export class SimCluster extends CheckedCluster {
     while (this.scheduler.steps < this.options.steps) {
       if (!(await this.scheduler.step())) throw new Error('sim: nothing left to run')
       this.throwIfFailed()
-      if (this.scheduler.steps % 500 === 0) this.safety.checkLogMatching([...this.nodes.values()])
+      if (this.scheduler.steps % 500 === 0) this.safety.checkDurable([...this.nodes.values()])
     }
     this.healAll()
     await this.checkLivenessAfterHeal()
-    this.safety.checkLogMatching([...this.nodes.values()])
+    this.safety.checkDurable([...this.nodes.values()])
     return {
       seed: this.options.seed,
       steps: this.scheduler.steps,
@@ -109,14 +129,14 @@ export class SimCluster extends CheckedCluster {
       acknowledgedWrites: this.acknowledgedWrites,
       completedReads: this.reads.completedReads,
       crashes: this.crashes,
-      readOnly: this.readOnly,
+      settings: this.settings,
       faults: this.faults,
     }
   }
 
   // ---- ClusterObserver ---------------------------------------------------------
 
-  override onApply(node: SimReplica, entry: Entry): void {
+  override onApply(node: SimNode<P, D>, entry: P['entry']): void {
     super.onApply(node, entry)
     if (entry.data === '') return
     for (const command of decodeBatch(entry.data)) {
@@ -152,7 +172,7 @@ export class SimCluster extends CheckedCluster {
     }
   }
 
-  private write(node: SimReplica<KvReplica<RaftProtocol>>, command: KvCommand & {value: string}): void {
+  private write(node: SimReplica<KvReplica<P>, P, D>, command: KvCommand & {value: string}): void {
     this.atLeader(node, (replica) => replica.write(command)).then(
       (result) => {
         if (result.type !== 'ok') return
@@ -166,7 +186,7 @@ export class SimCluster extends CheckedCluster {
   }
 
   /** Calls `op` on `node`, following one redirect to the leader it names. */
-  private async atLeader<T>(node: SimReplica<KvReplica<RaftProtocol>>, op: (replica: KvReplica<RaftProtocol>) => Promise<T>): Promise<T> {
+  private async atLeader<T>(node: SimReplica<KvReplica<P>, P, D>, op: (replica: KvReplica<P>) => Promise<T>): Promise<T> {
     try {
       return await op(node.replica)
     } catch (err) {
@@ -178,7 +198,7 @@ export class SimCluster extends CheckedCluster {
 
   // ---- faults --------------------------------------------------------------------
 
-  private deliver(to: NodeId, messages: Message[]): Promise<readonly Message[]> {
+  private deliver(to: NodeId, messages: P['message'][]): Promise<readonly P['message'][]> {
     const node = this.nodes.get(to)!
     return node.up ? node.replica.receiveAndReply(messages) : Promise.resolve([])
   }
@@ -209,16 +229,17 @@ export class SimCluster extends CheckedCluster {
   }
 
   /**
-   * Armed by injectFault: the first follower to acknowledge an append to the
-   * leader crashes right after (losing what it had not synced), and once the
-   * acknowledgement has arrived the leader is cut off. The crashed follower
-   * and the one cut off before must then elect a leader from what is durable,
-   * which holds the entries committed with that acknowledgement only if it
-   * was sent after the fsync (thesis §3.8).
+   * Armed by injectFault: the first follower to acknowledge replication to
+   * the leader (a Raft append, a Paxos accept) crashes right after (losing
+   * what it had not synced), and once the acknowledgement has arrived the
+   * leader is cut off. The crashed follower and the one cut off before must
+   * then elect a leader from what is durable, which holds the entries
+   * committed with that acknowledgement only if it was sent after the fsync
+   * (Raft thesis §3.8; Paxos Made Simple §2.2).
    */
-  private onSend(m: Message): void {
+  private onSend(m: P['message']): void {
     const armed = this.ackCrash
-    if (armed === undefined || m.type !== 'appendEntriesResponse' || m.reject || m.to !== armed.leader || m.from === armed.spare) return
+    if (armed === undefined || !this.protocol.acknowledges(m) || m.to !== armed.leader || m.from === armed.spare) return
     this.ackCrash = undefined
     this.scheduler.after(0, () => {
       if (!this.crash(m.from)) return
