@@ -54,6 +54,8 @@ const FAILOVER_WRITERS = 8
 /** etcd failover writers give up on one request after this long and try the next member, as in compare-etcd.ts. */
 const ETCD_ATTEMPT_TIMEOUT_MS = 100
 const LEADER_WAIT_MS = 30_000
+/** How often a failover trial asks the survivors whether one leads: the resolution of "ms to a new leader". */
+const ELECTION_POLL_MS = 10
 /** The concurrency of the issue's Multi-Paxos vs Raft target. */
 const PAXOS_TARGET_CLIENTS = 64
 
@@ -180,54 +182,83 @@ async function loadRun(t: Target, clients: number, readRatio: number): Promise<R
   return {report, server: report.server as Record<string, number>}
 }
 
-const key = (mix: string, clients: number, t: TargetName) => `${mix}/${clients}/${t}`
+const clientsLabel = (n: number) => `${n} client${n === 1 ? '' : 's'}`
 
-async function comparison(targets: Target[]): Promise<string[]> {
-  const runs = new Map<string, Run[]>()
+/** Every measured run, by mix, client count and target, in round order. */
+class Runs {
+  private readonly byCell = new Map<string, Run[]>()
+
+  add(mix: string, clients: number, t: TargetName, run: Run): void {
+    const key = `${mix}/${clients}/${t}`
+    this.byCell.set(key, [...(this.byCell.get(key) ?? []), run])
+  }
+
+  of(mix: string, clients: number, t: TargetName): Run[] {
+    const runs = this.byCell.get(`${mix}/${clients}/${t}`)
+    if (runs === undefined) throw new Error(`no run of ${t} at ${clientsLabel(clients)}, ${mix}`)
+    return runs
+  }
+
+  /** The median over the rounds of `pick` (undefined when a round did not count it). */
+  median(mix: string, clients: number, t: TargetName, pick: (r: Run) => number | undefined): number | undefined {
+    return medianOf(this.of(mix, clients, t), pick)
+  }
+
+  /** a's median over b's, or undefined when either is not counted. */
+  ratio(mix: string, clients: number, a: TargetName, b: TargetName, pick: (r: Run) => number | undefined): number | undefined {
+    const [x, y] = [this.median(mix, clients, a, pick), this.median(mix, clients, b, pick)]
+    return x === undefined || y === undefined ? undefined : x / y
+  }
+}
+
+/** Every mix at every concurrency, ROUNDS rounds, the targets alternating within each round. */
+async function measure(targets: Target[]): Promise<Runs> {
+  const runs = new Runs()
   for (const mix of MIXES) {
     for (const clients of CLIENTS) {
       for (let round = 0; round < ROUNDS; round++) {
-        process.stderr.write(`${mix.label}, ${clients} clients: round ${round + 1} of ${ROUNDS}\n`)
-        for (const t of targets) runs.set(key(mix.label, clients, t.name), [...(runs.get(key(mix.label, clients, t.name)) ?? []), await loadRun(t, clients, mix.readRatio)])
+        process.stderr.write(`${mix.label}, ${clientsLabel(clients)}: round ${round + 1} of ${ROUNDS}\n`)
+        for (const t of targets) runs.add(mix.label, clients, t.name, await loadRun(t, clients, mix.readRatio))
       }
     }
   }
-  const of = (mix: string, clients: number, t: TargetName) => runs.get(key(mix, clients, t))
-  const m = (mix: string, clients: number, t: TargetName, pick: (r: Run) => number) => median(of(mix, clients, t)!.map(pick))
-  const throughput = (r: Run) => r.report.throughput
-  const p99 = (r: Run) => r.report.latencyMs.p99
+  return runs
+}
 
-  const tables = MIXES.flatMap((mix) => [
+const throughput = (r: Run) => r.report.throughput
+const p99 = (r: Run) => r.report.latencyMs.p99
+
+function throughputTables(runs: Runs): string[] {
+  const ratio = (mix: string, clients: number, t: TargetName, pick: (r: Run) => number) => show(TARGETS.includes(BASE) ? runs.ratio(mix, clients, t, BASE, pick) : undefined, 2)
+  return MIXES.flatMap((mix) => [
     `#### ${mix.label}`,
     '',
     `| clients | target | ops/s | rounds | ÷ ${BASE} ops/s | p99 ÷ ${BASE} | write p50 | write p99 | read p50 | read p99 (ms) | errors | peer msgs/op | peer POSTs/op | fsyncs/write | writes/entry | server CPU µs/op |`,
     '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...CLIENTS.flatMap((clients) =>
-      targets.map((t) => {
-        const ratio = (pick: (r: Run) => number) => (of(mix.label, clients, BASE) ? (m(mix.label, clients, t.name, pick) / m(mix.label, clients, BASE, pick)).toFixed(2) : 'n/a')
-        return row(clients, t.name, of(mix.label, clients, t.name)!, ratio(throughput), ratio(p99))
-      }),
+      TARGETS.map((t) => row(clients, t, runs.of(mix.label, clients, t), ratio(mix.label, clients, t, throughput), ratio(mix.label, clients, t, p99))),
     ),
     '',
   ])
+}
 
+/** The issue's targets, each a verdict on the medians of this run. */
+function targetLines(runs: Runs): string[] {
   const has = (t: TargetName) => TARGETS.includes(t)
-  const targetLines: string[] = []
+  const lines: string[] = []
   for (const mix of MIXES) {
     for (const clients of CLIENTS) {
-      const ratio = (a: TargetName, b: TargetName, pick: (r: Run) => number) => m(mix.label, clients, a, pick) / m(mix.label, clients, b, pick)
-      const cell = `${mix.label}, ${clients} clients`
+      const ratio = (a: TargetName, b: TargetName, pick: (r: Run) => number) => runs.ratio(mix.label, clients, a, b, pick)!
+      const cell = `${mix.label}, ${clientsLabel(clients)}`
       if (has('raft') && has('etcd')) {
-        targetLines.push(verdict(`${cell}: Raft / etcd ops/s ≥ 1`, ratio('raft', 'etcd', throughput), 1, '≥', 2))
-        targetLines.push(verdict(`${cell}: Raft / etcd p99 ≤ 1`, ratio('raft', 'etcd', p99), 1, '≤', 2))
+        lines.push(verdict(`${cell}: Raft / etcd ops/s ≥ 1`, ratio('raft', 'etcd', throughput), 1, '≥', 2))
+        lines.push(verdict(`${cell}: Raft / etcd p99 ≤ 1`, ratio('raft', 'etcd', p99), 1, '≤', 2))
       }
-      if (has('paxos') && has('etcd')) targetLines.push(verdict(`${cell}: Multi-Paxos / etcd ops/s ≥ 1`, ratio('paxos', 'etcd', throughput), 1, '≥', 2))
-      if (has('paxos') && has('raft') && clients === PAXOS_TARGET_CLIENTS) {
-        targetLines.push(verdict(`${cell}: Multi-Paxos / Raft ops/s ≥ 0.9`, ratio('paxos', 'raft', throughput), 0.9, '≥', 2))
-      }
+      if (has('paxos') && has('etcd')) lines.push(verdict(`${cell}: Multi-Paxos / etcd ops/s ≥ 1`, ratio('paxos', 'etcd', throughput), 1, '≥', 2))
+      if (has('paxos') && has('raft') && clients === PAXOS_TARGET_CLIENTS) lines.push(verdict(`${cell}: Multi-Paxos / Raft ops/s ≥ 0.9`, ratio('paxos', 'raft', throughput), 0.9, '≥', 2))
     }
   }
-  return [...tables, 'Targets (issue 15), from the medians of this run:', '', ...(targetLines.length > 0 ? targetLines : ['- none measured: they need raft with etcd or paxos']), '', ...costLines(of)]
+  return ['Targets (issue 15), from the medians of this run:', '', ...(lines.length > 0 ? lines : ['- none measured: they need raft with etcd or paxos'])]
 }
 
 /** A server counter's delta over the measured window, per unit; undefined when not counted. */
@@ -243,9 +274,9 @@ const peerPostsPerOp = (r: Run) => per(r, ['peerRequests'], ops(r))
 const fsyncsPerWrite = (r: Run) => per(r, ['fsyncs'], writes(r))
 const writesPerEntry = (r: Run) => (r.server.committedEntries ? writes(r) / r.server.committedEntries : undefined)
 const cpuPerOp = (r: Run) => per(r, ['serverCpuMicros'], ops(r))
-const show = (n: number | undefined, digits: number) => (n === undefined ? 'n/a' : fmt(n, digits))
+const show = (n: number | undefined, digits: number) => (n === undefined || !Number.isFinite(n) ? 'n/a' : fmt(n, digits))
 /** The median over the rounds of a per-run cost, or undefined when a round did not count it. */
-const medianOf = (rounds: Run[], pick: (r: Run) => number | undefined): number | undefined => {
+function medianOf<T>(rounds: T[], pick: (r: T) => number | undefined): number | undefined {
   const xs = rounds.map(pick)
   return xs.every((x) => x !== undefined) ? median(xs as number[]) : undefined
 }
@@ -255,7 +286,6 @@ function row(clients: number, target: TargetName, rounds: Run[], throughputRatio
   const r = rounds.find((x) => x.report.throughput === median(rounds.map((y) => y.report.throughput)))!.report
   const w = r.operations.write?.latencyMs
   const rd = r.operations.read?.latencyMs
-  const lat = (x: number | undefined) => (x === undefined ? 'n/a' : fmt(x, 2))
   const errors = Object.entries(r.errorsByKind).map(([k, v]) => `${k} ${v}`).join(', ') || '0'
   return [
     '',
@@ -265,10 +295,10 @@ function row(clients: number, target: TargetName, rounds: Run[], throughputRatio
     rounds.map((x) => fmt(x.report.throughput)).join(', '),
     throughputRatio,
     p99Ratio,
-    lat(w?.p50),
-    lat(w?.p99),
-    lat(rd?.p50),
-    lat(rd?.p99),
+    show(w?.p50, 2),
+    show(w?.p99, 2),
+    show(rd?.p50, 2),
+    show(rd?.p99, 2),
     errors,
     show(medianOf(rounds, peerMessagesPerOp), 2),
     show(medianOf(rounds, peerPostsPerOp), 2),
@@ -279,51 +309,66 @@ function row(clients: number, target: TargetName, rounds: Run[], throughputRatio
   ].join(' | ').trim()
 }
 
-/** The costs the explanation quotes, at the issue's 64 clients (or the nearest measured), write-only. */
-function costLines(of: (mix: string, clients: number, t: TargetName) => Run[] | undefined): string[] {
-  const clients = CLIENTS.reduce((best, c) => (Math.abs(c - PAXOS_TARGET_CLIENTS) < Math.abs(best - PAXOS_TARGET_CLIENTS) ? c : best))
-  const lines = TARGETS.map((t) => {
-    const rounds = of('write-only', clients, t)!
-    return `| ${t} | ${show(medianOf(rounds, peerMessagesPerOp), 2)} | ${show(medianOf(rounds, peerPostsPerOp), 2)} | ${show(medianOf(rounds, fsyncsPerWrite), 3)} | ${show(medianOf(rounds, writesPerEntry), 1)} | ${show(medianOf(rounds, cpuPerOp), 0)} |`
-  })
-  return [
-    `Cost per write, write-only at ${clients} clients (medians of the rounds):`,
-    '',
-    '| target | peer msgs/write | peer POSTs/write | fsyncs/write | writes/entry | server CPU µs/write |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...lines,
-  ]
+/** One kill -9 trial, in ms from the kill: until a survivor says it leads, and until the first write sent after the kill is acknowledged. */
+interface Failover {
+  electedMs: number
+  writeMs: number
+  /** Entries (Raft) or slots (Paxos) the new leader holds beyond its commit point when it first says it leads; undefined for etcd. */
+  uncommitted: number | undefined
 }
 
 /** kill -9 of each target's leader under 8 writers, the targets alternating; the victim restarts after each trial. */
-async function failovers(targets: Target[]): Promise<Map<TargetName, number[]>> {
-  const windows = new Map<TargetName, number[]>()
+async function failovers(targets: Target[]): Promise<Map<TargetName, Failover[]>> {
+  const trials = new Map<TargetName, Failover[]>()
   for (let round = 0; round < FAILOVER_ROUNDS; round++) {
     for (const t of targets) {
-      const ms = await failover(t, round)
-      process.stderr.write(`kill -9 round ${round + 1} of ${FAILOVER_ROUNDS}: ${t.name}: ${Number.isFinite(ms) ? ms.toFixed(0) : 'no write'} ms\n`)
-      windows.set(t.name, [...(windows.get(t.name) ?? []), ms])
+      const f = await failover(t, round)
+      process.stderr.write(`kill -9 round ${round + 1} of ${FAILOVER_ROUNDS}: ${t.name}: leader after ${f.electedMs.toFixed(0)} ms, write after ${f.writeMs.toFixed(0)} ms\n`)
+      trials.set(t.name, [...(trials.get(t.name) ?? []), f])
     }
   }
-  return windows
+  return trials
 }
 
-/** One trial: ms from the kill to the first write sent after it being acknowledged (Infinity: none within failover.ts's limit). */
-async function failover(t: Target, trial: number): Promise<number> {
+/** One trial (Infinity: no write within failover.ts's limit, or no leader within LEADER_WAIT_MS). */
+async function failover(t: Target, trial: number): Promise<Failover> {
   const spec = resolveKvTarget(t.kind, t.dataDir)
   // Writers need every member here: the leader's endpoint alone would have nobody to turn to.
   const target = spec.kind === 'dsys' ? new DsysKvTarget(spec.urls, FAILOVER_WRITERS, OP_TIMEOUT_MS) : new EtcdKvTarget(spec.target, FAILOVER_WRITERS, OP_TIMEOUT_MS, ETCD_ATTEMPT_TIMEOUT_MS)
   const victim = (await leaderOf(t)).name
+  let election: Promise<Omit<Failover, 'writeMs'>> | undefined
+  const kill = (name: string) => {
+    killNode(t.dataDir, name, 'KILL')
+    election = watchElection(spec.nodes.filter((n) => n.name !== name), performance.now())
+  }
+  let writeMs = Infinity
   try {
-    return (await failoverTrial(target, trial, async () => victim, (name) => killNode(t.dataDir, name, 'KILL'))).windowMs
+    writeMs = (await failoverTrial(target, trial, async () => victim, kill)).windowMs
   } catch (err) {
     process.stderr.write(`${t.name}: ${(err as Error).message}\n`)
-    return Infinity
   } finally {
     await target.close()
-    await restartNode(t.dataDir, victim, 1_000, LEADER_WAIT_MS)
-    await leaderOf(t)
   }
+  const elected = (await election) ?? {electedMs: Infinity, uncommitted: undefined}
+  await restartNode(t.dataDir, victim, 1_000, LEADER_WAIT_MS)
+  await leaderOf(t)
+  return {...elected, writeMs}
+}
+
+/** Polls the survivors every ELECTION_POLL_MS until one says it leads. */
+async function watchElection(survivors: NodeRecord[], killedAt: number): Promise<Omit<Failover, 'writeMs'>> {
+  while (performance.now() - killedAt < LEADER_WAIT_MS) {
+    const healths = await Promise.all(survivors.map((n) => probeHealth(n, 500)))
+    const leader = healths.find((h) => h?.role === 'leader')
+    if (leader !== undefined) {
+      const electedMs = performance.now() - killedAt
+      const {commitIndex, lastIndex, nextSlot} = leader as Record<string, unknown>
+      const last = typeof lastIndex === 'number' ? lastIndex : typeof nextSlot === 'number' ? nextSlot - 1 : undefined
+      return {electedMs, uncommitted: last !== undefined && typeof commitIndex === 'number' ? last - commitIndex : undefined}
+    }
+    await sleep(ELECTION_POLL_MS)
+  }
+  return {electedMs: Infinity, uncommitted: undefined}
 }
 
 /** The election settings each target runs with, from its first node's /health (dsys) or etcd's defaults. */
@@ -352,42 +397,88 @@ async function settingsLines(targets: Target[]): Promise<string[]> {
   ]
 }
 
-function failoverLines(windows: Map<TargetName, number[]>): string[] {
+function failoverLines(trials: Map<TargetName, Failover[]>): string[] {
   const ms = (x: number) => (Number.isFinite(x) ? fmt(x) : 'none')
   return [
-    `| target | ms from kill -9 to the next acknowledged write (median) | rounds |`,
-    '| --- | ---: | --- |',
-    ...[...windows].map(([t, w]) => `| ${t} | ${ms(median(w))} | ${w.map(ms).join(', ')} |`),
+    '| target | ms to a new leader (median) | ms to the next acknowledged write (median) | uncommitted at the new leader (median) | rounds: leader / write ms |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...[...trials].map(([t, fs]) => {
+      const uncommitted = medianOf(fs, (f) => f.uncommitted)
+      const rounds = fs.map((f) => `${ms(f.electedMs)} / ${ms(f.writeMs)}`).join(', ')
+      return `| ${t} | ${ms(median(fs.map((f) => f.electedMs)))} | ${ms(median(fs.map((f) => f.writeMs)))} | ${uncommitted === undefined ? 'n/a' : fmt(uncommitted)} | ${rounds} |`
+    }),
   ]
+}
+
+/** A failover column's median over the rounds. */
+const failoverMedian = (trials: Map<TargetName, Failover[]>, t: TargetName, pick: (f: Failover) => number | undefined) => {
+  const fs = trials.get(t)
+  return fs === undefined ? undefined : medianOf(fs, pick)
+}
+
+/**
+ * Where and why the protocols differ, each claim beside the numbers of this
+ * run that bear on it (write-only). The text states the mechanisms; the
+ * numbers are this run's, so a rerun may show a difference larger, smaller or reversed.
+ */
+function whyLines(runs: Runs, trials: Map<TargetName, Failover[]>): string[] {
+  if (!TARGETS.includes('raft') || !TARGETS.includes('paxos')) return []
+  const low = Math.min(...CLIENTS)
+  const high = CLIENTS.reduce((best, c) => (Math.abs(c - PAXOS_TARGET_CLIENTS) < Math.abs(best - PAXOS_TARGET_CLIENTS) ? c : best))
+  const mix = 'write-only'
+  const each = (ts: TargetName[], clients: number, pick: (r: Run) => number | undefined, digits: number) =>
+    ts.filter((t) => TARGETS.includes(t)).map((t) => `${t} ${show(runs.median(mix, clients, t, pick), digits)}`).join(', ')
+  const fail = (ts: TargetName[], pick: (f: Failover) => number | undefined) =>
+    ts.filter((t) => trials.has(t)).map((t) => `${t} ${show(failoverMedian(trials, t, pick), 0)}`).join(', ')
+  const dsys: TargetName[] = ['raft', 'paxos', 'fpaxos']
+  const lines = [
+    '### Where Raft and Multi-Paxos differ, and why',
+    '',
+    `Medians of this run, write-only; "at ${clientsLabel(low)}" every write is an entry of its own, "at ${clientsLabel(high)}" writes are batched.`,
+    '',
+    `- **With a stable leader the two do the same work.** The leader sends each batch to every follower (AppendEntries / accept), every replica persists it before it answers (an fsync, shared by whatever arrived meanwhile), and a write is acknowledged once a quorum holds it (Raft: a majority; Paxos: q2); followers learn the commit point from the next message. Peer messages per write at ${clientsLabel(low)}: ${each(dsys, low, peerMessagesPerOp, 2)}; at ${clientsLabel(high)}: ${each(dsys, high, peerMessagesPerOp, 2)}. fsyncs per write at ${clientsLabel(low)}: ${each(dsys, low, fsyncsPerWrite, 2)}; at ${clientsLabel(high)}: ${each(dsys, high, fsyncsPerWrite, 3)}. Writes per entry at ${clientsLabel(high)}: ${each(dsys, high, writesPerEntry, 1)}.`,
+    `- **Commit propagation: at once against on the next message.** A Raft leader whose commit index advances sends AppendEntries to every follower at once (raft.ts: maybeCommit, then broadcastAppend), so followers apply without waiting, at the price of a second round of messages per entry when entries are not pipelined; a Paxos leader lets its chosen point ride on the next accept or heartbeat. Peer messages per write at ${clientsLabel(low)}: ${each(['raft', 'paxos'], low, peerMessagesPerOp, 2)}; peer POSTs per write: ${each(['raft', 'paxos'], low, peerPostsPerOp, 2)}; server CPU µs per write: ${each(['raft', 'paxos'], low, cpuPerOp, 0)}.`,
+    `- **Acknowledgements: a prefix against slots.** A Raft follower acknowledges a log prefix with one number (its matchIndex), and the leader's commit index is the quorum's matchIndex; a Paxos acceptor lists the slots it accepted, and the leader keeps a set of acks per slot until q2 acceptors hold it (slots are chosen independently, then applied in order). The messages are as many; the leader's bookkeeping grows with the slots in flight. Server CPU µs per write at ${clientsLabel(high)}: ${each(dsys, high, cpuPerOp, 0)}; ops/s at ${clientsLabel(high)}: ${each(dsys, high, throughput, 0)}.`,
+    `- **Leader change: an up-to-date log against catch-up in phase 1.** A Raft candidate wins only if its log is at least as up to date as a majority's (Raft §5.4.1), so the new leader already holds every committed entry and commits its predecessor's tail by committing a no-op of its own term (§8). A Paxos candidate wins with any q1 promises: the promises report every value accepted above its chosen point, and it re-proposes each of those slots in its ballot (a no-op in a gap) before the slots after them can be applied, so the log catch-up happens inside the election (Howard and Mortier 2020). Both run the same election timeout (tickMs 10, electionTicks 15: 150–300 ms), so what differs beyond it is the protocol. Median ms from kill -9 to a new leader: ${fail(dsys, (f) => f.electedMs)}; to the next acknowledged write: ${fail(dsys, (f) => f.writeMs)}; entries (Raft) or slots (Paxos) beyond the commit point at the new leader when it first says it leads (Raft's counts its no-op): ${fail(dsys, (f) => f.uncommitted)}. With ${FAILOVER_WRITERS} writers on loopback that tail is short, so the catch-up costs about one accept round; the randomized election timeout dominates both windows.`,
+  ]
+  if (TARGETS.includes('fpaxos')) {
+    lines.push(
+      `- **Flexible Paxos, ${FLEX.size} replicas, q1 ${FLEX.q1}, q2 ${FLEX.q2}.** A write needs the leader and one acceptor, as a 3-replica majority does, but the leader still sends every accept to all ${FLEX.size - 1} followers and each of them persists it: peer messages per write at ${clientsLabel(high)} ${each(['paxos', 'fpaxos'], high, peerMessagesPerOp, 2)}, fsyncs per write ${each(['paxos', 'fpaxos'], high, fsyncsPerWrite, 3)}, server CPU µs per write ${each(['paxos', 'fpaxos'], high, cpuPerOp, 0)}; on this two-core machine those extra replicas compete with the leader for CPU (ops/s ${each(['paxos', 'fpaxos'], high, throughput, 0)}). The price of the small q2 is paid at leader change: q1 = ${FLEX.q1} of ${FLEX.size} means all ${FLEX.q1} survivors of a leader's crash must promise, and any one slow survivor delays the election (median ms to a new leader ${fail(['paxos', 'fpaxos'], (f) => f.electedMs)}); a second crash leaves ${FLEX.size - 2} replicas, too few to elect anyone, though more than a write's q2 of ${FLEX.q2}.`,
+    )
+  }
+  return lines
 }
 
 const loadAtStart = loadavg()
 const sections = await withClusters(async (targets) => {
   const settings = await settingsLines(targets)
-  const compared = await comparison(targets)
-  const windows = await failovers(targets)
+  const runs = await measure(targets)
+  const trials = await failovers(targets)
   return [
     '## Consensus protocols side by side: Raft, Multi-Paxos, Flexible Paxos, etcd',
     '',
     machineDescription(),
-    `- load average (1 min) ${loadAtStart[0].toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end: the machine is shared, and its other work lands on every target alike only because the targets alternate`,
+    `- load average (1 min) ${loadAtStart[0].toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end: the machine is shared, and its other work falls on every target alike only because the targets alternate`,
     `- produced by \`node dist/bench/kv/protocols.js ${process.argv.slice(2).join(' ')}\`${QUICK ? ' (quick mode: a smoke run, not a measurement)' : ''}`,
     '',
-    `Produced by \`bench/kv/protocols.ts\`. One local cluster runs dsys's Raft KV, its Multi-Paxos KV and etcd; the 5-replica Flexible Paxos group runs in a second data directory beside it. Every target has fsync on. The same harness (\`runLoad\` and the kv workload: closed loop, 10,000 keys uniform, 100-byte values, linearizable reads) drives ${CLIENTS.join(', ')} clients, write-only and 50% reads, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; in each of ${ROUNDS} rounds the targets run one after another in table order, so a slow moment of the machine falls on all of them. Every client is at the leader: dsys clients are given every replica, follow the first redirect and stay with the leader; etcd clients are given the leader's endpoint alone (found by its /v3/maintenance/status).`,
+    `Produced by \`bench/kv/protocols.ts\` (rerun: \`npm run build && node dist/bench/kv/protocols.js\`). One local cluster runs dsys's Raft KV, its Multi-Paxos KV and etcd; the ${FLEX.size}-replica Flexible Paxos group runs in a second data directory beside it, so its replicas keep their names. Every target has fsync on. The same harness (\`runLoad\` and the kv workload: closed loop, 10,000 keys uniform, 100-byte values, linearizable reads) drives ${CLIENTS.map(clientsLabel).join(', ')}, write-only and 50% reads, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; in each round (${ROUNDS}) the targets run one after another in table order, so a slow moment of the machine falls on all of them. Every client is at the leader: dsys clients are given every replica, follow the first redirect and stay with the leader; etcd clients are given the leader's endpoint alone (found by its /v3/maintenance/status).`,
     '',
     ...settings,
     '',
-    `### Throughput and latency: ${ROUNDS} rounds, alternating`,
+    `### Throughput and latency: ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, alternating`,
     '',
     `Each row is the round with the median ops/s, every round's beside it; the ratios divide the medians over the rounds by ${BASE}'s (ops/s above 1: more than ${BASE}; p99 below 1: lower than ${BASE}'s, the p99 of all operations). Costs are medians over the rounds, counted by the servers over the measured window on every member: peer msgs are protocol messages between replicas (in POSTs and in their answers), peer POSTs the HTTP requests that carry them; fsyncs are WAL fsyncs on all members per client write; writes/entry is client writes per committed log entry (slot), the batching; server CPU is every member's per operation. etcd exports no peer message count (n/a), and its committed entries are proposals, one per write.`,
     '',
-    ...compared,
+    ...throughputTables(runs),
+    ...targetLines(runs),
     '',
-    `### Failover: kill -9 of the leader under ${FAILOVER_WRITERS} writers, ${FAILOVER_ROUNDS} rounds, alternating`,
+    `### Failover: kill -9 of the leader under ${FAILOVER_WRITERS} writers, ${FAILOVER_ROUNDS} round${FAILOVER_ROUNDS === 1 ? '' : 's'}, alternating`,
     '',
-    `From the SIGKILL to the first write sent after it being acknowledged (bench/kv/failover.ts); the victim restarts after each trial and the cluster has a leader again before the next. Writers are given every member here; etcd writers give up on a request after ${ETCD_ATTEMPT_TIMEOUT_MS} ms and try the next member (otherwise a put forwarded by a member that lost its leader waits etcd's 7 s request timeout). etcd runs its own election timeout (1000 ms), so its row is a reference, not a like-for-like comparison.`,
+    `From the SIGKILL: until a survivor's health says it leads (asked every ${ELECTION_POLL_MS} ms), and until the first write sent after the kill is acknowledged (bench/kv/failover.ts). The victim restarts after each trial and the cluster has a leader again before the next. Writers are given every member here; etcd writers give up on a request after ${ETCD_ATTEMPT_TIMEOUT_MS} ms and try the next member (otherwise a put forwarded by a member that lost its leader waits etcd's 7 s request timeout). etcd runs its own election timeout (1000 ms), so its row is a reference, not a like-for-like comparison.`,
     '',
-    ...failoverLines(windows),
+    ...failoverLines(trials),
+    '',
+    ...whyLines(runs, trials),
     '',
   ]
 })
