@@ -371,29 +371,36 @@ async function watchElection(survivors: NodeRecord[], killedAt: number): Promise
   return {electedMs: Infinity, uncommitted: undefined}
 }
 
-/** The election settings each target runs with, from its first node's /health (dsys) or etcd's defaults. */
-async function settingsLines(targets: Target[]): Promise<string[]> {
-  const timing = ['tickMs', 'electionTicks', 'heartbeatTicks'] as const
-  const seen = new Map<TargetName, Record<string, unknown>>()
-  const rows: string[] = []
+/** Each target's settings: a dsys target's from its first node's /health, etcd's its defaults (undefined). */
+async function readSettings(targets: Target[]): Promise<Map<Target, Record<string, unknown> | undefined>> {
+  const settings = new Map<Target, Record<string, unknown> | undefined>()
   for (const t of targets) {
-    const nodes = resolveKvTarget(t.kind, t.dataDir).nodes
-    if (t.kind === 'etcd') {
-      rows.push(`| ${t.name} | ${t.what} | 100 ms heartbeat, 1000 ms election timeout (etcd defaults) |`)
-      continue
-    }
-    const settings = ((await fetchHealth(nodes[0].url, 2_000))?.settings ?? {}) as Record<string, unknown>
-    seen.set(t.name, settings)
-    rows.push(`| ${t.name} | ${t.what} | ${Object.entries(settings).map(([k, v]) => `${k} ${v}`).join(', ')} |`)
+    const first = resolveKvTarget(t.kind, t.dataDir).nodes[0]
+    settings.set(t, t.kind === 'etcd' ? undefined : (((await fetchHealth(first.url, 2_000))?.settings ?? {}) as Record<string, unknown>))
   }
-  const dsys = [...seen.values()]
-  const same = dsys.every((s) => timing.every((k) => s[k] === dsys[0][k]))
+  return settings
+}
+
+const TIMING = ['tickMs', 'electionTicks', 'heartbeatTicks'] as const
+
+/** The dsys targets' election timing when it is the same on all, as the failover comparison needs; undefined when it differs. */
+function sharedTiming(settings: Map<Target, Record<string, unknown> | undefined>): Record<(typeof TIMING)[number], number> | undefined {
+  const dsys = [...settings.values()].filter((s) => s !== undefined)
+  if (dsys.length === 0 || !dsys.every((s) => TIMING.every((k) => s[k] === dsys[0][k]))) return undefined
+  return {tickMs: Number(dsys[0].tickMs), electionTicks: Number(dsys[0].electionTicks), heartbeatTicks: Number(dsys[0].heartbeatTicks)}
+}
+
+/** A follower campaigns after a random [electionTicks, 2 × electionTicks) ticks without a leader (ReplicaOptions). */
+const electionTimeout = (t: {tickMs: number; electionTicks: number}) => `${t.tickMs * t.electionTicks}–${2 * t.tickMs * t.electionTicks} ms`
+
+function settingsLines(settings: Map<Target, Record<string, unknown> | undefined>): string[] {
+  const timing = sharedTiming(settings)
   return [
     '| target | what | settings (from /health) |',
     '| --- | --- | --- |',
-    ...rows,
+    ...[...settings].map(([t, s]) => `| ${t.name} | ${t.what} | ${s === undefined ? '100 ms heartbeat, 1000 ms election timeout (etcd defaults)' : Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ')} |`),
     '',
-    `Election timing on the dsys targets (${timing.join(', ')}): ${same ? 'the same on all' : 'DIFFERENT, so the failover rows do not compare'}.`,
+    `Election timing on the dsys targets (${TIMING.join(', ')}): ${timing ? `the same on all, an election timeout of ${electionTimeout(timing)}` : 'DIFFERENT, so their failover rows do not compare'}.`,
   ]
 }
 
@@ -421,7 +428,7 @@ const failoverMedian = (trials: Map<TargetName, Failover[]>, t: TargetName, pick
  * run that bear on it (write-only). The text states the mechanisms; the
  * numbers are this run's, so a rerun may show a difference larger, smaller or reversed.
  */
-function whyLines(runs: Runs, trials: Map<TargetName, Failover[]>): string[] {
+function whyLines(runs: Runs, trials: Map<TargetName, Failover[]>, timing: ReturnType<typeof sharedTiming>): string[] {
   if (!TARGETS.includes('raft') || !TARGETS.includes('paxos')) return []
   const low = Math.min(...CLIENTS)
   const high = CLIENTS.reduce((best, c) => (Math.abs(c - PAXOS_TARGET_CLIENTS) < Math.abs(best - PAXOS_TARGET_CLIENTS) ? c : best))
@@ -439,7 +446,7 @@ function whyLines(runs: Runs, trials: Map<TargetName, Failover[]>): string[] {
     `- **With a stable leader the two do the same work.** The leader sends each batch to every follower (AppendEntries / accept), every replica persists it before it answers (an fsync, shared by whatever arrived meanwhile), and a write is acknowledged once a quorum holds it (Raft: a majority; Paxos: q2); followers learn the commit point from the next message. Peer messages per write at ${clientsLabel(low)}: ${each(dsys, low, peerMessagesPerOp, 2)}; at ${clientsLabel(high)}: ${each(dsys, high, peerMessagesPerOp, 2)}. fsyncs per write at ${clientsLabel(low)}: ${each(dsys, low, fsyncsPerWrite, 2)}; at ${clientsLabel(high)}: ${each(dsys, high, fsyncsPerWrite, 3)}. Writes per entry at ${clientsLabel(high)}: ${each(dsys, high, writesPerEntry, 1)}.`,
     `- **Commit propagation: at once against on the next message.** A Raft leader whose commit index advances sends AppendEntries to every follower at once (raft.ts: maybeCommit, then broadcastAppend), so followers apply without waiting, at the price of a second round of messages per entry when entries are not pipelined; a Paxos leader lets its chosen point ride on the next accept or heartbeat. Peer messages per write at ${clientsLabel(low)}: ${each(['raft', 'paxos'], low, peerMessagesPerOp, 2)}; peer POSTs per write: ${each(['raft', 'paxos'], low, peerPostsPerOp, 2)}; server CPU µs per write: ${each(['raft', 'paxos'], low, cpuPerOp, 0)}.`,
     `- **Acknowledgements: a prefix against slots.** A Raft follower acknowledges a log prefix with one number (its matchIndex), and the leader's commit index is the quorum's matchIndex; a Paxos acceptor lists the slots it accepted, and the leader keeps a set of acks per slot until q2 acceptors hold it (slots are chosen independently, then applied in order). The messages are as many; the leader's bookkeeping grows with the slots in flight. Server CPU µs per write at ${clientsLabel(high)}: ${each(dsys, high, cpuPerOp, 0)}; ops/s at ${clientsLabel(high)}: ${each(dsys, high, throughput, 0)}.`,
-    `- **Leader change: an up-to-date log against catch-up in phase 1.** A Raft candidate wins only if its log is at least as up to date as a majority's (Raft §5.4.1), so the new leader already holds every committed entry and commits its predecessor's tail by committing a no-op of its own term (§8). A Paxos candidate wins with any q1 promises: the promises report every value accepted above its chosen point, and it re-proposes each of those slots in its ballot (a no-op in a gap) before the slots after them can be applied, so the log catch-up happens inside the election (Howard and Mortier 2020). Both run the same election timeout (tickMs 10, electionTicks 15: 150–300 ms), so what differs beyond it is the protocol. Median ms from kill -9 to a new leader: ${fail(dsys, (f) => f.electedMs)}; to the next acknowledged write: ${fail(dsys, (f) => f.writeMs)}; entries (Raft) or slots (Paxos) beyond the commit point at the new leader when it first says it leads (Raft's counts its no-op): ${fail(dsys, (f) => f.uncommitted)}. With ${FAILOVER_WRITERS} writers on loopback that tail is short, so the catch-up costs about one accept round; the randomized election timeout dominates both windows.`,
+    `- **Leader change: an up-to-date log against catch-up in phase 1.** A Raft candidate wins only if its log is at least as up to date as a majority's (Raft §5.4.1), so the new leader already holds every committed entry and commits its predecessor's tail by committing a no-op of its own term (§8). A Paxos candidate wins with any q1 promises: the promises report every value accepted above its chosen point, and it re-proposes each of those slots in its ballot (a no-op in a gap) before the slots after them can be applied, so the log catch-up happens inside the election (Howard and Mortier 2020). ${timing ? `Both run the same election timeout (tickMs ${timing.tickMs}, electionTicks ${timing.electionTicks}: ${electionTimeout(timing)}), so what differs beyond it is the protocol.` : 'Here they do NOT run the same election timeout (see the settings above), so their windows do not compare.'} Median ms from kill -9 to a new leader: ${fail(dsys, (f) => f.electedMs)}; to the next acknowledged write: ${fail(dsys, (f) => f.writeMs)}; entries (Raft) or slots (Paxos) beyond the commit point at the new leader when it first says it leads (Raft's counts its no-op): ${fail(dsys, (f) => f.uncommitted)}. With ${FAILOVER_WRITERS} writers on loopback that tail is short, so the catch-up costs about one accept round; the randomized election timeout dominates both windows.`,
   ]
   if (TARGETS.includes('fpaxos')) {
     lines.push(
@@ -451,7 +458,7 @@ function whyLines(runs: Runs, trials: Map<TargetName, Failover[]>): string[] {
 
 const loadAtStart = loadavg()
 const sections = await withClusters(async (targets) => {
-  const settings = await settingsLines(targets)
+  const settings = await readSettings(targets)
   const runs = await measure(targets)
   const trials = await failovers(targets)
   return [
@@ -463,7 +470,7 @@ const sections = await withClusters(async (targets) => {
     '',
     `Produced by \`bench/kv/protocols.ts\` (rerun: \`npm run build && node dist/bench/kv/protocols.js\`). One local cluster runs dsys's Raft KV, its Multi-Paxos KV and etcd; the ${FLEX.size}-replica Flexible Paxos group runs in a second data directory beside it, so its replicas keep their names. Every target has fsync on. The same harness (\`runLoad\` and the kv workload: closed loop, 10,000 keys uniform, 100-byte values, linearizable reads) drives ${CLIENTS.map(clientsLabel).join(', ')}, write-only and 50% reads, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; in each round (${ROUNDS}) the targets run one after another in table order, so a slow moment of the machine falls on all of them. Every client is at the leader: dsys clients are given every replica, follow the first redirect and stay with the leader; etcd clients are given the leader's endpoint alone (found by its /v3/maintenance/status).`,
     '',
-    ...settings,
+    ...settingsLines(settings),
     '',
     `### Throughput and latency: ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, alternating`,
     '',
@@ -478,7 +485,7 @@ const sections = await withClusters(async (targets) => {
     '',
     ...failoverLines(trials),
     '',
-    ...whyLines(runs, trials),
+    ...whyLines(runs, trials, sharedTiming(settings)),
     '',
   ]
 })
