@@ -6,7 +6,7 @@
  * alternating within each round; then kill -9 of the leader under 8 writers,
  * the targets alternating again. Writes bench/results/kv-protocols.md.
  *
- *   node dist/bench/kv/protocols.js [--duration 3s] [--warmup 1s] [--rounds 3] [--clients 1,16,64,256] [--failover-rounds 5] [--targets raft,paxos,fpaxos,etcd] [--quick]
+ *   node dist/bench/kv/protocols.js [--duration 3s] [--warmup 1s] [--rounds 3] [--clients 1,16,64,256] [--failover-rounds 5] [--targets raft,paxos,fpaxos,etcd] [--out bench/results/kv-protocols.md] [--quick]
  *
  * --quick (or BENCH_QUICK=1) is a smoke run of about a minute: 1 round at 1
  * and 64 clients, 1 s each, one failover round. Needs `etcd` on PATH for the
@@ -14,7 +14,7 @@
  */
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {loadavg, tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -45,6 +45,7 @@ const WARMUP_MS = parseDurationMs(arg('--warmup') ?? (QUICK ? '500ms' : '1s'))
 const ROUNDS = Number(arg('--rounds') ?? (QUICK ? 1 : 3))
 const CLIENTS = (arg('--clients') ?? (QUICK ? '1,64' : '1,16,64,256')).split(',').map(Number)
 const FAILOVER_ROUNDS = Number(arg('--failover-rounds') ?? (QUICK ? 1 : 5))
+const OUT = arg('--out') ?? 'bench/results/kv-protocols.md'
 const MIXES = [
   {label: 'write-only', readRatio: 0},
   {label: '50% reads', readRatio: 0.5},
@@ -489,6 +490,6 @@ const sections = await withClusters(async (targets) => {
     '',
   ]
 })
-mkdirSync('bench/results', {recursive: true})
-writeFileSync('bench/results/kv-protocols.md', sections.join('\n'))
+mkdirSync(dirname(OUT), {recursive: true})
+writeFileSync(OUT, sections.join('\n'))
 process.stdout.write(sections.join('\n') + '\n')
