@@ -11,7 +11,7 @@ import {paxosKvSim} from './paxos-kv-sim.js'
  * to replay it.
  */
 const replaySeed = process.env.PAXOS_KV_SIM_SEED === undefined ? undefined : Number(process.env.PAXOS_KV_SIM_SEED)
-const seedCount = Number(process.env.PAXOS_KV_SIM_SEEDS ?? 12)
+const seedCount = Number(process.env.PAXOS_KV_SIM_SEEDS ?? 10)
 
 /** Seeds 3000.. run three replicas, 5000.. five. */
 const nodesOf = (seed: number) => (seed >= 5_000 ? 5 : 3)

@@ -47,6 +47,8 @@ export interface SimReport {
   readonly acknowledgedWrites: number
   readonly completedReads: number
   readonly crashes: number
+  /** Times a replica became leader: each a Raft election or a Paxos phase 1 won. */
+  readonly leaders: number
   /** The protocol's own settings the seed drew. */
   readonly settings: Partial<ReplicaOptions>
   readonly faults: NetworkFaults
@@ -73,6 +75,7 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
   private nextOpId = 0
   private acknowledgedWrites = 0
   private crashes = 0
+  private leaders = 0
   /** A follower set to crash right after its next acknowledgement to `leader` (onSend). */
   private ackCrash: {leader: NodeId; spare: NodeId} | undefined
   private readonly settings: Partial<ReplicaOptions>
@@ -129,12 +132,18 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
       acknowledgedWrites: this.acknowledgedWrites,
       completedReads: this.reads.completedReads,
       crashes: this.crashes,
+      leaders: this.leaders,
       settings: this.settings,
       faults: this.faults,
     }
   }
 
   // ---- ClusterObserver ---------------------------------------------------------
+
+  override onLeader(node: SimNode<P, D>, term: number): void {
+    this.leaders++
+    super.onLeader(node, term)
+  }
 
   override onApply(node: SimNode<P, D>, entry: P['entry']): void {
     super.onApply(node, entry)

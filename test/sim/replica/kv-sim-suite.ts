@@ -27,14 +27,14 @@ export interface KvSimSuite<P extends Protocol, D> {
  * twice gives the same report.
  */
 export function kvSimSuite<P extends Protocol, D>(suite: KvSimSuite<P, D>): void {
-  const ran = {seeds: 0, steps: 0, simulatedMs: 0, acknowledgedWrites: 0, completedReads: 0, crashes: 0, extra: 0}
+  const ran = {seeds: 0, steps: 0, simulatedMs: 0, acknowledgedWrites: 0, completedReads: 0, crashes: 0, leaders: 0, extra: 0}
 
   afterAll(() => {
     if (ran.seeds === 0) return
     const extra = suite.extra === undefined ? '' : `, ${ran.extra} seeds ${suite.extra.label}`
     console.log(
       `${suite.name} simulation: ${ran.seeds} seeds × ${suite.steps} steps (${ran.steps} steps with the liveness phase${extra}), ` +
-        `${(ran.simulatedMs / 1000).toFixed(0)} s simulated, ${ran.acknowledgedWrites} acknowledged writes, ${ran.completedReads} linearizable reads, ${ran.crashes} crashes`,
+        `${(ran.simulatedMs / 1000).toFixed(0)} s simulated, ${ran.acknowledgedWrites} acknowledged writes, ${ran.completedReads} linearizable reads, ${ran.crashes} crashes, ${ran.leaders} leaders elected`,
     )
   })
 
@@ -49,6 +49,7 @@ export function kvSimSuite<P extends Protocol, D>(suite: KvSimSuite<P, D>): void
           ran.acknowledgedWrites += report.acknowledgedWrites
           ran.completedReads += report.completedReads
           ran.crashes += report.crashes
+          ran.leaders += report.leaders
           if (suite.extra?.counts(report) === true) ran.extra++
           expect(report.applied).toBeGreaterThan(0)
         } catch (error) {
