@@ -21,6 +21,7 @@ kvSimSuite({
   protocol: paxosKvSim,
   seedsFor: (nodes) => (replaySeed !== undefined ? (nodesOf(replaySeed) === nodes ? [replaySeed] : []) : Array.from({length: seedCount}, (_, i) => nodes * 1000 + i)),
   steps: Number(process.env.PAXOS_KV_SIM_STEPS ?? 20000),
+  pauses: true,
   describeTitle: (nodes) => `paxos simulation, ${nodes} replicas`,
   testTitle: 'seed %i: one value per slot, one applied sequence, no acknowledged write lost, no stale read; a write commits everywhere after heal',
   replay: (seed) => `PAXOS_KV_SIM_SEED=${seed} npx vitest run test/sim/paxos`,

@@ -15,6 +15,7 @@ kvSimSuite({
   protocol: raftKvSim,
   seedsFor: (nodes) => (replaySeed !== undefined ? [replaySeed] : Array.from({length: seedCount}, (_, i) => nodes * 1000 + i)),
   steps: Number(process.env.SIM_STEPS ?? 20000),
+  pauses: false,
   describeTitle: (nodes) => `raft simulation, ${nodes} nodes`,
   testTitle: 'seed %i keeps safety and recovers liveness after heal',
   replay: (seed, nodes) => `SEED=${seed} npx vitest run test/sim/raft -t "${nodes} nodes"`,

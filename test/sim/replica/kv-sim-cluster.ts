@@ -33,6 +33,8 @@ export interface SimOptions {
   readonly nodes: number
   /** Scheduler steps (timers: ticks, deliveries, disk I/O, client operations, faults) to run before healing. */
   readonly steps: number
+  /** The faults also pause nodes (SIGSTOP), leaders mostly. Off, the seed's generator draws as it did before pauses existed. */
+  readonly pauses?: boolean
 }
 
 const keys = ['a', 'b', 'c']
@@ -47,6 +49,7 @@ export interface SimReport {
   readonly acknowledgedWrites: number
   readonly completedReads: number
   readonly crashes: number
+  readonly pauses: number
   /** Times a replica became leader: each a Raft election or a Paxos phase 1 won. */
   readonly leaders: number
   /** The protocol's own settings the seed drew. */
@@ -75,6 +78,7 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
   private nextOpId = 0
   private acknowledgedWrites = 0
   private crashes = 0
+  private pauses = 0
   private leaders = 0
   /** A follower set to crash right after its next acknowledgement to `leader` (onSend). */
   private ackCrash: {leader: NodeId; spare: NodeId} | undefined
@@ -132,6 +136,7 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
       acknowledgedWrites: this.acknowledgedWrites,
       completedReads: this.reads.completedReads,
       crashes: this.crashes,
+      pauses: this.pauses,
       leaders: this.leaders,
       settings: this.settings,
       faults: this.faults,
@@ -209,12 +214,13 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
 
   private deliver(to: NodeId, messages: P['message'][]): Promise<readonly P['message'][]> {
     const node = this.nodes.get(to)!
-    return node.up ? node.replica.receiveAndReply(messages) : Promise.resolve([])
+    return node.up && !node.paused ? node.replica.receiveAndReply(messages) : Promise.resolve([])
   }
 
   private injectFault(): void {
     const ids = [...this.nodes.keys()]
     const leader = ids.find((id) => this.nodes.get(id)?.role === 'leader')
+    if (this.options.pauses === true && this.rng.next() < 0.3) return this.pause(leader !== undefined && this.rng.next() < 0.7 ? leader : ids[this.rng.int(ids.length)])
     const roll = this.rng.next()
     if (roll < 0.2) {
       const side = ids.filter(() => this.rng.next() < 0.5)
@@ -268,6 +274,19 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
     return true
   }
 
+  /**
+   * Pauses `id` for up to three election timeouts: a leader resumes
+   * believing it leads, with the ticks it missed made up at once, and talks
+   * to peers that may have moved to a higher ballot or term.
+   */
+  private pause(id: NodeId): void {
+    const victim = this.nodes.get(id)!
+    if (!victim.up || victim.paused) return
+    victim.pause()
+    this.pauses++
+    this.scheduler.after(20 + this.rng.int(300), () => victim.resume())
+  }
+
   private faultDelayMs(): number {
     return 100 + this.rng.int(1500)
   }
@@ -275,7 +294,10 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
   private healAll(): void {
     this.network.heal()
     this.network.faults = perfectNetwork
-    for (const node of this.nodes.values()) node.restart()
+    for (const node of this.nodes.values()) {
+      node.restart()
+      node.resume()
+    }
   }
 
   /** Liveness: once healed, a fresh write commits and every node applies it within a bounded time. */

@@ -4,6 +4,7 @@ import type {Logger} from '../../../src/runtime/net/node-log.js'
 import type {NodeId, Protocol, ReplicaRole} from '../../../src/nodes/replica/consensus.js'
 import type {Transport} from '../../../src/nodes/replica/transport.js'
 import type {ReplicaObserver, ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
+import {PausableEnv} from './pausable-env.js'
 
 /** A simulated node of protocol P whose durable state the checkers see as D, whatever replica it runs. */
 export type SimNode<P extends Protocol, D> = SimReplica<unknown, P, D>
@@ -46,12 +47,14 @@ const DATA_DIR = '/data'
  * outlives it. A crash halts the env (its timers and disk I/O in flight
  * never complete) and crashes the disk (unsynced writes are lost); a restart
  * opens a new replica on the same disk, so recovery runs the protocol
- * store's real code.
+ * store's real code. A pause stops the process without losing anything.
  */
 export class SimReplica<R, P extends Protocol, D> {
   private current: R | undefined
-  private env: SimEnv | undefined
+  private env: PausableEnv | undefined
   private lives = 0
+  /** Paused: its timers wait (PausableEnv), and nothing it sends or is sent arrives. */
+  paused = false
   role: ReplicaRole = 'follower'
   appliedIndex = 0
   /** What the store has made durable (what a new leader's completeness is checked on); set by the first start. */
@@ -88,6 +91,17 @@ export class SimReplica<R, P extends Protocol, D> {
     this.current = undefined
     this.env = undefined
     this.role = 'follower'
+    this.paused = false
+  }
+
+  pause(): void {
+    this.paused = true
+    this.env?.pause()
+  }
+
+  resume(): void {
+    this.paused = false
+    this.env?.resume()
   }
 
   restart(): void {
@@ -96,10 +110,16 @@ export class SimReplica<R, P extends Protocol, D> {
 
   private start(): void {
     // Each life draws from its own stream, as a restarted process would.
-    this.env = new SimEnv(this.scheduler, this.seed * 7919 + this.lives++, {disk: this.disk, wallOffsetMs: this.wallOffsetMs})
+    this.env = new PausableEnv(new SimEnv(this.scheduler, this.seed * 7919 + this.lives++, {disk: this.disk, wallOffsetMs: this.wallOffsetMs}))
+    const transport = this.transport()
     this.current = this.open(DATA_DIR, {
       env: this.env,
-      transport: this.transport(),
+      transport: {
+        ...transport,
+        send: (messages) => {
+          if (!this.paused) transport.send(messages)
+        },
+      },
       log: silentLog,
       onFatal: (err) => this.observer.onFatal(this, err),
       observer: this.replicaObserver(),
