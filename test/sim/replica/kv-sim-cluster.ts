@@ -62,7 +62,7 @@ export interface SimReport {
  * protocol (Raft or Multi-Paxos), each on its own SimEnv and SimDisk, on one
  * SimScheduler and a simulated network, driven by one seed: message
  * loss/duplication/reordering, partitions, crash-restarts that lose unsynced
- * writes, and clients issuing puts, cas and linearizable reads through the
+ * writes, process pauses (when asked), and clients issuing puts, cas and linearizable reads through the
  * replicas' client API (as the KV routes do), all checked as they happen.
  */
 export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, ClusterChecker<P, D>> {
@@ -275,9 +275,11 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
   }
 
   /**
-   * Pauses `id` for up to three election timeouts: a leader resumes
-   * believing it leads, with the ticks it missed made up at once, and talks
-   * to peers that may have moved to a higher ballot or term.
+   * Pauses `id` for up to three election timeouts. Its ticker drops the lag
+   * past the next due tick (CoreTicker), so a leader resumes believing it
+   * leads and talks to peers that may have moved to a higher ballot or term.
+   * Not for Raft's leaseBased reads, whose stated clock assumption is that
+   * no pause outlasts the lease margin.
    */
   private pause(id: NodeId): void {
     const victim = this.nodes.get(id)!
