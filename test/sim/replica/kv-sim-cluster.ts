@@ -73,6 +73,8 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
   private readonly reads = new ReadChecker()
   /** Every value written is unique; the index that applied it is its version. */
   private readonly versionOf = new Map<string, number>()
+  /** The KV state (serialized) after each index, as the first replica to apply it had it. */
+  private readonly stateAt = new Map<number, string>()
   /** The value a client last read or wrote, per key: what its cas expects. */
   private readonly lastSeen = new Map<string, string>()
   private nextOpId = 0
@@ -152,6 +154,13 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
 
   override onApply(node: SimNode<P, D>, entry: P['entry']): void {
     super.onApply(node, entry)
+    // Every replica's state after an index is the same, snapshots it restored included: a wrong one shows at its next entry.
+    const state = this.nodes.get(node.id)!.replica.machine.serialize()
+    const first = this.stateAt.get(entry.index) ?? state
+    this.stateAt.set(entry.index, first)
+    this.check(() => {
+      if (state !== first) throw new SafetyViolation(`${node.id}'s KV state after index ${entry.index} is ${state}, another replica's was ${first}`)
+    })
     if (entry.data === '') return
     for (const command of decodeBatch(entry.data)) {
       if (command.op !== 'delete' && !this.versionOf.has(command.value)) this.versionOf.set(command.value, entry.index)
