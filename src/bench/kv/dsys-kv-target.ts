@@ -50,7 +50,7 @@ export class DsysKvTarget implements KvTarget {
     for (const h of healths) {
       if (h === undefined) continue
       const c = h.counters as Record<string, number>
-      for (const name of ['messagesSent', 'peerRequests', 'fsyncs']) sum[name] = (sum[name] ?? 0) + c[name]
+      for (const name of ['messagesSent', 'messagesInAnswers', 'peerRequests', 'fsyncs']) sum[name] = (sum[name] ?? 0) + c[name]
       if (h.role === 'leader') leaderEntries = c.entriesApplied
     }
     return {...sum, committedEntries: leaderEntries}

@@ -87,7 +87,8 @@ export class KvWorkload implements Workload {
       writes,
       server: {
         ...delta,
-        messagesPerOp: ratio(delta.messagesSent, ops),
+        // Replies that rode back in a peer POST's answer are messages too (ReadyLoop.receiveAndReply).
+        messagesPerOp: ratio(delta.messagesSent === undefined ? undefined : delta.messagesSent + (delta.messagesInAnswers ?? 0), ops),
         fsyncsPerCommittedEntry: ratio(delta.fsyncs, delta.committedEntries ?? 0),
         fsyncsPerWrite: ratio(delta.fsyncs, writes),
       },
