@@ -42,11 +42,12 @@ export default class CheckKv extends CheckCommand {
       : await this.withProgress(flags.duration, (observer) =>
           runKvCheck({
             dataDir: flags['data-dir'],
-            ...this.replicas(flags.target, flags['data-dir']),
             clients: flags.clients,
             keys: flags.keys,
             durationMs: flags.duration,
+            // Bad flags are refused before the cluster is looked at.
             ...this.nemesisOptions(flags, FAULTS),
+            ...this.replicas(flags.target, flags['data-dir']),
             opTimeoutMs: flags['op-timeout'],
             victim: flags.victim as Victim,
             historyPath: this.historyPath(flags['data-dir'], 'kv', flags.history),
