@@ -42,6 +42,14 @@ const arg = (name: string): string | undefined => {
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1'
 const DURATION_MS = parseDurationMs(arg('--duration') ?? (QUICK ? '1s' : '3s'))
 const WARMUP_MS = parseDurationMs(arg('--warmup') ?? (QUICK ? '500ms' : '1s'))
+/**
+ * Before the first measured cell, each target runs this long unmeasured at
+ * 64 clients: a fresh Node process runs its hot paths interpreted until V8
+ * has compiled them, which a few hundred one-client operations do not
+ * reach, while etcd is compiled ahead of time.
+ */
+const PREWARM_MS = QUICK ? 1_000 : 5_000
+const PREWARM_CLIENTS = 64
 const ROUNDS = Number(arg('--rounds') ?? (QUICK ? 1 : 3))
 const CLIENTS = (arg('--clients') ?? (QUICK ? '1,64' : '1,16,64,256')).split(',').map(Number)
 const FAILOVER_ROUNDS = Number(arg('--failover-rounds') ?? (QUICK ? 1 : 5))
@@ -175,10 +183,10 @@ function cpuCounter(nodes: NodeRecord[]): Record<string, number> {
   return micros.every((m) => m !== undefined) ? {serverCpuMicros: micros.reduce((a, b) => a + b, 0)} : {}
 }
 
-async function loadRun(t: Target, clients: number, readRatio: number): Promise<Run> {
+async function loadRun(t: Target, clients: number, readRatio: number, durationMs = DURATION_MS): Promise<Run> {
   const target = await openTarget(t, clients)
   const workload = new KvWorkload(target, {readRatio, keys: 10_000, dist: 'uniform', zipfTheta: 0.99, valueSize: 100, seed: 1})
-  const report = await runLoad(workload, {clients, durationMs: DURATION_MS, warmupMs: WARMUP_MS})
+  const report = await runLoad(workload, {clients, durationMs, warmupMs: WARMUP_MS})
   process.stderr.write(`  ${t.name}: ${report.throughput.toFixed(0)} ops/s, p99 ${report.latencyMs.p99} ms, errors ${report.errors}\n`)
   return {report, server: report.server as Record<string, number>}
 }
@@ -215,6 +223,8 @@ class Runs {
 /** Every mix at every concurrency, ROUNDS rounds, the targets alternating within each round. */
 async function measure(targets: Target[]): Promise<Runs> {
   const runs = new Runs()
+  process.stderr.write(`prewarm: each target ${PREWARM_MS / 1000} s at ${clientsLabel(PREWARM_CLIENTS)}, not measured\n`)
+  for (const t of targets) await loadRun(t, PREWARM_CLIENTS, 0.5, PREWARM_MS)
   for (const mix of MIXES) {
     for (const clients of CLIENTS) {
       for (let round = 0; round < ROUNDS; round++) {
@@ -473,7 +483,7 @@ const sections = await withClusters(async (targets) => {
     `- load average (1 min) ${loadAtStart[0].toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end: the machine is shared, and its other work falls on every target alike only because the targets alternate`,
     `- produced by \`node dist/bench/kv/protocols.js ${process.argv.slice(2).join(' ')}\`${QUICK ? ' (quick mode: a smoke run, not a measurement)' : ''}`,
     '',
-    `Produced by \`bench/kv/protocols.ts\` (rerun: \`npm run build && node dist/bench/kv/protocols.js\`). One local cluster runs dsys's Raft KV, its Multi-Paxos KV and etcd; the ${FLEX.size}-replica Flexible Paxos group runs in a second data directory beside it, so its replicas keep their names. Every target has fsync on. The same harness (\`runLoad\` and the kv workload: closed loop, 10,000 keys uniform, 100-byte values, linearizable reads) drives ${CLIENTS.map(clientsLabel).join(', ')}, write-only and 50% reads, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup; in each round (${ROUNDS}) the targets run one after another in table order, so a slow moment of the machine falls on all of them. Every client is at the leader: dsys clients are given every replica, follow the first redirect and stay with the leader; etcd clients are given the leader's endpoint alone (found by its /v3/maintenance/status).`,
+    `Produced by \`bench/kv/protocols.ts\` (rerun: \`npm run build && node dist/bench/kv/protocols.js\`). One local cluster runs dsys's Raft KV, its Multi-Paxos KV and etcd; the ${FLEX.size}-replica Flexible Paxos group runs in a second data directory beside it, so its replicas keep their names. Every target has fsync on. The same harness (\`runLoad\` and the kv workload: closed loop, 10,000 keys uniform, 100-byte values, linearizable reads) drives ${CLIENTS.map(clientsLabel).join(', ')}, write-only and 50% reads, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warmup, once every target has run ${PREWARM_MS / 1000} s unmeasured at ${clientsLabel(PREWARM_CLIENTS)} (so V8 has compiled the dsys servers' hot paths, as a long-running server would have; etcd is compiled ahead of time); in each round (${ROUNDS}) the targets run one after another in table order, so a slow moment of the machine falls on all of them. Every client is at the leader: dsys clients are given every replica, follow the first redirect and stay with the leader; etcd clients are given the leader's endpoint alone (found by its /v3/maintenance/status).`,
     '',
     ...settingsLines(settings),
     '',
