@@ -1,6 +1,6 @@
-import type {NodeId} from '../../core/raft/index.js'
 import {HttpError} from '../../runtime/net/http-error.js'
 import type {HttpReply} from '../../runtime/net/json-server.js'
+import type {NodeId} from './consensus.js'
 
 /** This replica is not the leader; `leaderUrl` is where the client should go. */
 export class NotLeaderError extends Error {

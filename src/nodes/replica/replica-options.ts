@@ -39,32 +39,31 @@ export const REPLICA_DEFAULTS: Omit<ReplicaOptions, 'peers'> = {
   readOnly: 'safe',
 }
 
-const SCHEMA = {
+/** The settings both protocols take. */
+const COMMON_SCHEMA = {
   tickMs: {type: 'int', optional: true, min: 1, max: 1_000},
   electionTicks: {type: 'int', optional: true, min: 2, max: 1_000},
   heartbeatTicks: {type: 'int', optional: true, min: 1, max: 1_000},
   snapshotEntries: {type: 'int', optional: true, min: 1},
   walSegmentBytes: {type: 'int', optional: true, min: 4096},
   requestTimeoutMs: {type: 'int', optional: true, min: 1, max: 600_000},
-  readOnly: {type: 'string', optional: true},
 } as const
 
-const PAXOS_SCHEMA = (() => {
-  const {readOnly: _raftOnly, ...common} = SCHEMA
-  return {...common, q1: {type: 'int', optional: true, min: 1}, q2: {type: 'int', optional: true, min: 1}} as const
-})()
+const RAFT_SCHEMA = {...COMMON_SCHEMA, readOnly: {type: 'string', optional: true}} as const
+
+const PAXOS_SCHEMA = {...COMMON_SCHEMA, q1: {type: 'int', optional: true, min: 1}, q2: {type: 'int', optional: true, min: 1}} as const
 
 /** A Raft replica's options: the schema refuses Paxos's q1/q2 as unknown keys. */
 export function parseRaftNodeOptions(options: Record<string, unknown>, selfId: string): ReplicaOptions {
-  return parseReplicaOptions(options, selfId, SCHEMA)
+  return parseReplicaOptions(options, selfId, RAFT_SCHEMA)
 }
 
-/** A Paxos replica's options: the schema refuses Raft's readOnly as an unknown key. The quorums are checked by the core (Flexible Paxos: q1 + q2 > n). */
+/** A Paxos replica's options: the schema refuses Raft's readOnly as an unknown key. The quorums are checked against the group's size when the replica opens (checkQuorums: q1 + q2 > n). */
 export function parsePaxosNodeOptions(options: Record<string, unknown>, selfId: string): ReplicaOptions {
   return parseReplicaOptions(options, selfId, PAXOS_SCHEMA)
 }
 
-function parseReplicaOptions(options: Record<string, unknown>, selfId: string, schema: typeof SCHEMA | typeof PAXOS_SCHEMA): ReplicaOptions {
+function parseReplicaOptions(options: Record<string, unknown>, selfId: string, schema: typeof RAFT_SCHEMA | typeof PAXOS_SCHEMA): ReplicaOptions {
   const {peers, ...rest} = options
   if (peers === null || typeof peers !== 'object' || Array.isArray(peers)) throw new Error('node.json options.peers must map replica names to URLs')
   for (const [name, url] of Object.entries(peers)) if (typeof url !== 'string') throw new Error(`node.json options.peers.${name} must be a URL string`)
