@@ -90,10 +90,8 @@ export interface Status {
  * One Multi-Paxos replica: proposer, acceptor and learner in one (Lamport,
  * Paxos Made Simple §3). Pure: ticks, messages, proposals and an Rng in;
  * `ready()` out. Between a `ready()` and its `advance()` the other inputs may
- * still be called, but `ready()` may not be called again.
- *
- * Not yet here (issue 15's later steps): the node wiring (ReadyLoop,
- * storage, KV machine, client API).
+ * still be called, but `ready()` may not be called again. The node wiring
+ * (ReadyLoop, acceptor store, KV machine) is src/nodes/paxos/paxos-consensus.ts.
  */
 export class PaxosNode {
   private readonly config: PaxosConfig
