@@ -113,7 +113,9 @@ function checkField(key: string, value: unknown, spec: FieldSpec, where: string)
     }
     case 'ints': {
       if (!Array.isArray(value)) throw badRequest(`field "${key}" in ${where} must be an array of integers`)
-      for (let i = 0; i < value.length; i++) checkField(`${key}[${i}]`, value[i], {type: 'int', min: spec.min}, where)
+      // One item spec per field, not per item: an accepted reply's slots are on the peer hot path.
+      const item: FieldSpec = {type: 'int', min: spec.min}
+      for (let i = 0; i < value.length; i++) checkField(`${key}[${i}]`, value[i], item, where)
       return
     }
     case 'object':
