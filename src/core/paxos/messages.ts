@@ -21,11 +21,10 @@ export interface Prepare extends Envelope {
   readonly fromSlot: number
 }
 
-/** Phase 1b, acceptor → candidate: every value it accepted at or after `fromSlot`; its own chosen point. */
+/** Phase 1b, acceptor → candidate: every value it accepted at or after `fromSlot`. */
 export interface Promise extends Envelope {
   readonly type: 'promise'
   readonly accepted: readonly AcceptedValue[]
-  readonly chosen: number
 }
 
 /**

@@ -377,7 +377,7 @@ export class PaxosNode {
     // Compacted slots cannot be reported: the candidate learns them as chosen instead, and campaigns again after them.
     if (m.fromSlot <= this.snapshot.slot) return this.send({type: 'snapshot', from: this.id, to: m.from, ballot: m.ballot, snapshot: this.snapshot})
     // P1b: report every accepted value the new leader must respect.
-    this.send({type: 'promise', from: this.id, to: m.from, ballot: m.ballot, accepted: this.acceptedFrom(m.fromSlot), chosen: this.chosen})
+    this.send({type: 'promise', from: this.id, to: m.from, ballot: m.ballot, accepted: this.acceptedFrom(m.fromSlot)})
   }
 
   private onPromise(m: Promise): void {

@@ -15,7 +15,7 @@ const envelope = {from: peer, to: peer, ballot} as const
 /** Every peer message's fields, by type (src/core/paxos/messages.ts). */
 export const PAXOS_MESSAGE_SCHEMAS = {
   prepare: {...envelope, fromSlot: slot},
-  promise: {...envelope, accepted: {type: 'array', items: {slot, ballot, data}}, chosen: count},
+  promise: {...envelope, accepted: {type: 'array', items: {slot, ballot, data}}},
   accept: {...envelope, values, chosen: count, readSeq: count},
   accepted: {...envelope, slots: {type: 'ints', min: 1}, chosen: count, readSeq: count},
   nack: {...envelope, promised: ballot},

@@ -53,7 +53,6 @@ const SAMPLES: {[T in MessageType]: Extract<Message, {type: T}>} = {
       {slot: 3, ballot: {round: 2, node: 'n3'}, data: 'a'},
       {slot: 5, ballot: {round: 3, node: 'n2'}, data: ''},
     ],
-    chosen: 2,
   },
   accept: {type: 'accept', from: 'n1', to: 'n2', ballot: {round: 4, node: 'n1'}, values: [{slot: 3, data: 'a'}, {slot: 5, data: ''}], chosen: 2, readSeq: 7},
   accepted: {type: 'accepted', from: 'n2', to: 'n1', ballot: {round: 4, node: 'n1'}, slots: [3, 5], chosen: 2, readSeq: 7},
@@ -136,11 +135,12 @@ describe('Paxos peer wire: malformed or out-of-ballot messages are refused with 
     ['accepted slots that are not an array', mutated('accepted', (m) => (m.slots = '3,5')), /field "slots" in messages\[0\] must be an array of integers/],
     ['slot 0 in a promise', mutated('promise', (m) => (m.accepted[0].slot = 0)), /field "slot" in messages\[0\]\.accepted\[0\] must be >= 1/],
     ['slot 0 in a snapshot', mutated('snapshot', (m) => (m.snapshot.slot = 0)), /field "slot" in messages\[0\]\.snapshot must be >= 1/],
-    ['a negative chosen point', mutated('promise', (m) => (m.chosen = -1)), /field "chosen" in messages\[0\] must be >= 0/],
+    ['a negative chosen point', mutated('accept', (m) => (m.chosen = -1)), /field "chosen" in messages\[0\] must be >= 0/],
     ['a negative readSeq', mutated('accepted', (m) => (m.readSeq = -1)), /field "readSeq" in messages\[0\] must be >= 0/],
     ['an accept without readSeq', mutated('accept', (m) => delete m.readSeq), /missing field "readSeq" in messages\[0\]/],
     ['an unknown type', mutated('accept', (m) => (m.type = 'learn')), /messages\[0\]\.type must be one of prepare, promise, accept, accepted, nack, catchUp, snapshot/],
     ['an extra key', mutated('nack', (m) => (m.term = 1)), /unknown field "term" in messages\[0\]/],
+    ['a promise carrying a chosen point (the candidate would not read it)', mutated('promise', (m) => (m.chosen = 2)), /unknown field "chosen" in messages\[0\]/],
   ])('refuses %s', (_what, message, expected) => {
     const err = refusal(onTheWire([message]))
     expect(err.status).toBe(400)
