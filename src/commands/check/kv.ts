@@ -58,8 +58,11 @@ export default class CheckKv extends CheckCommand {
   }
 
   private replicas(target: string | undefined, dataDir: string): {urls: string[]; nodes: NodeRecord[]} {
+    const refused = `check kv runs on dsys KV replicas (raft, paxos or http://HOST:PORT[,...]), not on ${target}`
+    // Refused before the cluster is looked at: "start it with: dsys cluster up --etcd 3" would send the user to start what is refused next.
+    if (target === 'etcd' || target?.startsWith('etcd://')) this.usageError(refused)
     const spec = resolveKvTarget(target, dataDir)
-    if (spec.kind !== 'dsys') this.usageError(`check kv runs on dsys KV replicas (raft, paxos or http://HOST:PORT[,...]), not on ${target}`)
+    if (spec.kind !== 'dsys') this.usageError(refused)
     return spec
   }
 }

@@ -33,6 +33,12 @@ describe('dsys CLI on a lock cluster', () => {
     const badFault = await dsys('check', 'kv', '--faults', 'partition,meteor')
     expect(badFault.code).not.toBe(0)
     expect(badFault.stderr).toContain('unknown fault "meteor"')
+    for (const target of ['etcd', 'etcd://127.0.0.1:2379']) {
+      // Refused as a usage error, not sent to start an etcd that check kv would refuse next.
+      const etcd = await dsys('check', 'kv', '--target', target)
+      expect(etcd.code, target).toBe(2)
+      expect(etcd.stderr).toContain('check kv runs on dsys KV replicas')
+    }
     const badClients = await dsys('bench', 'lock', '--clients', '0')
     expect(badClients.code).not.toBe(0)
     expect(badClients.stderr).toContain('--clients must be a positive integer')
