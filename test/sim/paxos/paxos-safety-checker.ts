@@ -2,7 +2,7 @@ import {compareBallots, sameBallot, type AcceptedValue, type Ballot, type NodeId
 import type {CommittedEntry} from '../../../src/nodes/replica/consensus.js'
 import type {PaxosProtocol} from '../../../src/nodes/paxos/paxos-consensus.js'
 import type {ClusterChecker} from '../replica/checked-cluster.js'
-import {SafetyViolation} from '../replica/safety-violation.js'
+import {check} from '../replica/safety-violation.js'
 import type {DurableView, SimNode} from '../replica/sim-replica.js'
 
 /** A Paxos acceptor's state as its store has made it durable. */
@@ -31,10 +31,6 @@ export const paxosDurableView: DurableView<PaxosProtocol, PaxosDurable> = {
     if (ready.hardState !== undefined) durable.promised = ready.hardState.promised
     return durable
   },
-}
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new SafetyViolation(message)
 }
 
 /** What is known to be decided at a slot: its value, and the lowest ballot a phase-2 quorum durably accepted it in (none when only seen applied). */

@@ -1,7 +1,7 @@
 import type {Entry, NodeId} from '../../../src/core/raft/index.js'
 import type {RaftProtocol} from '../../../src/nodes/raft-node/raft-consensus.js'
 import type {ClusterChecker} from '../replica/checked-cluster.js'
-import {SafetyViolation} from '../replica/safety-violation.js'
+import {check} from '../replica/safety-violation.js'
 import type {DurableView, SimNode} from '../replica/sim-replica.js'
 
 /** A Raft node's log as its store has made it durable. */
@@ -25,10 +25,6 @@ export const raftDurableView: DurableView<RaftProtocol, RaftDurable> = {
     for (const e of ready.entries) log.entries.set(e.index, e)
     return log
   },
-}
-
-function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new SafetyViolation(message)
 }
 
 /**
