@@ -152,29 +152,18 @@ async function openTarget(t: Target, clients: number): Promise<KvTarget> {
   return counted(new EtcdKvTarget(`etcd://${address(leader.url)}`, clients, OP_TIMEOUT_MS), new EtcdKvTarget(spec.target, 1, OP_TIMEOUT_MS), spec.nodes)
 }
 
-/** `serving`'s clients with `counting`'s counters (every member), plus the peer messages replicas send in answers and the members' CPU. */
+/** `serving`'s clients with `counting`'s counters (every member; DsysKvTarget's include the peer messages sent in answers), plus the members' CPU. */
 function counted(serving: KvTarget, counting: KvTarget, nodes: NodeRecord[]): KvTarget {
   return {
     name: serving.name,
     preflight: () => serving.preflight(),
     client: (i) => serving.client(i),
-    counters: async () => ({...(await counting.counters()), ...(await answerCounters(nodes)), ...cpuCounter(nodes)}),
+    counters: async () => ({...(await counting.counters()), ...cpuCounter(nodes)}),
     close: async () => {
       await serving.close()
       if (counting !== serving) await counting.close()
     },
   }
-}
-
-/**
- * dsys replicas answer a peer's POST with their own messages to it (an
- * accept's accepted, an append's response): DsysKvTarget counts only the
- * messages sent in POSTs, so these are added here. etcd exports no message count.
- */
-async function answerCounters(nodes: NodeRecord[]): Promise<Record<string, number>> {
-  if (nodes.some((n) => n.kind === 'etcd')) return {}
-  const healths = await Promise.all(nodes.map((n) => fetchHealth(n.url, 2_000)))
-  return {messagesInAnswers: healths.reduce((sum, h) => sum + ((h?.counters as Record<string, number> | undefined)?.messagesInAnswers ?? 0), 0)}
 }
 
 /** Every member's CPU time so far (µs), when /proc has it for all. */
