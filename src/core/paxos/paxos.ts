@@ -112,6 +112,7 @@ export class PaxosNode {
 
   private role: Role = 'follower'
   private leader: NodeId | null = null
+  /** Invariant: maxRoundSeen >= promised.round (the constructor and campaign() set both; step() raises it before onPrepare or onAccept adopts m.ballot). */
   private maxRoundSeen: number
 
   private electionElapsedTicks = 0
@@ -195,7 +196,7 @@ export class PaxosNode {
 
   /** Starts phase 1 with a ballot above every ballot seen, for every slot after the chosen prefix. */
   campaign(): void {
-    this.promised = {round: Math.max(this.promised.round, this.maxRoundSeen) + 1, node: this.id}
+    this.promised = {round: this.maxRoundSeen + 1, node: this.id}
     this.maxRoundSeen = this.promised.round
     this.role = 'candidate'
     this.leader = null
