@@ -29,8 +29,10 @@ import {
  *   2. send `messages`, only after step 1: a promise or accepted reply
  *      vouches for the promised ballot and the accepted values it reports
  *      (Paxos Made Simple §2.2: an acceptor must remember what it promised
- *      and accepted across a crash), and a leader's accepts carry values it
- *      must itself have persisted before they can count as chosen;
+ *      and accepted across a crash). The one exception: a leader's accepts
+ *      in a ballot whose promise is already durable may leave during step 1,
+ *      since it counts its own acceptance only in advance() (as a Raft
+ *      leader does, thesis §10.2.1; PaxosConsensus.sendsBeforePersist);
  *   3. restore the state machine from `snapshot` (if any), then apply
  *      `committed` in slot order (skip data '': a leader's no-op), and
  *      answer each of `readStates` once applied >= its index;
