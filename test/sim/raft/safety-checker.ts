@@ -33,14 +33,13 @@ export const raftDurableView: DurableView<RaftProtocol, RaftDurable> = {
  * - Leader Completeness: a new leader's durable log holds every entry applied
  *   anywhere (so no acknowledged write is lost);
  * - State Machine Safety: no two nodes apply different entries at one index,
- *   and each node applies indexes in order;
+ *   and each node applies indexes in order (CheckedCluster checks that, for every protocol);
  * - Log Matching: two durable logs with the same (index, term) agree on all entries up to it.
  */
 export class SafetyChecker implements ClusterChecker<RaftProtocol, RaftDurable> {
   private readonly leaderOfTerm = new Map<number, NodeId>()
   /** Every entry applied by any node, by index. */
   private readonly appliedEntries = new Map<number, Entry>()
-  private readonly lastAppliedOf = new Map<NodeId, number>()
 
   onLeader(node: RaftSimNode, term: number): void {
     const other = this.leaderOfTerm.get(term)
@@ -49,14 +48,7 @@ export class SafetyChecker implements ClusterChecker<RaftProtocol, RaftDurable> 
     this.checkLeaderCompleteness(node, term)
   }
 
-  onRecovered(node: RaftSimNode): void {
-    this.onRestore(node, node.appliedIndex)
-  }
-
   onApply(node: RaftSimNode, entry: Entry): void {
-    const last = this.lastAppliedOf.get(node.id) ?? 0
-    check(entry.index === last + 1, `${node.id} applied ${entry.index} after ${last}`)
-    this.lastAppliedOf.set(node.id, entry.index)
     const earlier = this.appliedEntries.get(entry.index)
     if (earlier === undefined) this.appliedEntries.set(entry.index, entry)
     else
@@ -64,11 +56,6 @@ export class SafetyChecker implements ClusterChecker<RaftProtocol, RaftDurable> 
         earlier.term === entry.term && earlier.data === entry.data,
         `state machine safety: ${node.id} applied ${show(entry)} where another node applied ${show(earlier)}`,
       )
-  }
-
-  /** The node's state machine now starts after `index` (a snapshot installed, or a restart from one). */
-  onRestore(node: RaftSimNode, index: number): void {
-    this.lastAppliedOf.set(node.id, index)
   }
 
   appliedCount(): number {

@@ -1,15 +1,15 @@
-import type {Protocol} from '../../../src/nodes/replica/consensus.js'
+import type {NodeId, Protocol} from '../../../src/nodes/replica/consensus.js'
+import {check} from './safety-violation.js'
 import type {ClusterObserver, SimNode} from './sim-replica.js'
 
 /** A protocol's safety checks, fed every replica's events as they happen; each throws a SafetyViolation. */
 export interface ClusterChecker<P extends Protocol, D> {
   /** The node (re)started: its state machine starts after `node.appliedIndex`. */
-  onRecovered(node: SimNode<P, D>): void
+  onRecovered?(node: SimNode<P, D>): void
   onPersisted?(node: SimNode<P, D>, ready: P['ready']): void
   onLeader(node: SimNode<P, D>, term: number): void
+  /** Called only for the node's next index in order (CheckedCluster checks that). */
   onApply(node: SimNode<P, D>, entry: P['entry']): void
-  /** The node's state machine now starts after `index` (a snapshot from a peer). */
-  onRestore(node: SimNode<P, D>, index: number): void
   /** How many indexes some node applied. */
   appliedCount(): number
   /** Checks over every node's durable state, now and then and at the end. */
@@ -18,17 +18,22 @@ export interface ClusterChecker<P extends Protocol, D> {
 
 /**
  * What every simulated cluster hears from its replicas: the protocol's
- * safety checks as they report, and the first failure (a checker's verdict
+ * safety checks as they report, the check every protocol shares (each
+ * replica applies indexes in order, from the one its state machine starts
+ * after: a snapshot recovered or restored), and the first failure (a checker's verdict
  * or a replica's fatal error), kept for the run loop to throw, since a
  * callback's throw would be lost in the replica that called it.
  */
 export class CheckedCluster<P extends Protocol, D, C extends ClusterChecker<P, D>> implements ClusterObserver<P, D> {
   private failure: unknown
+  /** The last index each replica applied (or its state machine starts after). */
+  private readonly lastAppliedOf = new Map<NodeId, number>()
 
   constructor(protected readonly safety: C) {}
 
   onRecovered(node: SimNode<P, D>): void {
-    this.check(() => this.safety.onRecovered(node))
+    this.lastAppliedOf.set(node.id, node.appliedIndex)
+    this.check(() => this.safety.onRecovered?.(node))
   }
 
   onPersisted(node: SimNode<P, D>, ready: P['ready']): void {
@@ -40,11 +45,17 @@ export class CheckedCluster<P extends Protocol, D, C extends ClusterChecker<P, D
   }
 
   onApply(node: SimNode<P, D>, entry: P['entry']): void {
-    this.check(() => this.safety.onApply(node, entry))
+    this.check(() => {
+      const last = this.lastAppliedOf.get(node.id) ?? 0
+      check(entry.index === last + 1, `${node.id} applied ${entry.index} after ${last}`)
+      this.lastAppliedOf.set(node.id, entry.index)
+      this.safety.onApply(node, entry)
+    })
   }
 
+  /** The node's state machine now starts after `index` (a snapshot from a peer). */
   onRestore(node: SimNode<P, D>, index: number): void {
-    this.check(() => this.safety.onRestore(node, index))
+    this.lastAppliedOf.set(node.id, index)
   }
 
   onFatal(node: SimNode<P, D>, err: unknown): void {
