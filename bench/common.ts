@@ -77,6 +77,12 @@ function procStatMicros(pid: number, user: number, system: number): number | und
 // The median round: one disturbed round on a shared machine does not decide a ratio.
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
+/** The round whose throughput is the median's (the first such in round order): the row a results table shows. */
+export function medianRound<T>(rounds: readonly T[], throughput: (round: T) => number): T {
+  const m = median(rounds.map(throughput))
+  return rounds.find((r) => throughput(r) === m)!
+}
+
 /** One line of a results section's target list: the measured value, and whether it met the target. */
 export function verdict(what: string, actual: number, limit: number, op: '≥' | '≤', digits = 3, unit = ''): string {
   const met = op === '≥' ? actual >= limit : actual <= limit

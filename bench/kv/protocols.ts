@@ -32,7 +32,7 @@ import {fetchHealth, probeHealth} from '../../src/runtime/cluster/health.js'
 import {PEER_SUBSYSTEMS} from '../../src/runtime/cluster/peers/peers.js'
 import {type NodePlan, paxosSubsystem, raftSubsystem} from '../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../src/runtime/cluster/supervisor.js'
-import {fmt, machineDescription, median, processCpuMicros, verdict} from '../common.js'
+import {fmt, machineDescription, median, medianRound, processCpuMicros, verdict} from '../common.js'
 import {failoverTrial} from './failover.js'
 
 const arg = (name: string): string | undefined => {
@@ -283,7 +283,7 @@ function medianOf<T>(rounds: T[], pick: (r: T) => number | undefined): number | 
 
 /** The round with the median throughput; the costs are each the median over the rounds. */
 function row(clients: number, target: TargetName, rounds: Run[], throughputRatio: string, p99Ratio: string): string {
-  const r = rounds.find((x) => x.report.throughput === median(rounds.map((y) => y.report.throughput)))!.report
+  const r = medianRound(rounds, (x) => x.report.throughput).report
   const w = r.operations.write?.latencyMs
   const rd = r.operations.read?.latencyMs
   const errors = Object.entries(r.errorsByKind).map(([k, v]) => `${k} ${v}`).join(', ') || '0'

@@ -22,7 +22,7 @@ import {parseDurationMs} from '../../src/core/common/duration.js'
 import {freePorts} from '../../src/runtime/cluster/ports.js'
 import {lockSubsystem} from '../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterUp} from '../../src/runtime/cluster/supervisor.js'
-import {fmt, machineDescription, median, processCpuMicros, runWrk, startProcess, startTrivialEndpoint, tcpReady, verdict} from '../common.js'
+import {fmt, machineDescription, median, medianRound, processCpuMicros, runWrk, startProcess, startTrivialEndpoint, tcpReady, verdict} from '../common.js'
 
 const CLIENTS = 32
 const durationArg = process.argv.indexOf('--duration')
@@ -174,7 +174,7 @@ async function lockComparison(): Promise<string[]> {
 /** The round with the median throughput, with every round's acquisitions/s beside it. */
 function row(label: string, target: string, rounds: Round[]): string {
   const runs = rounds.map((x) => x.report)
-  const r = runs.find((x) => x.throughput === median(runs.map((y) => y.throughput)))!
+  const r = medianRound(runs, (x) => x.throughput)
   const a = r.histograms.acquire
   const safety = r.safety as SafetyReport
   const violations = runs.reduce((sum, x) => sum + (x.safety as SafetyReport).violations, 0)

@@ -23,7 +23,7 @@ import {probeHealth} from '../../src/runtime/cluster/health.js'
 import {PEER_SUBSYSTEMS} from '../../src/runtime/cluster/peers/peers.js'
 import {lockReplicaSubsystem, lockSubsystem} from '../../src/runtime/cluster/subsystems.js'
 import {clusterDown, clusterUp, killNode, restartNode} from '../../src/runtime/cluster/supervisor.js'
-import {fmt, machineDescription, median, processCpuMicros, verdict} from '../common.js'
+import {fmt, machineDescription, median, medianRound, processCpuMicros, verdict} from '../common.js'
 
 const CLIENTS = 32
 const WARMUP_MS = 1_000
@@ -162,7 +162,7 @@ async function run(dataDir: string, target: Target, locks: number): Promise<Roun
 /** The round with the median throughput, with every round's acquisitions/s beside it. */
 function row(label: string, target: string, rounds: Round[]): string {
   const runs = rounds.map((x) => x.report)
-  const r = runs.find((x) => x.throughput === median(runs.map((y) => y.throughput)))!
+  const r = medianRound(runs, (x) => x.throughput)
   const a = r.histograms.acquire
   const latency = a ? `${a.p50} | ${a.p99} | ${a.p999} | ${a.max}` : 'n/a | n/a | n/a | n/a'
   const violations = runs.reduce((sum, x) => sum + ((x.safety as SafetyReport | null)?.violations ?? 0), 0)
