@@ -26,8 +26,14 @@ export class ReplicaTestCluster {
   static async start(options: Record<string, unknown> = {}, size = 3, subsystem: Subsystem = raftSubsystem): Promise<ReplicaTestCluster> {
     const dataDir = mkdtempSync(join(tmpdir(), `dsys-${subsystem.name}-`))
     const plans = subsystem.plan({size}).map((p) => ({...p, options: (urls: Record<string, string>) => ({...p.options(urls), ...options})}))
-    const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
-    return new ReplicaTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
+    try {
+      const {state} = await clusterUp({dataDir, host: '127.0.0.1', plans, healthTimeoutMs: HEALTH_TIMEOUT_MS})
+      return new ReplicaTestCluster(dataDir, Object.fromEntries(state.nodes.map((n) => [n.name, n.url])))
+    } catch (err) {
+      // clusterUp stopped every node it started; the suite gets no cluster to stop, so the temp dir goes here.
+      rmSync(dataDir, {recursive: true, force: true})
+      throw err
+    }
   }
 
   /** The replicas' records in the cluster state: what the nemesis faults. */
