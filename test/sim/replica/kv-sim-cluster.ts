@@ -9,7 +9,7 @@ import {REPLICA_DEFAULTS, type ReplicaOptions} from '../../../src/nodes/replica/
 import type {ReplicaEnvironment} from '../../../src/nodes/replica/ready-loop.js'
 import {CheckedCluster, type ClusterChecker} from './checked-cluster.js'
 import {ReadChecker} from './read-checker.js'
-import {SafetyViolation} from './safety-violation.js'
+import {check, SafetyViolation} from './safety-violation.js'
 import {SimNetwork, perfectNetwork, type NetworkFaults} from './sim-network.js'
 import {SimReplica, type DurableView, type SimNode} from './sim-replica.js'
 
@@ -200,8 +200,10 @@ export class KvSimCluster<P extends Protocol, D> extends CheckedCluster<P, D, Cl
       (result) => {
         if (result.type !== 'ok') return
         this.lastSeen.set(command.key, command.value)
-        // The proposer applied the write before answering, so its version is known.
-        this.reads.writeAcknowledged(command.key, this.versionOf.get(command.value) as number)
+        // The proposer applied the write before answering, so its version is known (were it not, NaN would turn off the key's stale-read check).
+        const version = this.versionOf.get(command.value)
+        this.check(() => check(version !== undefined, `write of ${command.value} to ${command.key} acknowledged but applied nowhere`))
+        this.reads.writeAcknowledged(command.key, version ?? 0)
         this.acknowledgedWrites++
       },
       () => {},
