@@ -2,6 +2,7 @@ import {performance} from 'node:perf_hooks'
 
 import type {NodeRecord} from '../runtime/cluster/cluster-state.js'
 import {SeededRng} from '../core/common/rng.js'
+import {UsageError} from '../core/common/usage-error.js'
 import {KvRequestError, KvSession, RaftKvClient} from '../runtime/clients/raft-kv-client.js'
 import {KvEvent} from '../core/check/kv-history.js'
 import {History, recheckedRun, writeHistory} from './histories.js'
@@ -50,7 +51,10 @@ export interface KvCheckReport extends KvVerdict {
  * linearizability.
  */
 export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
-  if (opts.faults.length > 0 && opts.nodes.length === 0) throw new Error(`faults hit the local cluster's nodes, and none of them serves ${opts.urls.join(', ')}; run with --faults none`)
+  // A usage error (exit 2), as check lock's: exit 1 would read as "not linearizable or undecided".
+  if (opts.faults.length > 0 && opts.nodes.length === 0) {
+    throw new UsageError(`--faults ${opts.faults.join(',')} needs KV replicas the local cluster runs (its nodes are the victims); ${opts.urls.join(', ')} is not one: use --faults none`)
+  }
   const replicas = opts.nodes
   const client = new RaftKvClient(opts.urls, {opTimeoutMs: opts.opTimeoutMs})
   // Fresh keys: every register starts absent, as the checker assumes.

@@ -39,6 +39,10 @@ describe('dsys CLI on a lock cluster', () => {
       expect(etcd.code, target).toBe(2)
       expect(etcd.stderr).toContain('check kv runs on dsys KV replicas')
     }
+    // Faults need the local cluster's nodes as victims: a URL it does not run is a usage error (exit 2), not a failed check (1).
+    const faultsElsewhere = await dsys('check', 'kv', '--target', 'http://127.0.0.1:1', '--faults', 'kill')
+    expect(faultsElsewhere.code).toBe(2)
+    expect(faultsElsewhere.stderr).toContain('--faults kill needs KV replicas the local cluster runs')
     const badClients = await dsys('bench', 'lock', '--clients', '0')
     expect(badClients.code).not.toBe(0)
     expect(badClients.stderr).toContain('--clients must be a positive integer')
