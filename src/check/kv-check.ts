@@ -55,7 +55,6 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
   if (opts.faults.length > 0 && opts.nodes.length === 0) {
     throw new UsageError(`--faults ${opts.faults.join(',')} needs KV replicas the local cluster runs (its nodes are the victims); ${opts.urls.join(', ')} is not one: use --faults none`)
   }
-  const replicas = opts.nodes
   const client = new RaftKvClient(opts.urls, {opTimeoutMs: opts.opTimeoutMs})
   // Fresh keys: every register starts absent, as the checker assumes.
   const prefix = `check-${Date.now().toString(36)}-`
@@ -83,7 +82,7 @@ export async function runKvCheck(opts: KvCheckOptions): Promise<KvCheckReport> {
 
   let faults: FaultEvent[]
   try {
-    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(replicas, opts.victim ?? 'mixed', rng), observer: opts.observer}
+    const nemesis: NemesisOptions = {dataDir: opts.dataDir, faults: opts.faults, intervalMs: opts.faultIntervalMs, deadline, startedAt: t0, seed: opts.seed, victim: (_fault, rng) => pickVictim(opts.nodes, opts.victim ?? 'mixed', rng), observer: opts.observer}
     faults = await runUnderFaults(nemesis, opts.clients, runClient)
   } finally {
     await client.close()
