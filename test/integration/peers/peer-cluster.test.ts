@@ -1,7 +1,7 @@
-import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {describe, expect, test, vi} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
 import {pickVictim} from '../../../src/check/nemesis.js'
 import {SeededRng} from '../../../src/core/common/rng.js'
@@ -10,6 +10,7 @@ import {probeHealth, waitHealthy} from '../../../src/runtime/cluster/health.js'
 import {PEER_KINDS} from '../../../src/runtime/cluster/peers/peers.js'
 import {isNodeAlive, processesStartedWith} from '../../../src/runtime/cluster/processes.js'
 import {killNode, restartNode} from '../../../src/runtime/cluster/supervisor.js'
+import {waitUntilStopped} from '../../support/stopped-process.js'
 import {clusterForTests} from '../cli/cluster-fixture.js'
 import {etcdGet, etcdPut, redisGet, redisSet, zkCreate, zkGet} from './peer-data.js'
 
@@ -85,9 +86,7 @@ describe.skipIf(missing.length > 0)('etcd, ZooKeeper and Redis as supervised nod
   test('SIGSTOP pauses a member without killing it (it stops answering) and SIGCONT resumes it', async () => {
     const node = killNode(dataDir, 'zookeeper-1', 'STOP')
     try {
-      // SIGSTOP takes effect as each of the JVM's threads next enters the kernel: wait until every thread shows as stopped.
-      const states = () => readdirSync(`/proc/${node.pid}/task`).map((t) => readFileSync(`/proc/${node.pid}/task/${t}/stat`, 'utf8').split(') ')[1][0])
-      await vi.waitFor(() => expect(states().filter((state) => state !== 'T')).toEqual([]), {timeout: 5_000, interval: 10})
+      await waitUntilStopped(node.pid)
       expect(isNodeAlive(node.pid, node.configPath)).toBe(true)
       expect(await probeHealth(node, 500)).toBeUndefined()
       // The rest of the ensemble still serves.
